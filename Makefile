@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmqnet: the NDIS VMQ shared-memory model on a simulated Linux NIC.
+#
+#   make            build vmqnet.ko (and the test modules) for KDIR
+#   make deps       install the Debian packages the project needs
+#   make check      the test command: kselftests on the release kernel,
+#                   then KUnit and kselftests on the debug kernel
+#   make demo       boot a guest and show vmqnet at work
+#   make shell      interactive root shell in a guest with vmqnet loaded
+#   make bench      benchmarks, printed as ratios against the raw kernel APIs
+#   make lint       checkpatch --strict and sparse on the sources
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+RELEASE := $(shell bash -c '. $(TOP)/tools/lib/common.sh; vmq_release_version')
+# The host's running kernel is not the target: build against the headers of
+# Debian's release kernel, the one the guest boots.
+KDIR ?= /lib/modules/$(RELEASE)/build
+W ?= 1
+KERNEL ?= release
+
+.PHONY: all modules deps clean check demo shell bench lint sparse checkpatch
+
+all: modules
+
+modules: deps
+	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) modules
+
+deps:
+	@$(TOP)/tools/deps
+
+check: deps
+	$(TOP)/tools/check
+
+demo: deps
+	$(TOP)/tools/vm/run --kernel $(KERNEL) -- $(TOP)/tools/demo.sh
+
+shell: deps
+	$(TOP)/tools/vm/run --kernel $(KERNEL) --interactive
+
+bench: deps
+	$(TOP)/tools/bench
+
+lint: checkpatch sparse
+
+checkpatch: deps
+	$(TOP)/tools/lint checkpatch
+
+sparse: deps
+	$(TOP)/tools/lint sparse
+
+clean:
+	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(TOP) clean
+	rm -rf $(TOP)/.build
