@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugfs layout, all root-only:
+ *
+ *   vmqnet/vmqnet<ID>/num_ports		ports created at probe
+ *   vmqnet/vmqnet<ID>/num_queues		RX/TX queues per port
+ *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
+ *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
+ *
+ * As debugfs wants, failures are not checked: a failed directory is an
+ * error pointer that later calls accept and ignore, and vmqnet works
+ * without debugfs.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/kernel.h>
+
+#include "vmqnet.h"
+
+static struct dentry *vmq_debugfs_root;
+
+/**
+ * vmq_debugfs_init() - create the debugfs root directory vmqnet/
+ */
+void vmq_debugfs_init(void)
+{
+	vmq_debugfs_root = debugfs_create_dir(VMQ_DRV_NAME, NULL);
+}
+
+/**
+ * vmq_debugfs_exit() - remove the debugfs root directory and all below it
+ */
+void vmq_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vmq_debugfs_root);
+}
+
+/**
+ * vmq_debugfs_dev_init() - create a device's debugfs directory
+ * @vdev: the device; vdev->ddir is set for others to add files to
+ */
+void vmq_debugfs_dev_init(struct vmq_dev *vdev)
+{
+	struct vmq_bus_dev *bdev = vdev->bdev;
+
+	vdev->ddir = debugfs_create_dir(dev_name(&bdev->dev), vmq_debugfs_root);
+	debugfs_create_u32("num_ports", 0400, vdev->ddir, &bdev->ports);
+	debugfs_create_u32("num_queues", 0400, vdev->ddir, &bdev->queues);
+	vdev->ports_ddir = debugfs_create_dir("ports", vdev->ddir);
+}
+
+/**
+ * vmq_debugfs_dev_exit() - remove a device's debugfs directory
+ * @vdev: the device
+ */
+void vmq_debugfs_dev_exit(struct vmq_dev *vdev)
+{
+	debugfs_remove_recursive(vdev->ddir);
+	vdev->ddir = NULL;
+	vdev->ports_ddir = NULL;
+}
+
+/**
+ * vmq_debugfs_port_init() - create a port's debugfs directory
+ * @port: the port, with its netdev created
+ */
+void vmq_debugfs_port_init(struct vmq_port *port)
+{
+	struct net_device *netdev = port->netdev;
+	char name[16];
+
+	snprintf(name, sizeof(name), "%u", port->index);
+	port->ddir = debugfs_create_dir(name, port->vdev->ports_ddir);
+	debugfs_create_u32("rx_queues", 0400, port->ddir,
+			   &netdev->real_num_rx_queues);
+	debugfs_create_u32("tx_queues", 0400, port->ddir,
+			   &netdev->real_num_tx_queues);
+}
+
+/**
+ * vmq_debugfs_port_exit() - remove a port's debugfs directory
+ * @port: the port; must run before its netdev is freed
+ */
+void vmq_debugfs_port_exit(struct vmq_port *port)
+{
+	debugfs_remove_recursive(port->ddir);
+	port->ddir = NULL;
+}

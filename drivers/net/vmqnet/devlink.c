@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devlink operations of a vmqnet device.
+ *
+ * Reload (driver_reinit) is the NDIS halt / re-initialise cycle: every port
+ * and its netdev goes away and comes back, in the devlink instance's
+ * (possibly new) network namespace. The core calls both halves with the
+ * instance lock held.
+ */
+
+#include <linux/device.h>
+#include <net/devlink.h>
+
+#include "vmqnet.h"
+
+static int vmq_devlink_info_get(struct devlink *devlink,
+				struct devlink_info_req *req,
+				struct netlink_ext_ack *extack)
+{
+	struct vmq_dev *vdev = devlink_priv(devlink);
+	int err;
+
+	err = devlink_info_driver_name_put(req, VMQ_DRV_NAME);
+	if (err)
+		return err;
+	/* A simulated device: its bus name is unique, so it is the serial. */
+	return devlink_info_serial_number_put(req, dev_name(&vdev->bdev->dev));
+}
+
+static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
+				   enum devlink_reload_action action,
+				   enum devlink_reload_limit limit,
+				   struct netlink_ext_ack *extack)
+{
+	vmq_dev_ports_del(devlink_priv(devlink));
+	return 0;
+}
+
+static int vmq_devlink_reload_up(struct devlink *devlink,
+				 enum devlink_reload_action action,
+				 enum devlink_reload_limit limit,
+				 u32 *actions_performed,
+				 struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = vmq_dev_ports_add(devlink_priv(devlink));
+	if (err) {
+		NL_SET_ERR_MSG_MOD(extack, "Failed to re-create the ports");
+		return err;
+	}
+	*actions_performed = BIT(DEVLINK_RELOAD_ACTION_DRIVER_REINIT);
+	return 0;
+}
+
+const struct devlink_ops vmq_devlink_ops = {
+	.reload_actions		= BIT(DEVLINK_RELOAD_ACTION_DRIVER_REINIT),
+	.reload_down		= vmq_devlink_reload_down,
+	.reload_up		= vmq_devlink_reload_up,
+	.info_get		= vmq_devlink_info_get,
+};

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The net_device of a vmqnet port.
+ *
+ * There is no data path yet: transmitted frames are counted on their TX
+ * queue and consumed, and nothing is ever received.
+ */
+
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/u64_stats_sync.h>
+
+#include "vmqnet.h"
+
+static int vmq_open(struct net_device *netdev)
+{
+	netif_carrier_on(netdev);
+	netif_tx_start_all_queues(netdev);
+	return 0;
+}
+
+static int vmq_stop(struct net_device *netdev)
+{
+	netif_tx_stop_all_queues(netdev);
+	netif_carrier_off(netdev);
+	return 0;
+}
+
+static netdev_tx_t vmq_start_xmit(struct sk_buff *skb,
+				  struct net_device *netdev)
+{
+	struct vmq_netdev *vn = netdev_priv(netdev);
+	struct vmq_ring_stats *stats;
+
+	/* Serialised per queue by the TX queue lock (no LLTX). */
+	stats = &vn->tx_stats[skb_get_queue_mapping(skb)];
+	u64_stats_update_begin(&stats->syncp);
+	stats->packets++;
+	stats->bytes += skb->len;
+	u64_stats_update_end(&stats->syncp);
+
+	/* Sent to a wire with nothing on it: consumed, not a drop. */
+	dev_consume_skb_any(skb);
+	return NETDEV_TX_OK;
+}
+
+static void vmq_ring_stats_read(const struct vmq_ring_stats *stats,
+				u64 *packets, u64 *bytes)
+{
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&stats->syncp);
+		*packets = stats->packets;
+		*bytes = stats->bytes;
+	} while (u64_stats_fetch_retry(&stats->syncp, start));
+}
+
+static void vmq_get_stats64(struct net_device *netdev,
+			    struct rtnl_link_stats64 *tot)
+{
+	struct vmq_netdev *vn = netdev_priv(netdev);
+	u64 packets, bytes;
+	unsigned int i;
+
+	/* All queues, not just the active ones: counts survive a shrink. */
+	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
+		vmq_ring_stats_read(&vn->tx_stats[i], &packets, &bytes);
+		tot->tx_packets += packets;
+		tot->tx_bytes += bytes;
+		vmq_ring_stats_read(&vn->rx_stats[i], &packets, &bytes);
+		tot->rx_packets += packets;
+		tot->rx_bytes += bytes;
+	}
+}
+
+static struct devlink_port *vmq_get_devlink_port(struct net_device *netdev)
+{
+	struct vmq_netdev *vn = netdev_priv(netdev);
+
+	return &vn->port->devlink_port;
+}
+
+static const struct net_device_ops vmq_netdev_ops = {
+	.ndo_open		= vmq_open,
+	.ndo_stop		= vmq_stop,
+	.ndo_start_xmit		= vmq_start_xmit,
+	.ndo_get_stats64	= vmq_get_stats64,
+	.ndo_set_mac_address	= eth_mac_addr,
+	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_get_devlink_port	= vmq_get_devlink_port,
+};
+
+/**
+ * vmq_netdev_create() - create and register the net_device of a port
+ * @port: the port; its devlink port must be registered
+ *
+ * The netdev gets a random unicast MAC and bdev->queues RX and TX queues
+ * (out of VMQ_QUEUES_MAX allocated), and is created in the devlink
+ * instance's network namespace so that reload into a namespace works.
+ *
+ * Context: process context, devlink instance lock held; takes RTNL.
+ * Return: 0 and port->netdev set, or a negative errno.
+ */
+int vmq_netdev_create(struct vmq_port *port)
+{
+	struct vmq_dev *vdev = port->vdev;
+	struct net_device *netdev;
+	struct vmq_netdev *vn;
+	unsigned int i;
+	int err;
+
+	netdev = alloc_etherdev_mqs(sizeof(*vn), VMQ_QUEUES_MAX,
+				    VMQ_QUEUES_MAX);
+	if (!netdev)
+		return -ENOMEM;
+
+	vn = netdev_priv(netdev);
+	vn->netdev = netdev;
+	vn->port = port;
+	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
+		u64_stats_init(&vn->tx_stats[i].syncp);
+		u64_stats_init(&vn->rx_stats[i].syncp);
+	}
+
+	dev_net_set(netdev, devlink_net(priv_to_devlink(vdev)));
+	SET_NETDEV_DEV(netdev, &vdev->bdev->dev);
+	netdev->dev_port = port->index;
+	netdev->netdev_ops = &vmq_netdev_ops;
+	netdev->ethtool_ops = &vmq_ethtool_ops;
+	netdev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	eth_hw_addr_random(netdev);
+
+	err = netif_set_real_num_tx_queues(netdev, vdev->bdev->queues);
+	if (err)
+		goto err_free;
+	err = netif_set_real_num_rx_queues(netdev, vdev->bdev->queues);
+	if (err)
+		goto err_free;
+
+	/* Link is down until the port is opened. */
+	netif_carrier_off(netdev);
+
+	err = register_netdev(netdev);
+	if (err)
+		goto err_free;
+
+	port->netdev = netdev;
+	return 0;
+
+err_free:
+	free_netdev(netdev);
+	return err;
+}
+
+/**
+ * vmq_netdev_destroy() - unregister and free the net_device of a port
+ * @port: the port
+ *
+ * Context: process context, devlink instance lock held; takes RTNL.
+ */
+void vmq_netdev_destroy(struct vmq_port *port)
+{
+	unregister_netdev(port->netdev);
+	free_netdev(port->netdev);
+	port->netdev = NULL;
+}
