@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared helpers of the vmqnet selftests. Source it from a bash test:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   vmq_require_module           # loads vmqnet if needed, else skips all
+#   ktap_plan 3
+#   vmq_test "name" test_function [ARGS...]
+#   ...
+#   ktap_finish
+#
+# A test function returns 0 (pass), 1 (fail) or $KSFT_SKIP after setting
+# VMQ_SKIP_REASON. Assertions print a "# " diagnostic and return 1, so a
+# test function chains them with "|| return 1". Devices made with
+# vmq_dev_create are deleted on exit, whatever happens.
+
+KSFT_PASS=0
+KSFT_FAIL=1
+KSFT_SKIP=4
+
+VMQ_BUS=/sys/bus/vmqnet
+# shellcheck disable=SC2034 # for the tests
+VMQ_DEBUGFS=/sys/kernel/debug/vmqnet
+
+vmq_ktap_n=0
+vmq_ktap_plan=0
+vmq_ktap_pass=0
+vmq_ktap_fail=0
+vmq_ktap_skip=0
+VMQ_SKIP_REASON=
+vmq_created_ids=
+
+# ---- KTAP -----------------------------------------------------------------
+
+ktap_diag() { echo "# $*"; }
+
+ktap_plan()
+{
+	vmq_ktap_plan=$1
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+# Nothing can run: a KTAP plan of zero tests, and the kselftest skip code.
+ktap_skip_all()
+{
+	echo "TAP version 13"
+	echo "1..0 # SKIP $*"
+	exit $KSFT_SKIP
+}
+
+ktap_ok()
+{
+	vmq_ktap_n=$((vmq_ktap_n + 1))
+	vmq_ktap_pass=$((vmq_ktap_pass + 1))
+	echo "ok $vmq_ktap_n $*"
+}
+
+ktap_fail()
+{
+	vmq_ktap_n=$((vmq_ktap_n + 1))
+	vmq_ktap_fail=$((vmq_ktap_fail + 1))
+	echo "not ok $vmq_ktap_n $*"
+}
+
+# ktap_skip NAME REASON
+ktap_skip()
+{
+	vmq_ktap_n=$((vmq_ktap_n + 1))
+	vmq_ktap_skip=$((vmq_ktap_skip + 1))
+	echo "ok $vmq_ktap_n $1 # SKIP $2"
+}
+
+# Exit with the kselftest code of the results so far. Fewer or more results
+# than planned count as a failure: a test that silently stopped early must
+# not pass.
+ktap_finish()
+{
+	if [ "$vmq_ktap_n" -ne "$vmq_ktap_plan" ]; then
+		ktap_diag "planned $vmq_ktap_plan tests, ran $vmq_ktap_n"
+		vmq_ktap_fail=$((vmq_ktap_fail + 1))
+	fi
+	ktap_diag "Totals: pass:$vmq_ktap_pass fail:$vmq_ktap_fail skip:$vmq_ktap_skip"
+	[ "$vmq_ktap_fail" -eq 0 ] || exit $KSFT_FAIL
+	[ "$vmq_ktap_pass" -gt 0 ] || [ "$vmq_ktap_skip" -eq 0 ] || exit $KSFT_SKIP
+	exit $KSFT_PASS
+}
+
+# vmq_test NAME FUNC [ARGS...]: run one test case and report it.
+vmq_test()
+{
+	local name=$1 rc t0=$EPOCHREALTIME
+
+	shift
+	VMQ_SKIP_REASON=
+	"$@"
+	rc=$?
+	[ -z "${VMQ_TIMING:-}" ] ||
+		ktap_diag "$(awk -v a="$t0" -v b="$EPOCHREALTIME" \
+			'BEGIN {printf "%.2f s", b - a}')"
+	case $rc in
+	0) ktap_ok "$name" ;;
+	"$KSFT_SKIP") ktap_skip "$name" "${VMQ_SKIP_REASON:-skipped}" ;;
+	*) ktap_fail "$name" ;;
+	esac
+}
+
+# ---- assertions -------------------------------------------------------------
+
+# vmq_assert_eq WHAT EXPECTED ACTUAL
+vmq_assert_eq()
+{
+	[ "$2" = "$3" ] && return 0
+	ktap_diag "$1: expected '$2', got '$3'"
+	return 1
+}
+
+# vmq_assert_ge WHAT MIN ACTUAL (integers)
+vmq_assert_ge()
+{
+	[ "$3" -ge "$2" ] 2>/dev/null && return 0
+	ktap_diag "$1: expected at least $2, got '$3'"
+	return 1
+}
+
+vmq_assert_exists()
+{
+	[ -e "$1" ] && return 0
+	ktap_diag "$1 does not exist"
+	return 1
+}
+
+vmq_assert_missing()
+{
+	[ ! -e "$1" ] && return 0
+	ktap_diag "$1 exists"
+	return 1
+}
+
+# The message bash prints for a failed write, per errno name.
+vmq_strerror()
+{
+	case $1 in
+	EINVAL) echo "Invalid argument" ;;
+	EEXIST) echo "File exists" ;;
+	ENOENT) echo "No such file or directory" ;;
+	E2BIG) echo "Argument list too long" ;;
+	ENODEV) echo "No such device" ;;
+	EBUSY) echo "Device or resource busy" ;;
+	*) echo "unknown errno $1" ;;
+	esac
+}
+
+# vmq_write_expect ERRNO FILE FORMAT: printf FORMAT into FILE with a single
+# write and check the outcome: ERRNO is "0" for success or an errno name.
+# FORMAT goes through printf, so "1 2 8\n" and "1\0002" mean what they say.
+vmq_write_expect()
+{
+	local want=$1 file=$2 fmt=$3 out rc msg
+
+	# shellcheck disable=SC2059
+	out=$( { printf -- "$fmt" > "$file"; } 2>&1 )
+	rc=$?
+	if [ "$want" = 0 ]; then
+		[ $rc -eq 0 ] && return 0
+		ktap_diag "write '$fmt' to $file failed: $out"
+		return 1
+	fi
+	msg=$(vmq_strerror "$want")
+	if [ $rc -eq 0 ]; then
+		ktap_diag "write '$fmt' to $file succeeded, expected $want"
+		return 1
+	fi
+	case $out in
+	*": $msg") return 0 ;;
+	esac
+	ktap_diag "write '$fmt' to $file: expected $want ($msg), got: $out"
+	return 1
+}
+
+# ---- devices ----------------------------------------------------------------
+
+vmq_require_tools()
+{
+	local t
+
+	for t in "$@"; do
+		command -v "$t" > /dev/null || ktap_skip_all "$t is not installed"
+	done
+}
+
+# Make sure vmqnet is loaded: as the guest runner left it, or from
+# $VMQNET_KO, or with modprobe. Skips the whole test when none works.
+vmq_require_module()
+{
+	[ "$(id -u)" = 0 ] || ktap_skip_all "must run as root"
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs none /sys/kernel/debug 2>/dev/null
+	[ -d "$VMQ_BUS" ] && return 0
+	vmq_module_load 2>/dev/null
+	[ -d "$VMQ_BUS" ] || ktap_skip_all "vmqnet is not loaded and cannot be"
+}
+
+# Load vmqnet the way it can be loaded here.
+vmq_module_load()
+{
+	if [ -n "${VMQNET_KO:-}" ]; then
+		insmod "$VMQNET_KO"
+	else
+		modprobe vmqnet
+	fi
+}
+
+# Remember an ID for the exit trap; forget it when deleted.
+vmq_track() { vmq_created_ids="$vmq_created_ids $1"; }
+vmq_untrack()
+{
+	local id rest=
+
+	for id in $vmq_created_ids; do
+		[ "$id" = "$1" ] || rest="$rest $id"
+	done
+	vmq_created_ids=$rest
+}
+
+# vmq_dev_create ID [PORTS [QUEUES]]: create a device and check that it has
+# its ports (new_device returns only once they are registered).
+vmq_dev_create()
+{
+	local id=$1 ports=${2:-1}
+
+	vmq_write_expect 0 "$VMQ_BUS/new_device" "$*\n" || return 1
+	vmq_track "$id"
+	vmq_assert_eq "netdevs of vmqnet$id" "$ports" "$(vmq_dev_nports "$id")"
+}
+
+# vmq_dev_delete ID: delete a device made by vmq_dev_create.
+vmq_dev_delete()
+{
+	vmq_write_expect 0 "$VMQ_BUS/del_device" "$1\n" || return 1
+	vmq_untrack "$1"
+	vmq_assert_missing "$VMQ_BUS/devices/vmqnet$1"
+}
+
+# The netdev names of a device's ports, one a line, in port order. Only
+# shell builtins: every exec is slow in a debug guest under TCG.
+vmq_dev_netdevs()
+{
+	local d port names=()
+
+	for d in "$VMQ_BUS/devices/vmqnet$1"/net/*; do
+		[ -e "$d" ] || continue
+		read -r port < "$d/dev_port"
+		names[port]=${d##*/}
+	done
+	[ ${#names[@]} -eq 0 ] || printf '%s\n' "${names[@]}"
+}
+
+# The number of netdevs of a device.
+vmq_dev_nports()
+{
+	local d n=0
+
+	for d in "$VMQ_BUS/devices/vmqnet$1"/net/*; do
+		[ -e "$d" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+vmq_cleanup()
+{
+	local id
+
+	[ -d "$VMQ_BUS" ] || return 0
+	for id in $vmq_created_ids; do
+		echo "$id" > "$VMQ_BUS/del_device" 2>/dev/null
+	done
+	vmq_created_ids=
+}
+trap vmq_cleanup EXIT
