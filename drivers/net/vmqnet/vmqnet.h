@@ -16,6 +16,7 @@
 #define _VMQNET_H
 
 #include <linux/device.h>
+#include <linux/if_ether.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/types.h>
@@ -179,5 +180,87 @@ void vmq_debugfs_dev_init(struct vmq_dev *vdev);
 void vmq_debugfs_dev_exit(struct vmq_dev *vdev);
 void vmq_debugfs_port_init(struct vmq_port *port);
 void vmq_debugfs_port_exit(struct vmq_port *port);
+
+/* ---- filter.c: receive filter table ----------------------------------- */
+
+/* MaxMacHeaderFilters of a port: the capacity of its filter table. */
+#define VMQ_FILTERS_MAX		32
+#define VMQ_FILTER_LOC_ANY	U32_MAX
+
+/**
+ * struct vmq_filter - one receive filter
+ * @mac: destination MAC to match (always tested)
+ * @has_vlan: also test the VLAN id
+ * @vlan: VLAN id to match, when @has_vlan
+ * @queue: the queue a matching frame goes to
+ */
+struct vmq_filter {
+	u8 mac[ETH_ALEN];
+	bool has_vlan;
+	u16 vlan;
+	u16 queue;
+};
+
+/**
+ * struct vmq_filter_table - a port's filters, by location
+ * @slots: the filters
+ * @used: which slots hold one
+ * @count: how many do
+ */
+struct vmq_filter_table {
+	struct vmq_filter slots[VMQ_FILTERS_MAX];
+	DECLARE_BITMAP(used, VMQ_FILTERS_MAX);
+	unsigned int count;
+};
+
+/**
+ * struct vmq_filter_snap - the receive path's read-only copy of a table
+ * @rcu: frees it after a grace period
+ * @n: number of filters
+ * @f: the filters, MAC+VLAN ones first
+ */
+struct vmq_filter_snap {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct vmq_filter f[];
+};
+
+int vmq_filter_validate(const struct vmq_filter *f, const char **why);
+int vmq_filter_add(struct vmq_filter_table *t, const struct vmq_filter *f,
+		   u32 loc, const char **why);
+int vmq_filter_del(struct vmq_filter_table *t, u32 loc, struct vmq_filter *old);
+const struct vmq_filter *vmq_filter_get(const struct vmq_filter_table *t,
+					u32 loc);
+unsigned int vmq_filter_queue_count(const struct vmq_filter_table *t,
+				    u16 queue);
+struct vmq_filter_snap *vmq_filter_snap_build(const struct vmq_filter_table *t,
+					      gfp_t gfp);
+int vmq_filter_match(const struct vmq_filter_snap *s, const u8 *dst,
+		     bool tagged, u16 vlan);
+
+/* ---- queue_state.c: the NDIS VM queue state machine ------------------- */
+
+enum vmq_queue_state {
+	VMQ_QS_UNDEFINED,
+	VMQ_QS_ALLOCATED,
+	VMQ_QS_SET,
+	VMQ_QS_RUNNING,
+	VMQ_QS_PAUSED,
+	VMQ_QS_DMA_STOPPED,
+	VMQ_QS_FREEING,
+};
+
+enum vmq_queue_event {
+	VMQ_QE_ALLOC_COMPLETE,
+	VMQ_QE_FILTER_SET,
+	VMQ_QE_FILTER_CLEARED,	/* the queue's last filter */
+	VMQ_QE_FREE,
+	VMQ_QE_BUFFERS_BACK,
+	VMQ_QE_FREED,
+};
+
+const char *vmq_queue_state_name(enum vmq_queue_state state);
+int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
+			 enum vmq_queue_state *next, const char **why);
 
 #endif /* _VMQNET_H */
