@@ -106,6 +106,40 @@ err_del:
 	return err;
 }
 
+/* Shared memory: the pool, its devlink resource and its debugfs files. */
+static int vmq_dev_shmem_init(struct vmq_dev *vdev)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+	struct vmq_bus_dev *bdev = vdev->bdev;
+	int err;
+
+	vdev->shmem = vmq_shmem_pool_create(&bdev->dev, bdev->dev.id,
+					    VMQ_SHMEM_BUDGET_DEFAULT);
+	if (IS_ERR(vdev->shmem))
+		return PTR_ERR(vdev->shmem);
+	vmq_shmem_pool_set_nr_queues(vdev->shmem, bdev->queues);
+
+	err = vmq_shmem_devlink_register(devlink, vdev->shmem);
+	if (err) {
+		vmq_shmem_pool_destroy(vdev->shmem);
+		vdev->shmem = NULL;
+		return err;
+	}
+	vmq_shmem_debugfs_init(vdev->shmem, vdev->ddir);
+	return 0;
+}
+
+/* Frees whatever shared memory is left, reporting leaks: the halt. */
+static void vmq_dev_shmem_fini(struct vmq_dev *vdev)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+
+	vmq_shmem_devlink_unregister(devlink);
+	devl_resources_unregister(devlink);
+	vmq_shmem_pool_destroy(vdev->shmem);
+	vdev->shmem = NULL;
+}
+
 /**
  * vmq_dev_probe() - bind the driver to a vmqnet bus device
  * @bdev: the bus device
@@ -135,9 +169,13 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	devl_lock(devlink);
 	vmq_debugfs_dev_init(vdev);
 
-	err = vmq_dev_ports_add(vdev);
+	err = vmq_dev_shmem_init(vdev);
 	if (err)
 		goto err_debugfs;
+
+	err = vmq_dev_ports_add(vdev);
+	if (err)
+		goto err_shmem;
 
 	devlink_set_features(devlink, DEVLINK_F_RELOAD);
 	devl_unlock(devlink);
@@ -145,6 +183,8 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	devlink_register(devlink);
 	return 0;
 
+err_shmem:
+	vmq_dev_shmem_fini(vdev);
 err_debugfs:
 	vmq_debugfs_dev_exit(vdev);
 	devl_unlock(devlink);
@@ -168,6 +208,7 @@ void vmq_dev_remove(struct vmq_bus_dev *bdev)
 	devlink_unregister(devlink);
 	devl_lock(devlink);
 	vmq_dev_ports_del(vdev);
+	vmq_dev_shmem_fini(vdev);
 	vmq_debugfs_dev_exit(vdev);
 	devl_unlock(devlink);
 	dev_set_drvdata(&bdev->dev, NULL);

@@ -32,7 +32,14 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 				   enum devlink_reload_limit limit,
 				   struct netlink_ext_ack *extack)
 {
-	vmq_dev_ports_del(devlink_priv(devlink));
+	struct vmq_dev *vdev = devlink_priv(devlink);
+	int err;
+
+	/* First: the only step that may refuse the reload. */
+	err = vmq_shmem_reload_down(devlink, vdev->shmem, extack);
+	if (err)
+		return err;
+	vmq_dev_ports_del(vdev);
 	return 0;
 }
 
@@ -42,9 +49,11 @@ static int vmq_devlink_reload_up(struct devlink *devlink,
 				 u32 *actions_performed,
 				 struct netlink_ext_ack *extack)
 {
+	struct vmq_dev *vdev = devlink_priv(devlink);
 	int err;
 
-	err = vmq_dev_ports_add(devlink_priv(devlink));
+	vmq_shmem_reload_up(vdev->shmem);
+	err = vmq_dev_ports_add(vdev);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack, "Failed to re-create the ports");
 		return err;

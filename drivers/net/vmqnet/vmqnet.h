@@ -99,12 +99,14 @@ struct device *vmq_bus_dev_get(u32 id);
  * @port_list: its ports, under the devlink instance lock
  * @ddir: debugfs directory vmqnet/vmqnet<ID>/
  * @ports_ddir: debugfs directory vmqnet/vmqnet<ID>/ports/
+ * @shmem: its shared memory (see the shared memory section below)
  */
 struct vmq_dev {
 	struct vmq_bus_dev *bdev;
 	struct list_head port_list;
 	struct dentry *ddir;
 	struct dentry *ports_ddir;
+	struct vmq_shmem_pool *shmem;
 };
 
 /**
@@ -262,5 +264,211 @@ enum vmq_queue_event {
 const char *vmq_queue_state_name(enum vmq_queue_state state);
 int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
 			 enum vmq_queue_state *next, const char **why);
+
+/* ==== shared memory (shmem.c, shmem_dma.c, shmem_debugfs.c) ============
+ *
+ * The NDIS-style shared memory allocator. The public API is
+ * <vmqnet/shmem.h>; this section is what the rest of vmqnet.ko (device
+ * probe/remove, devlink, debugfs, later the queues) and the KUnit suite see.
+ *
+ * A struct vmq_shmem_pool is one device's allocator. It is refcounted and
+ * outlives the device when a client (another module) still holds it: after
+ * vmq_shmem_pool_destroy() every call on it fails with -ENODEV instead of
+ * touching a device that is gone.
+ */
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/xarray.h>
+#include <vmqnet/shmem.h>
+
+/* devlink resource "shared_memory", in VMQ_SHMEM_UNIT (4 KiB) units. */
+#define VMQ_RES_SHARED_MEMORY		1
+#define VMQ_SHMEM_BUDGET_DEFAULT	8192		/* 32 MiB */
+#define VMQ_SHMEM_BUDGET_MAX		BIT_ULL(20)	/* 4 GiB */
+
+/* A pool that no device ID names: not found by vmq_shmem_open(). */
+#define VMQ_SHMEM_NO_ID			U32_MAX
+/* Fault injection filters: match any queue / usage. */
+#define VMQ_SHMEM_FAULT_ANY		U32_MAX
+
+/**
+ * struct vmq_shmem_stats - what a set of blocks holds
+ * @blocks: number of blocks
+ * @bytes: their requested lengths, summed
+ */
+struct vmq_shmem_stats {
+	u64 blocks;
+	u64 bytes;
+};
+
+/**
+ * struct vmq_shmem_queue - the blocks of one queue
+ * @id: queue ID
+ * @blocks: its blocks (struct vmq_shmem_block.queue_node)
+ * @stats: their totals
+ */
+struct vmq_shmem_queue {
+	u32 id;
+	struct list_head blocks;
+	struct vmq_shmem_stats stats;
+};
+
+/**
+ * struct vmq_shmem_fault - debugfs fault injection, netdevsim style
+ * @count: fail this many more matching allocations with -ENOMEM
+ * @queue: only allocations for this queue, or VMQ_SHMEM_FAULT_ANY
+ * @usage: only allocations with this usage, or VMQ_SHMEM_FAULT_ANY
+ * @injected: failures injected so far
+ */
+struct vmq_shmem_fault {
+	u32 count;
+	u32 queue;
+	u32 usage;
+	u64 injected;
+};
+
+enum vmq_shmem_state {
+	VMQ_SHMEM_RUNNING,	/* allocations are served */
+	VMQ_SHMEM_HALTED,	/* devlink reload in progress: all freed */
+	VMQ_SHMEM_DEAD,		/* device removed: all freed, forever */
+};
+
+/**
+ * struct vmq_shmem_pool - the shared memory of one device
+ * @ref: the device holds one reference until vmq_shmem_pool_destroy(),
+ *	each open client one
+ * @lock: serialises everything below, and the provider's handlers
+ * @dma_dev: the device memory is allocated for (a reference is held)
+ * @dev_id: its vmqnet ID, or VMQ_SHMEM_NO_ID
+ * @name: for messages, which must not depend on @dma_dev being bound
+ * @state: enum vmq_shmem_state
+ * @blocks: live blocks by allocation handle
+ * @next_handle: where the cyclic handle search starts
+ * @handle_limit: range of allocation handles (tests shrink it)
+ * @queues: struct vmq_shmem_queue by queue ID, created on first use
+ * @clients: open clients (struct vmq_shmem_client.node)
+ * @dma_provider: the default provider (shmem_dma.c), context @pool
+ * @provider: the provider serving allocations now
+ * @provider_owner: the client that registered @provider, or NULL
+ * @budget: allocations may hold this many units
+ * @budget_next: budget to apply when a devlink reload completes
+ * @used: units held now; read without @lock by the devlink occupancy getter
+ * @total: every live block
+ * @leaked: blocks freed by vmqnet because their owner did not (cumulative)
+ * @nr_queues: queue IDs below it exist (until the queue code takes over
+ *	with vmq_shmem_pool_set_queue_check())
+ * @queue_valid: decides whether a queue ID exists, or NULL for @nr_queues
+ * @queue_valid_priv: its argument
+ * @fault: fault injection
+ * @scatter_max_order: largest chunk order of scattered blocks
+ * @ddir: debugfs directory, or NULL
+ */
+struct vmq_shmem_pool {
+	struct kref ref;
+	struct mutex lock;		/* see above */
+	struct device *dma_dev;
+	u32 dev_id;
+	char name[24];
+	enum vmq_shmem_state state;
+	struct xarray blocks;
+	u32 next_handle;
+	struct xa_limit handle_limit;
+	struct xarray queues;
+	struct list_head clients;
+	struct vmq_shmem_provider dma_provider;
+	const struct vmq_shmem_provider *provider;
+	struct vmq_shmem_client *provider_owner;
+	u64 budget;
+	u64 budget_next;
+	u64 used;
+	struct vmq_shmem_stats total;
+	struct vmq_shmem_stats leaked;
+	u32 nr_queues;
+	bool (*queue_valid)(void *priv, u32 queue_id);
+	void *queue_valid_priv;
+	struct vmq_shmem_fault fault;
+	unsigned int scatter_max_order;
+	struct dentry *ddir;
+};
+
+/**
+ * struct vmq_shmem_client - one user of a pool (opaque in the public API)
+ * @pool: the pool; the client holds a reference
+ * @node: entry in @pool->clients
+ * @name: the user's name, for debugfs and leak reports
+ * @stats: its live blocks
+ * @leak: scratch for the leak report of one sweep
+ * @provider: its provider, if it registered one
+ */
+struct vmq_shmem_client {
+	struct vmq_shmem_pool *pool;
+	struct list_head node;
+	char name[32];
+	struct vmq_shmem_stats stats;
+	struct vmq_shmem_stats leak;
+	struct vmq_shmem_provider provider;
+};
+
+/**
+ * struct vmq_shmem_block - one live block
+ * @params: the request and the provider's results
+ * @sgt: the table @params.sgt points to, filled in by the provider
+ * @queue_node: entry in @queue->blocks
+ * @queue: its queue
+ * @client: its owner
+ * @provider: the provider that allocated it and will free it
+ * @mem_ctx: the provider's per-block context
+ * @handle: allocation handle
+ * @units: budget units charged
+ */
+struct vmq_shmem_block {
+	struct vmq_shmem_params params;
+	struct sg_table sgt;
+	struct list_head queue_node;
+	struct vmq_shmem_queue *queue;
+	struct vmq_shmem_client *client;
+	const struct vmq_shmem_provider *provider;
+	void *mem_ctx;
+	u32 handle;
+	u32 units;
+};
+
+/* shmem.c: pure helpers, also for KUnit */
+u32 vmq_shmem_units(size_t length);
+int vmq_shmem_params_check(const struct vmq_shmem_params *params);
+bool vmq_shmem_budget_fits(u64 budget, u64 used, u64 units);
+bool vmq_shmem_fault_hit(struct vmq_shmem_fault *fault,
+			 const struct vmq_shmem_params *params);
+
+/* shmem.c: the pool, for device probe/remove, devlink and the queues */
+struct vmq_shmem_pool *vmq_shmem_pool_create(struct device *dma_dev,
+					     u32 dev_id, u64 budget);
+void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool);
+void vmq_shmem_pool_set_nr_queues(struct vmq_shmem_pool *pool, u32 nr);
+void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
+				    bool (*valid)(void *priv, u32 queue_id),
+				    void *priv);
+struct vmq_shmem_client *vmq_shmem_pool_open(struct vmq_shmem_pool *pool,
+					     const char *name);
+u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool);
+int vmq_shmem_devlink_register(struct devlink *devlink,
+			       struct vmq_shmem_pool *pool);
+void vmq_shmem_devlink_unregister(struct devlink *devlink);
+int vmq_shmem_reload_down(struct devlink *devlink,
+			  struct vmq_shmem_pool *pool,
+			  struct netlink_ext_ack *extack);
+void vmq_shmem_reload_up(struct vmq_shmem_pool *pool);
+
+/* shmem_dma.c: the default provider */
+extern const struct vmq_shmem_provider_ops vmq_shmem_dma_ops;
+int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
+			  void **mem_ctx, unsigned int max_order);
+
+/* shmem_debugfs.c */
+void vmq_shmem_debugfs_init(struct vmq_shmem_pool *pool,
+			    struct dentry *parent);
+void vmq_shmem_debugfs_exit(struct vmq_shmem_pool *pool);
+
+/* ==== end of shared memory ============================================= */
 
 #endif /* _VMQNET_H */

@@ -1,0 +1,966 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmqnet shared memory: NdisAllocateSharedMemory() / NdisFreeSharedMemory()
+ * for Linux. See <vmqnet/shmem.h> for the API and vmqnet.h for the objects.
+ *
+ * Handles. An allocation handle is an index in the pool's @blocks xarray,
+ * never a pointer: a stale or made-up handle is looked up and reported, not
+ * dereferenced. Handles are allocated cyclically, so a freed handle is not
+ * handed out again until the 31-bit space wraps, and a double free finds
+ * nothing instead of freeing somebody else's new block.
+ *
+ * Budget. Every block is charged its length rounded up to whole pages, in
+ * 4 KiB units, against the devlink resource shared_memory. The check and
+ * the charge happen under the pool lock around the provider call, so a
+ * failed allocation never leaves a charge (or anything else) behind.
+ *
+ * Locking. One mutex per pool serialises allocation, free, accounting and
+ * the provider handlers: every caller is in process context, allocations
+ * happen at queue setup rather than per packet, and a single lock makes
+ * halt (free everything) trivially safe against allocations in flight.
+ * Lock order: devlink instance lock -> pool lock -> the pools registry
+ * (xa_lock). The pool lock is never held while calling into devlink.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/device.h>
+#include <linux/kref.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+#include <kunit/visibility.h>
+#include <net/devlink.h>
+
+#include "vmqnet.h"
+
+/* Pools by device ID, for vmq_shmem_open(). */
+static DEFINE_XARRAY(vmq_shmem_pools);
+
+static const char * const vmq_shmem_usage_names[VMQ_SHMEM_USAGE_MAX] = {
+	[VMQ_SHMEM_USAGE_UNDEFINED]		= "undefined",
+	[VMQ_SHMEM_USAGE_XMIT]			= "xmit",
+	[VMQ_SHMEM_USAGE_XMIT_HEADER]		= "xmit_header",
+	[VMQ_SHMEM_USAGE_XMIT_DATA]		= "xmit_data",
+	[VMQ_SHMEM_USAGE_RECEIVE]		= "receive",
+	[VMQ_SHMEM_USAGE_RECEIVE_LOOKAHEAD]	= "receive_lookahead",
+	[VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD] = "receive_post_lookahead",
+	[VMQ_SHMEM_USAGE_RECEIVE_HEADER]	= "receive_header",
+	[VMQ_SHMEM_USAGE_RECEIVE_DATA]		= "receive_data",
+	[VMQ_SHMEM_USAGE_OTHER]			= "other",
+};
+
+/**
+ * vmq_shmem_usage_name() - name of a shared memory usage
+ * @usage: the usage
+ *
+ * Context: any.
+ * Return: its name as debugfs shows it ("receive", "xmit_header", ...), or
+ * NULL if @usage is not a valid usage.
+ */
+const char *vmq_shmem_usage_name(enum vmq_shmem_usage usage)
+{
+	if ((unsigned int)usage >= VMQ_SHMEM_USAGE_MAX)
+		return NULL;
+	return vmq_shmem_usage_names[usage];
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_usage_name);
+
+/* ---- Pure helpers: no pool, no device (KUnit tests them directly) ---- */
+
+/**
+ * vmq_shmem_units() - budget units a block of @length bytes is charged
+ * @length: 1 .. VMQ_SHMEM_MAX_LENGTH
+ *
+ * Memory is allocated in whole pages, so that is what is charged.
+ *
+ * Return: PAGE_ALIGN(@length) in VMQ_SHMEM_UNIT units.
+ */
+u32 vmq_shmem_units(size_t length)
+{
+	return PAGE_ALIGN(length) / VMQ_SHMEM_UNIT;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_units);
+
+/**
+ * vmq_shmem_params_check() - validate what a pool can check on its own
+ * @params: the request
+ *
+ * Everything but the queue ID, which only the pool's queue check knows.
+ *
+ * Return: 0, or -EINVAL for unknown flag bits, an unknown usage, a zero or
+ * absurd length, or a node that is neither NUMA_NO_NODE nor online.
+ */
+int vmq_shmem_params_check(const struct vmq_shmem_params *params)
+{
+	int node = params->node;
+
+	if (params->flags & ~VMQ_SHMEM_F_ALL)
+		return -EINVAL;
+	if ((unsigned int)params->usage >= VMQ_SHMEM_USAGE_MAX)
+		return -EINVAL;
+	if (!params->length || params->length > VMQ_SHMEM_MAX_LENGTH)
+		return -EINVAL;
+	/* alloc_pages_node() must not be handed an offline node. */
+	if (node != NUMA_NO_NODE &&
+	    (node < 0 || node >= nr_node_ids || !node_online(node)))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_params_check);
+
+/**
+ * vmq_shmem_budget_fits() - may @units more be charged?
+ * @budget: units allowed
+ * @used: units charged now, at most @budget
+ * @units: units requested
+ *
+ * Written so that it cannot overflow, whatever @units is.
+ *
+ * Return: true if @used + @units <= @budget.
+ */
+bool vmq_shmem_budget_fits(u64 budget, u64 used, u64 units)
+{
+	return used <= budget && units <= budget - used;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_budget_fits);
+
+/**
+ * vmq_shmem_fault_hit() - should this allocation fail on purpose?
+ * @fault: the pool's fault injection state; consumed on a hit
+ * @params: the (valid) request
+ *
+ * Return: true if the request matches the queue and usage filters while
+ * failures remain to be injected.
+ */
+bool vmq_shmem_fault_hit(struct vmq_shmem_fault *fault,
+			 const struct vmq_shmem_params *params)
+{
+	u32 queue = READ_ONCE(fault->queue);
+	u32 usage = READ_ONCE(fault->usage);
+	u32 count = READ_ONCE(fault->count);
+
+	if (!count)
+		return false;
+	if (queue != VMQ_SHMEM_FAULT_ANY && queue != params->queue_id)
+		return false;
+	if (usage != VMQ_SHMEM_FAULT_ANY && usage != params->usage)
+		return false;
+	WRITE_ONCE(fault->count, count - 1);
+	fault->injected++;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_fault_hit);
+
+/* ---- Blocks and accounting -------------------------------------------- */
+
+static void vmq_shmem_stats_add(struct vmq_shmem_stats *stats,
+				const struct vmq_shmem_block *blk)
+{
+	stats->blocks++;
+	stats->bytes += blk->params.length;
+}
+
+static void vmq_shmem_stats_sub(struct vmq_shmem_stats *stats,
+				const struct vmq_shmem_block *blk)
+{
+	stats->blocks--;
+	stats->bytes -= blk->params.length;
+}
+
+static bool vmq_shmem_queue_exists(struct vmq_shmem_pool *pool, u32 queue_id)
+{
+	if (pool->queue_valid)
+		return pool->queue_valid(pool->queue_valid_priv, queue_id);
+	return queue_id < pool->nr_queues;
+}
+
+static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
+						   u32 queue_id)
+{
+	struct vmq_shmem_queue *queue;
+	int err;
+
+	lockdep_assert_held(&pool->lock);
+
+	queue = xa_load(&pool->queues, queue_id);
+	if (queue)
+		return queue;
+
+	/* Kept until the pool goes: a queue that had memory will again. */
+	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
+	if (!queue)
+		return ERR_PTR(-ENOMEM);
+	queue->id = queue_id;
+	INIT_LIST_HEAD(&queue->blocks);
+	err = xa_insert(&pool->queues, queue_id, queue, GFP_KERNEL);
+	if (err) {
+		kfree(queue);
+		return ERR_PTR(err);
+	}
+	return queue;
+}
+
+static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
+				 struct vmq_shmem_block *blk)
+{
+	const struct vmq_shmem_provider *prov = blk->provider;
+
+	lockdep_assert_held(&pool->lock);
+
+	xa_erase(&pool->blocks, blk->handle);
+	list_del(&blk->queue_node);
+	vmq_shmem_stats_sub(&pool->total, blk);
+	vmq_shmem_stats_sub(&blk->queue->stats, blk);
+	vmq_shmem_stats_sub(&blk->client->stats, blk);
+	WRITE_ONCE(pool->used, pool->used - blk->units);
+
+	prov->ops->free(prov->ctx, pool->dma_dev, &blk->params, blk->mem_ctx);
+	kfree(blk);
+}
+
+/* Which blocks vmq_shmem_free_matching() frees, and which are leaks. */
+enum vmq_shmem_sweep {
+	VMQ_SHMEM_SWEEP_QUEUE,		/* a queue is freed: not a leak */
+	VMQ_SHMEM_SWEEP_CLIENT,		/* its owner closed: all leaks */
+	VMQ_SHMEM_SWEEP_PROVIDER,	/* its provider left: all leaks */
+	VMQ_SHMEM_SWEEP_HALT,		/* halt: non-default queues leak */
+};
+
+static const char * const vmq_shmem_sweep_why[] = {
+	[VMQ_SHMEM_SWEEP_CLIENT]	= "closed its handle",
+	[VMQ_SHMEM_SWEEP_PROVIDER]	= "lost its provider",
+	[VMQ_SHMEM_SWEEP_HALT]		= "saw the device halt",
+};
+
+static bool vmq_shmem_sweep_match(const struct vmq_shmem_block *blk,
+				  enum vmq_shmem_sweep sweep, const void *arg)
+{
+	switch (sweep) {
+	case VMQ_SHMEM_SWEEP_QUEUE:
+		return blk->queue->id == *(const u32 *)arg;
+	case VMQ_SHMEM_SWEEP_CLIENT:
+		return blk->client == arg;
+	case VMQ_SHMEM_SWEEP_PROVIDER:
+		return blk->provider == arg;
+	case VMQ_SHMEM_SWEEP_HALT:
+		return true;
+	}
+	return false;
+}
+
+static bool vmq_shmem_sweep_leak(const struct vmq_shmem_block *blk,
+				 enum vmq_shmem_sweep sweep)
+{
+	switch (sweep) {
+	case VMQ_SHMEM_SWEEP_QUEUE:
+		return false;
+	case VMQ_SHMEM_SWEEP_HALT:
+		/* The default queue's memory is the halt's to free (NDIS). */
+		return blk->queue->id != VMQ_SHMEM_DEFAULT_QUEUE;
+	default:
+		return true;
+	}
+}
+
+/* Free every block that @sweep and @arg select. Leaks are counted in the
+ * pool and reported once per owner: the owner is the one with a bug, and a
+ * summary per owner is what a maintainer needs to find it.
+ */
+static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
+				    enum vmq_shmem_sweep sweep,
+				    const void *arg)
+{
+	struct vmq_shmem_client *client;
+	struct vmq_shmem_block *blk;
+	unsigned int freed = 0;
+	unsigned long handle;
+
+	lockdep_assert_held(&pool->lock);
+
+	xa_for_each(&pool->blocks, handle, blk) {
+		if (!vmq_shmem_sweep_match(blk, sweep, arg))
+			continue;
+		if (vmq_shmem_sweep_leak(blk, sweep)) {
+			vmq_shmem_stats_add(&blk->client->leak, blk);
+			vmq_shmem_stats_add(&pool->leaked, blk);
+		}
+		vmq_shmem_block_free(pool, blk);
+		freed++;
+	}
+
+	list_for_each_entry(client, &pool->clients, node) {
+		if (!client->leak.blocks)
+			continue;
+		dev_warn(pool->dma_dev,
+			 "shmem: %s %s with %llu blocks (%llu bytes) of shared memory still allocated; freed them\n",
+			 client->name, vmq_shmem_sweep_why[sweep],
+			 client->leak.blocks, client->leak.bytes);
+		client->leak = (struct vmq_shmem_stats){};
+	}
+	return freed;
+}
+
+/* ---- Pools ------------------------------------------------------------- */
+
+static void vmq_shmem_pool_release(struct kref *ref)
+{
+	struct vmq_shmem_pool *pool = container_of(ref, struct vmq_shmem_pool,
+						   ref);
+	struct vmq_shmem_queue *queue;
+	unsigned long id;
+
+	xa_for_each(&pool->queues, id, queue)
+		kfree(queue);
+	xa_destroy(&pool->queues);
+	/* Empty: vmq_shmem_pool_destroy() freed every block. */
+	xa_destroy(&pool->blocks);
+	mutex_destroy(&pool->lock);
+	put_device(pool->dma_dev);
+	kfree(pool);
+}
+
+static void vmq_shmem_pool_put(struct vmq_shmem_pool *pool)
+{
+	kref_put(&pool->ref, vmq_shmem_pool_release);
+}
+
+/**
+ * vmq_shmem_pool_create() - create the shared memory pool of a device
+ * @dma_dev: the device blocks are allocated for; its DMA mask must be set
+ * @dev_id: its vmqnet ID, under which vmq_shmem_open() finds it, or
+ *	VMQ_SHMEM_NO_ID for a pool only its creator uses (tests)
+ * @budget: initial budget in VMQ_SHMEM_UNIT units
+ *
+ * The pool starts with one queue, the default one; see
+ * vmq_shmem_pool_set_nr_queues().
+ *
+ * Context: process context.
+ * Return: the pool, or ERR_PTR(-ENOMEM), or ERR_PTR(-EBUSY) if a pool with
+ * @dev_id exists already.
+ */
+struct vmq_shmem_pool *
+vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
+{
+	struct vmq_shmem_pool *pool;
+	int err;
+
+	pool = kzalloc(sizeof(*pool), GFP_KERNEL);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+
+	kref_init(&pool->ref);
+	mutex_init(&pool->lock);
+	pool->dma_dev = get_device(dma_dev);
+	pool->dev_id = dev_id;
+	strscpy(pool->name, dev_name(dma_dev), sizeof(pool->name));
+	pool->state = VMQ_SHMEM_RUNNING;
+	xa_init_flags(&pool->blocks, XA_FLAGS_ALLOC1);
+	pool->handle_limit = XA_LIMIT(1, INT_MAX);
+	xa_init(&pool->queues);
+	INIT_LIST_HEAD(&pool->clients);
+	pool->dma_provider.name = "dma";
+	pool->dma_provider.ops = &vmq_shmem_dma_ops;
+	pool->dma_provider.ctx = pool;
+	pool->provider = &pool->dma_provider;
+	pool->budget = budget;
+	pool->budget_next = budget;
+	pool->nr_queues = 1;
+	pool->fault.queue = VMQ_SHMEM_FAULT_ANY;
+	pool->fault.usage = VMQ_SHMEM_FAULT_ANY;
+	pool->scatter_max_order = MAX_ORDER - 1;
+
+	if (dev_id != VMQ_SHMEM_NO_ID) {
+		err = xa_insert(&vmq_shmem_pools, dev_id, pool, GFP_KERNEL);
+		if (err) {
+			vmq_shmem_pool_put(pool);
+			return ERR_PTR(err);
+		}
+	}
+	return pool;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_create);
+
+static void vmq_shmem_pool_halt(struct vmq_shmem_pool *pool,
+				enum vmq_shmem_state state)
+{
+	lockdep_assert_held(&pool->lock);
+
+	pool->state = state;
+	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_HALT, NULL);
+}
+
+/**
+ * vmq_shmem_pool_destroy() - halt a device's pool and drop the device's hold
+ * @pool: the pool, or NULL
+ *
+ * MiniportHaltEx for shared memory: every block still allocated is freed;
+ * those of non-default queues are counted and reported as leaked by their
+ * owner. Open clients keep the pool object alive, but every later call on
+ * it fails with -ENODEV (or, for frees, does nothing) and never touches
+ * the device again.
+ *
+ * Context: process context; sleeps.
+ */
+void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool)
+{
+	if (!pool)
+		return;
+
+	/* No new client can find it from here on. */
+	if (pool->dev_id != VMQ_SHMEM_NO_ID)
+		xa_erase(&vmq_shmem_pools, pool->dev_id);
+	vmq_shmem_debugfs_exit(pool);
+
+	mutex_lock(&pool->lock);
+	vmq_shmem_pool_halt(pool, VMQ_SHMEM_DEAD);
+	pool->provider = &pool->dma_provider;
+	pool->provider_owner = NULL;
+	mutex_unlock(&pool->lock);
+
+	vmq_shmem_pool_put(pool);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_destroy);
+
+/**
+ * vmq_shmem_pool_set_nr_queues() - queue IDs below @nr exist
+ * @pool: the pool
+ * @nr: number of queues, at least 1 (the default queue)
+ *
+ * Stands in for the queue code until it tells the pool which queues exist
+ * with vmq_shmem_pool_set_queue_check().
+ */
+void vmq_shmem_pool_set_nr_queues(struct vmq_shmem_pool *pool, u32 nr)
+{
+	mutex_lock(&pool->lock);
+	pool->nr_queues = max(nr, 1U);
+	mutex_unlock(&pool->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_set_nr_queues);
+
+/**
+ * vmq_shmem_pool_set_queue_check() - let the queue code say which queues exist
+ * @pool: the pool
+ * @valid: returns whether queue @queue_id exists; called under the pool
+ *	lock, must not sleep on anything that waits for shared memory. NULL
+ *	goes back to vmq_shmem_pool_set_nr_queues().
+ * @priv: its first argument
+ */
+void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
+				    bool (*valid)(void *priv, u32 queue_id),
+				    void *priv)
+{
+	mutex_lock(&pool->lock);
+	pool->queue_valid = valid;
+	pool->queue_valid_priv = priv;
+	mutex_unlock(&pool->lock);
+}
+
+/**
+ * vmq_shmem_pool_occupancy() - budget units in use
+ * @pool: the pool
+ *
+ * Context: any; lockless.
+ * Return: the units charged for the live blocks.
+ */
+u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool)
+{
+	return READ_ONCE(pool->used);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_occupancy);
+
+/* ---- Clients ----------------------------------------------------------- */
+
+/**
+ * vmq_shmem_pool_open() - open a client on a pool
+ * @pool: the pool
+ * @name: the user, for debugfs and leak reports (copied, truncated)
+ *
+ * Context: process context.
+ * Return: the client, ERR_PTR(-ENOMEM), or ERR_PTR(-ENODEV) if the device
+ * is gone.
+ */
+struct vmq_shmem_client *
+vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name)
+{
+	struct vmq_shmem_client *client;
+
+	client = kzalloc(sizeof(*client), GFP_KERNEL);
+	if (!client)
+		return ERR_PTR(-ENOMEM);
+	strscpy(client->name, name ?: "?", sizeof(client->name));
+	client->pool = pool;
+
+	mutex_lock(&pool->lock);
+	if (pool->state == VMQ_SHMEM_DEAD) {
+		mutex_unlock(&pool->lock);
+		kfree(client);
+		return ERR_PTR(-ENODEV);
+	}
+	kref_get(&pool->ref);
+	list_add_tail(&client->node, &pool->clients);
+	mutex_unlock(&pool->lock);
+	return client;
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_open);
+
+/**
+ * vmq_shmem_open() - open a vmqnet device's shared memory
+ * @dev_id: the device ID (vmqnet<ID>)
+ * @name: the caller, typically KBUILD_MODNAME; shown in debugfs and in leak
+ *	reports
+ *
+ * The handle stays valid until vmq_shmem_close(), even if the device is
+ * removed first: from then on allocations fail with -ENODEV.
+ *
+ * Context: process context; sleeps.
+ * Return: the client handle, ERR_PTR(-ENODEV) if there is no such device,
+ * or ERR_PTR(-ENOMEM).
+ */
+struct vmq_shmem_client *vmq_shmem_open(u32 dev_id, const char *name)
+{
+	struct vmq_shmem_client *client;
+	struct vmq_shmem_pool *pool;
+
+	might_sleep();
+
+	/* The device holds a reference while its pool is in the registry. */
+	xa_lock(&vmq_shmem_pools);
+	pool = xa_load(&vmq_shmem_pools, dev_id);
+	if (pool)
+		kref_get(&pool->ref);
+	xa_unlock(&vmq_shmem_pools);
+	if (!pool)
+		return ERR_PTR(-ENODEV);
+
+	client = vmq_shmem_pool_open(pool, name);
+	vmq_shmem_pool_put(pool);
+	return client;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_open);
+
+static void __vmq_shmem_provider_unregister(struct vmq_shmem_pool *pool,
+					    struct vmq_shmem_client *client)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (pool->provider_owner != client)
+		return;
+	/* Its handlers are about to go away with its module. */
+	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_PROVIDER, &client->provider);
+	pool->provider = &pool->dma_provider;
+	pool->provider_owner = NULL;
+}
+
+/**
+ * vmq_shmem_close() - close a client handle
+ * @client: what vmq_shmem_open() returned; NULL and error pointers are
+ *	ignored
+ *
+ * Blocks the client still holds are freed and reported as leaked. A
+ * provider the client registered is unregistered.
+ *
+ * Context: process context; sleeps.
+ */
+void vmq_shmem_close(struct vmq_shmem_client *client)
+{
+	struct vmq_shmem_pool *pool;
+
+	if (IS_ERR_OR_NULL(client))
+		return;
+	might_sleep();
+	pool = client->pool;
+
+	mutex_lock(&pool->lock);
+	__vmq_shmem_provider_unregister(pool, client);
+	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_CLIENT, client);
+	list_del(&client->node);
+	mutex_unlock(&pool->lock);
+
+	kfree(client);
+	vmq_shmem_pool_put(pool);
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_close);
+
+/**
+ * vmq_shmem_dma_device() - the device a client's memory is allocated for
+ * @client: an open client
+ *
+ * For a provider's own DMA allocations and for comparisons with the raw DMA
+ * API. The pointer stays valid while @client is open, but DMA on it is only
+ * meaningful while the device exists, i.e. until allocations start failing
+ * with -ENODEV.
+ *
+ * Return: the struct device.
+ */
+struct device *vmq_shmem_dma_device(struct vmq_shmem_client *client)
+{
+	return client->pool->dma_dev;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_dma_device);
+
+/* ---- Allocate and free ------------------------------------------------- */
+
+static void vmq_shmem_params_clear_out(struct vmq_shmem_params *params)
+{
+	params->vaddr = NULL;
+	params->sgt = NULL;
+	params->shmem_handle = 0;
+	params->mem_node = NUMA_NO_NODE;
+}
+
+/* Called with the pool lock held: charge nothing and allocate nothing
+ * unless every check passed, so the error paths have nothing to undo.
+ */
+static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
+				  struct vmq_shmem_block *blk)
+{
+	struct vmq_shmem_params *params = &blk->params;
+	const struct vmq_shmem_provider *prov;
+	struct vmq_shmem_queue *queue;
+	int err;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (pool->state != VMQ_SHMEM_RUNNING)
+		return -ENODEV;
+	if (!vmq_shmem_queue_exists(pool, params->queue_id))
+		return -EINVAL;
+	if (vmq_shmem_fault_hit(&pool->fault, params))
+		return -ENOMEM;
+	if (!vmq_shmem_budget_fits(pool->budget, pool->used, blk->units))
+		return -ENOSPC;
+	queue = vmq_shmem_queue_get(pool, params->queue_id);
+	if (IS_ERR(queue))
+		return PTR_ERR(queue);
+
+	prov = pool->provider;
+	err = prov->ops->alloc(prov->ctx, pool->dma_dev, params, &blk->mem_ctx);
+	if (err)
+		return err;
+	if (!params->vaddr || !params->sgt || !params->shmem_handle) {
+		dev_err_ratelimited(pool->dma_dev,
+				    "shmem: provider %s returned an incomplete block\n",
+				    prov->name);
+		err = -EIO;
+		goto err_free;
+	}
+
+	/* -EBUSY: every handle is in use, the NDIS "resources" case. */
+	err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
+			      pool->handle_limit, &pool->next_handle,
+			      GFP_KERNEL);
+	if (err < 0) {
+		if (err == -EBUSY)
+			err = -ENOSPC;
+		goto err_free;
+	}
+
+	blk->provider = prov;
+	blk->queue = queue;
+	list_add_tail(&blk->queue_node, &queue->blocks);
+	vmq_shmem_stats_add(&pool->total, blk);
+	vmq_shmem_stats_add(&queue->stats, blk);
+	vmq_shmem_stats_add(&blk->client->stats, blk);
+	WRITE_ONCE(pool->used, pool->used + blk->units);
+	return 0;
+
+err_free:
+	prov->ops->free(prov->ctx, pool->dma_dev, params, blk->mem_ctx);
+	return err;
+}
+
+/**
+ * vmq_shmem_alloc() - allocate a block of shared memory
+ * @client: an open client
+ * @params: the request; on success its outputs describe the block, on
+ *	failure they are cleared
+ * @alloc_handle: set to the block's allocation handle, or to 0 on failure
+ *
+ * NdisAllocateSharedMemory(): the block is charged to the device's budget
+ * and belongs to @client and to queue @params->queue_id until it is freed
+ * with vmq_shmem_free() or vmq_shmem_free_queue(). A VM queue may keep
+ * allocating until it is freed.
+ *
+ * Context: process context; sleeps.
+ * Return: 0; -EINVAL for a bad request (unknown flag bits or usage, zero or
+ * absurd length, offline node, a queue that does not exist); -ENOSPC if the
+ * budget (or the handle space) is exhausted; -ENOMEM if memory is short or
+ * a failure was injected; -ENODEV if the device is gone or reloading.
+ * On failure nothing is left allocated or charged.
+ */
+int vmq_shmem_alloc(struct vmq_shmem_client *client,
+		    struct vmq_shmem_params *params, u32 *alloc_handle)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+	struct vmq_shmem_block *blk;
+	int err;
+
+	might_sleep();
+	*alloc_handle = 0;
+	vmq_shmem_params_clear_out(params);
+
+	err = vmq_shmem_params_check(params);
+	if (err)
+		return err;
+
+	blk = kzalloc(sizeof(*blk), GFP_KERNEL);
+	if (!blk)
+		return -ENOMEM;
+	blk->params = *params;
+	blk->params.sgt = &blk->sgt;
+	blk->client = client;
+	blk->units = vmq_shmem_units(params->length);
+
+	mutex_lock(&pool->lock);
+	err = vmq_shmem_alloc_locked(pool, blk);
+	if (!err) {
+		/* Before unlocking: a halt may free the block right after. */
+		*params = blk->params;
+		*alloc_handle = blk->handle;
+	}
+	mutex_unlock(&pool->lock);
+
+	if (err)
+		kfree(blk);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_alloc);
+
+/**
+ * vmq_shmem_free() - free a block of shared memory
+ * @client: the client that allocated it
+ * @alloc_handle: its allocation handle
+ *
+ * NdisFreeSharedMemory(). A handle that is unknown, already freed or owned
+ * by another client is reported (ratelimited) and otherwise ignored. After
+ * the device is gone, or while it reloads, every block has been freed
+ * already and this does nothing.
+ *
+ * Context: process context; sleeps.
+ */
+void vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+	struct vmq_shmem_block *blk;
+
+	might_sleep();
+
+	mutex_lock(&pool->lock);
+	if (pool->state != VMQ_SHMEM_RUNNING)
+		goto out_unlock;
+
+	blk = xa_load(&pool->blocks, alloc_handle);
+	if (!blk)
+		dev_warn_ratelimited(pool->dma_dev,
+				     "shmem: %s freed unknown or already freed allocation handle %u\n",
+				     client->name, alloc_handle);
+	else if (blk->client != client)
+		dev_warn_ratelimited(pool->dma_dev,
+				     "shmem: %s freed allocation handle %u of %s; ignored\n",
+				     client->name, alloc_handle,
+				     blk->client->name);
+	else
+		vmq_shmem_block_free(pool, blk);
+out_unlock:
+	mutex_unlock(&pool->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_free);
+
+/**
+ * vmq_shmem_free_queue() - free every block of a queue
+ * @client: an open client of the device
+ * @queue_id: the queue
+ *
+ * Step 4 of OID_RECEIVE_FILTER_FREE_QUEUE: the queue's DMA has stopped and
+ * its receive buffers are back, so all of its shared memory goes, whoever
+ * allocated it. Not reported as a leak: this is the normal way a queue's
+ * memory ends.
+ *
+ * Context: process context; sleeps.
+ * Return: the number of blocks freed.
+ */
+unsigned int vmq_shmem_free_queue(struct vmq_shmem_client *client,
+				  u32 queue_id)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+	unsigned int freed = 0;
+
+	might_sleep();
+
+	mutex_lock(&pool->lock);
+	if (pool->state == VMQ_SHMEM_RUNNING)
+		freed = vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_QUEUE, &queue_id);
+	mutex_unlock(&pool->lock);
+	return freed;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_free_queue);
+
+/* ---- Providers --------------------------------------------------------- */
+
+/**
+ * vmq_shmem_provider_register() - serve a device's shared memory
+ * @client: an open client; the provider belongs to it
+ * @provider: name, handlers and context; copied
+ *
+ * From now on every allocation on the device, by any client, goes to
+ * @provider, the way a virtual switch registers its
+ * NDIS_SHARED_MEMORY_PROVIDER_CHARACTERISTICS. Blocks allocated before stay
+ * with the provider that allocated them. One provider at a time.
+ *
+ * Context: process context; sleeps.
+ * Return: 0; -EINVAL if a handler is missing; -EBUSY if another provider
+ * is registered; -ENODEV if the device is gone.
+ */
+int vmq_shmem_provider_register(struct vmq_shmem_client *client,
+				const struct vmq_shmem_provider *provider)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+	int err = 0;
+
+	might_sleep();
+	if (!provider->ops || !provider->ops->alloc || !provider->ops->free)
+		return -EINVAL;
+
+	mutex_lock(&pool->lock);
+	if (pool->state == VMQ_SHMEM_DEAD) {
+		err = -ENODEV;
+	} else if (pool->provider_owner) {
+		err = -EBUSY;
+	} else {
+		client->provider = *provider;
+		if (!client->provider.name)
+			client->provider.name = client->name;
+		pool->provider = &client->provider;
+		pool->provider_owner = client;
+	}
+	mutex_unlock(&pool->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_provider_register);
+
+/**
+ * vmq_shmem_provider_unregister() - stop serving a device's shared memory
+ * @client: the client that registered the provider
+ *
+ * Allocations go back to the default (DMA) provider. A provider has to
+ * outlive the memory it supplied: blocks it allocated that are still live
+ * are freed through it now and reported as leaked by their owners.
+ * Does nothing if @client has no provider registered.
+ *
+ * Context: process context; sleeps.
+ */
+void vmq_shmem_provider_unregister(struct vmq_shmem_client *client)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+
+	might_sleep();
+
+	mutex_lock(&pool->lock);
+	__vmq_shmem_provider_unregister(pool, client);
+	mutex_unlock(&pool->lock);
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_provider_unregister);
+
+/* ---- devlink: the shared_memory resource and reload -------------------- */
+
+static u64 vmq_shmem_occ_get(void *priv)
+{
+	return vmq_shmem_pool_occupancy(priv);
+}
+
+/**
+ * vmq_shmem_devlink_register() - register the shared_memory resource
+ * @devlink: the device's devlink instance, locked
+ * @pool: its pool; the resource starts at the pool's budget
+ *
+ * Return: 0 or a devl_resource_register() error.
+ */
+int vmq_shmem_devlink_register(struct devlink *devlink,
+			       struct vmq_shmem_pool *pool)
+{
+	struct devlink_resource_size_params size_params = {
+		.size_min = 0,
+		.size_max = VMQ_SHMEM_BUDGET_MAX,
+		.size_granularity = 1,
+		.unit = DEVLINK_RESOURCE_UNIT_ENTRY,
+	};
+	int err;
+
+	err = devl_resource_register(devlink, "shared_memory", pool->budget,
+				     VMQ_RES_SHARED_MEMORY,
+				     DEVLINK_RESOURCE_ID_PARENT_TOP,
+				     &size_params);
+	if (err)
+		return err;
+	devl_resource_occ_get_register(devlink, VMQ_RES_SHARED_MEMORY,
+				       vmq_shmem_occ_get, pool);
+	return 0;
+}
+
+/**
+ * vmq_shmem_devlink_unregister() - stop reporting occupancy
+ * @devlink: the device's devlink instance, locked
+ *
+ * The resource itself goes with devl_resources_unregister().
+ */
+void vmq_shmem_devlink_unregister(struct devlink *devlink)
+{
+	devl_resource_occ_get_unregister(devlink, VMQ_RES_SHARED_MEMORY);
+}
+
+/**
+ * vmq_shmem_reload_down() - first half of a devlink reload (driver reinit)
+ * @devlink: the device's devlink instance, locked
+ * @pool: its pool
+ * @extack: for the reason of a refusal
+ *
+ * Takes the new shared_memory size, refuses it if it is below what is in
+ * use now, and otherwise halts the pool: everything is freed as at device
+ * removal, and allocations fail with -ENODEV until vmq_shmem_reload_up().
+ * Call it before anything else in reload_down, as it may fail.
+ *
+ * Return: 0, or -EBUSY with @extack set.
+ */
+int vmq_shmem_reload_down(struct devlink *devlink, struct vmq_shmem_pool *pool,
+			  struct netlink_ext_ack *extack)
+{
+	u64 size;
+	int err;
+
+	err = devl_resource_size_get(devlink, VMQ_RES_SHARED_MEMORY, &size);
+	if (err)
+		size = pool->budget;
+
+	mutex_lock(&pool->lock);
+	if (size < pool->used) {
+		mutex_unlock(&pool->lock);
+		dev_warn(pool->dma_dev,
+			 "shmem: shared_memory size %llu is below the %llu units in use; reload refused\n",
+			 size, pool->used);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "shared_memory: new size is smaller than the shared memory in use; free it, then reload");
+		return -EBUSY;
+	}
+	pool->budget_next = size;
+	vmq_shmem_pool_halt(pool, VMQ_SHMEM_HALTED);
+	mutex_unlock(&pool->lock);
+	return 0;
+}
+
+/**
+ * vmq_shmem_reload_up() - second half of a devlink reload
+ * @pool: the pool vmq_shmem_reload_down() halted
+ *
+ * Applies the new budget and serves allocations again.
+ */
+void vmq_shmem_reload_up(struct vmq_shmem_pool *pool)
+{
+	mutex_lock(&pool->lock);
+	pool->budget = pool->budget_next;
+	if (pool->state == VMQ_SHMEM_HALTED)
+		pool->state = VMQ_SHMEM_RUNNING;
+	mutex_unlock(&pool->lock);
+}

@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The default shared memory provider: memory the device can DMA to.
+ *
+ * Contiguous blocks are dma_alloc_coherent() memory. The issue (and
+ * CONFIG_DEBUG_SG) forbid describing a coherent buffer with sg_set_buf(): its
+ * CPU address need not be in the linear map. dma_get_sgtable() is the DMA
+ * API's own description of it, and the DMA side of the table is the handle
+ * dma_alloc_coherent() returned: the memory is already mapped, so mapping it
+ * a second time with dma_map_sgtable() would be wrong (and would bounce
+ * through swiotlb where that is in use).
+ *
+ * Scattered blocks are built here from pages, not with
+ * dma_alloc_noncontiguous(). On a device without an IOMMU, as every vmqnet
+ * device is, that function falls back to one physically contiguous
+ * allocation of the whole size (alloc_single_sgt() in kernel/dma/mapping.c):
+ * one SG entry, never more, and a failure for anything above MAX_ORDER or on
+ * a fragmented system, which is exactly when scattered memory is needed.
+ * Instead, like the IOMMU path of dma-iommu.c, take the largest chunks the
+ * buddy allocator hands out without trying hard (fewer SG entries, fewer
+ * page table entries), fall back down to single pages, map the chunks into
+ * one virtual range with vmap() and DMA-map them with dma_map_sgtable().
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/dma-mapping.h>
+#include <linux/gfp.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <kunit/visibility.h>
+
+#include "vmqnet.h"
+
+/* Shared memory handles of this provider: unique among all of its live
+ * blocks on every device, never 0. 2^32 allocations would have to happen
+ * while one block stays alive for two blocks to share one.
+ */
+static atomic_t vmq_shmem_dma_handles = ATOMIC_INIT(0);
+
+static u32 vmq_shmem_dma_new_handle(void)
+{
+	u32 handle;
+
+	do {
+		handle = (u32)atomic_inc_return(&vmq_shmem_dma_handles);
+	} while (!handle);
+	return handle;
+}
+
+/**
+ * struct vmq_shmem_dma_pages - the pages of a scattered block
+ * @count: number of pages
+ * @pages: all of them, in block order. A chunk of order N starts with a
+ *	page whose page_private() is N; its other pages follow it.
+ */
+struct vmq_shmem_dma_pages {
+	unsigned int count;
+	struct page *pages[];
+};
+
+static int vmq_shmem_dma_alloc_contig(struct device *dev,
+				      struct vmq_shmem_params *params)
+{
+	size_t size = PAGE_ALIGN(params->length);
+	struct sg_table *sgt = params->sgt;
+	size_t left = params->length;
+	struct scatterlist *sg;
+	dma_addr_t dma;
+	void *vaddr;
+	int err, i;
+
+	/* __GFP_NOWARN: a block above MAX_ORDER is a legitimate request that
+	 * fails with -ENOMEM, not a kernel warning.
+	 */
+	vaddr = dma_alloc_coherent(dev, size, &dma, GFP_KERNEL | __GFP_NOWARN);
+	if (!vaddr)
+		return -ENOMEM;
+
+	err = dma_get_sgtable(dev, sgt, vaddr, dma, size);
+	if (err)
+		goto err_free;
+
+	/* The CPU side covers exactly the block, as the API promises. */
+	for_each_sgtable_sg(sgt, sg, i) {
+		sg->length = min_t(size_t, sg->length, left);
+		left -= sg->length;
+	}
+	/* One IOVA / bus address range: a single DMA entry. */
+	sgt->nents = 1;
+	sg_dma_address(sgt->sgl) = dma;
+	sg_dma_len(sgt->sgl) = params->length;
+
+	params->vaddr = vaddr;
+	params->mem_node = page_to_nid(sg_page(sgt->sgl));
+	return 0;
+
+err_free:
+	dma_free_coherent(dev, size, vaddr, dma);
+	return err;
+}
+
+static void vmq_shmem_dma_free_contig(struct device *dev,
+				      const struct vmq_shmem_params *params)
+{
+	dma_free_coherent(dev, PAGE_ALIGN(params->length), params->vaddr,
+			  sg_dma_address(params->sgt->sgl));
+	sg_free_table(params->sgt);
+}
+
+static void vmq_shmem_dma_free_pages(struct vmq_shmem_dma_pages *mem,
+				     unsigned int count)
+{
+	unsigned int i = 0;
+
+	while (i < count) {
+		struct page *page = mem->pages[i];
+		unsigned int order = page_private(page);
+
+		set_page_private(page, 0);
+		__free_pages(page, order);
+		i += 1U << order;
+	}
+}
+
+/* Fill @mem with @mem->count zeroed pages, largest chunks first, preferably
+ * on @node, and set *@mem_node to the node they all came from, NUMA_NO_NODE
+ * if several. Returns 0, or -ENOMEM with nothing left allocated.
+ */
+static int vmq_shmem_dma_get_pages(struct device *dev,
+				   struct vmq_shmem_dma_pages *mem, int node,
+				   unsigned int max_order, int *mem_node)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	unsigned int i = 0, j;
+
+	/* Pages the device cannot address would be bounced through swiotlb
+	 * at every sync: take them from ZONE_DMA32 for a 32-bit device.
+	 */
+	if (dma_get_mask(dev) <= DMA_BIT_MASK(32))
+		gfp |= GFP_DMA32;
+	max_order = min(max_order, MAX_ORDER - 1U);
+
+	while (i < mem->count) {
+		unsigned int order = min_t(unsigned int, max_order,
+					   ilog2(mem->count - i));
+		struct page *page;
+
+		for (;;) {
+			gfp_t flags = gfp;
+
+			/* Larger chunks are a convenience, not a need: no
+			 * reclaim, no compaction retries and no warning for
+			 * them; only single pages are worth working for.
+			 */
+			if (order)
+				flags |= __GFP_NORETRY | __GFP_NOWARN |
+					 __GFP_NOMEMALLOC;
+			page = alloc_pages_node(node, flags, order);
+			if (page || !order)
+				break;
+			/* Do not try an order that just failed again. */
+			max_order = --order;
+		}
+		if (!page) {
+			vmq_shmem_dma_free_pages(mem, i);
+			return -ENOMEM;
+		}
+
+		set_page_private(page, order);
+		for (j = 0; j < 1U << order; j++)
+			mem->pages[i + j] = nth_page(page, j);
+		if (!i)
+			*mem_node = page_to_nid(page);
+		else if (*mem_node != page_to_nid(page))
+			*mem_node = NUMA_NO_NODE;
+		i += 1U << order;
+	}
+	return 0;
+}
+
+static bool vmq_shmem_dma_pages_contiguous(const struct vmq_shmem_dma_pages *mem)
+{
+	unsigned long pfn = page_to_pfn(mem->pages[0]);
+	unsigned int i;
+
+	for (i = 1; i < mem->count; i++)
+		if (page_to_pfn(mem->pages[i]) != pfn + i)
+			return false;
+	return true;
+}
+
+static int vmq_shmem_dma_alloc_scattered(struct device *dev,
+					 struct vmq_shmem_params *params,
+					 void **mem_ctx,
+					 unsigned int max_order)
+{
+	unsigned int count = PAGE_ALIGN(params->length) >> PAGE_SHIFT;
+	struct sg_table *sgt = params->sgt;
+	struct vmq_shmem_dma_pages *mem;
+	void *vaddr;
+	int err;
+
+	mem = kvzalloc(struct_size(mem, pages, count), GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+	mem->count = count;
+
+	err = vmq_shmem_dma_get_pages(dev, mem, params->node, max_order,
+				      &params->mem_node);
+	if (err)
+		goto err_free_mem;
+
+	/* Merges physically adjacent pages, within the device's limit. */
+	err = sg_alloc_table_from_pages_segment(sgt, mem->pages, count, 0,
+						params->length,
+						dma_get_max_seg_size(dev),
+						GFP_KERNEL);
+	if (err)
+		goto err_free_pages;
+
+	/* One run of lowmem pages already has a virtual address that covers
+	 * it; only a block that is really scattered needs a vmap() area.
+	 */
+	if (vmq_shmem_dma_pages_contiguous(mem) &&
+	    !PageHighMem(mem->pages[0])) {
+		vaddr = page_address(mem->pages[0]);
+	} else {
+		vaddr = vmap(mem->pages, count, VM_MAP, PAGE_KERNEL);
+		if (!vaddr) {
+			err = -ENOMEM;
+			goto err_free_table;
+		}
+	}
+
+	err = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
+	if (err)
+		goto err_unmap;
+
+	params->vaddr = vaddr;
+	*mem_ctx = mem;
+	return 0;
+
+err_unmap:
+	if (is_vmalloc_addr(vaddr))
+		vunmap(vaddr);
+err_free_table:
+	sg_free_table(sgt);
+err_free_pages:
+	vmq_shmem_dma_free_pages(mem, count);
+err_free_mem:
+	kvfree(mem);
+	return err;
+}
+
+static void vmq_shmem_dma_free_scattered(struct device *dev,
+					 const struct vmq_shmem_params *params,
+					 struct vmq_shmem_dma_pages *mem)
+{
+	dma_unmap_sgtable(dev, params->sgt, DMA_BIDIRECTIONAL, 0);
+	if (is_vmalloc_addr(params->vaddr))
+		vunmap(params->vaddr);
+	sg_free_table(params->sgt);
+	vmq_shmem_dma_free_pages(mem, mem->count);
+	kvfree(mem);
+}
+
+/**
+ * __vmq_shmem_dma_alloc() - vmq_shmem_dma_alloc() with a chunk size limit
+ * @dev: the device that will DMA to the block
+ * @params: validated request; @params->sgt points to an empty sg_table
+ * @mem_ctx: set to what __vmq_shmem_dma_free() needs back
+ * @max_order: largest page order a scattered block is built from; 0 makes
+ *	every chunk a single page (debugfs scatter_max_order, tests)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
+			  void **mem_ctx, unsigned int max_order)
+{
+	int err;
+
+	might_sleep();
+	*mem_ctx = NULL;
+	if (params->flags & VMQ_SHMEM_F_CONTIGUOUS)
+		err = vmq_shmem_dma_alloc_contig(dev, params);
+	else
+		err = vmq_shmem_dma_alloc_scattered(dev, params, mem_ctx,
+						    max_order);
+	if (err)
+		return err;
+	params->shmem_handle = vmq_shmem_dma_new_handle();
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(__vmq_shmem_dma_alloc);
+
+/**
+ * vmq_shmem_dma_alloc() - the default provider's allocate handler
+ * @dma_dev: the device that will DMA to the block
+ * @params: a request as a provider's alloc handler receives it
+ * @mem_ctx: set to what vmq_shmem_dma_free() needs back
+ *
+ * A provider registered with vmq_shmem_provider_register() may delegate to
+ * this (and to vmq_shmem_dma_free()) for the memory itself, and only change
+ * what it needs, for example the shared memory handle. It does not charge
+ * the budget or record the block: vmq_shmem_alloc() does that.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 with every output of @params filled in, or -ENOMEM.
+ */
+int vmq_shmem_dma_alloc(struct device *dma_dev,
+			struct vmq_shmem_params *params, void **mem_ctx)
+{
+	return __vmq_shmem_dma_alloc(dma_dev, params, mem_ctx, MAX_ORDER - 1);
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_dma_alloc);
+
+/**
+ * vmq_shmem_dma_free() - the default provider's free handler
+ * @dma_dev: the device the block was allocated for
+ * @params: the block, as vmq_shmem_dma_alloc() filled it in
+ * @mem_ctx: what vmq_shmem_dma_alloc() returned in its @mem_ctx
+ *
+ * Context: process context; sleeps.
+ */
+void vmq_shmem_dma_free(struct device *dma_dev,
+			const struct vmq_shmem_params *params, void *mem_ctx)
+{
+	might_sleep();
+	if (params->flags & VMQ_SHMEM_F_CONTIGUOUS)
+		vmq_shmem_dma_free_contig(dma_dev, params);
+	else
+		vmq_shmem_dma_free_scattered(dma_dev, params, mem_ctx);
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_dma_free);
+
+static int vmq_shmem_pool_dma_alloc(void *ctx, struct device *dma_dev,
+				    struct vmq_shmem_params *params,
+				    void **mem_ctx)
+{
+	struct vmq_shmem_pool *pool = ctx;
+
+	return __vmq_shmem_dma_alloc(dma_dev, params, mem_ctx,
+				     READ_ONCE(pool->scatter_max_order));
+}
+
+static void vmq_shmem_pool_dma_free(void *ctx, struct device *dma_dev,
+				    const struct vmq_shmem_params *params,
+				    void *mem_ctx)
+{
+	vmq_shmem_dma_free(dma_dev, params, mem_ctx);
+}
+
+const struct vmq_shmem_provider_ops vmq_shmem_dma_ops = {
+	.alloc = vmq_shmem_pool_dma_alloc,
+	.free = vmq_shmem_pool_dma_free,
+};
