@@ -1,0 +1,409 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shared memory allocator, driven from outside vmqnet.ko by the test
+# module vmqnet_shmem_user (selftests/drivers/net/vmqnet/modules/), which
+# only includes the public <vmqnet/shmem.h>: allocate and free a mix of
+# blocks, compare the debugfs listing and totals and the devlink
+# shared_memory occupancy with what was allocated, bad parameters and bad
+# handles, the budget (exhausted, then raised by resource set + reload, and
+# a reload that must refuse a size below what is in use), fault injection,
+# a provider registered by another module, freeing a queue, unloading the
+# module and removing the device with blocks still allocated, and the
+# DMA-API debug error count.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools devlink jq
+vmq_require_module
+
+ID=5
+DL=vmqnet/vmqnet$ID
+SHM=$VMQ_DEBUGFS/vmqnet$ID/shmem
+USER=/sys/kernel/debug/vmqnet_shmem_user
+USER_KO=${VMQNET_BUILD:-$(dirname "$(readlink -f "$0")")/../../../..}/selftests/drivers/net/vmqnet/modules/vmqnet_shmem_user.ko
+PAGE=$(getconf PAGESIZE)
+DMA_ERRORS=/sys/kernel/debug/dma-api/error_count
+
+# ---- helpers ----------------------------------------------------------------
+
+user_load()
+{
+	grep -q '^vmqnet_shmem_user ' /proc/modules && return 0
+	insmod "$USER_KO"
+}
+
+# ucmd ERRNO COMMAND...: one command to the test module, expecting ERRNO
+# ("0" or an errno name).
+ucmd()
+{
+	local want=$1 out rc
+
+	shift
+	out=$( { printf '%s\n' "$*" > "$USER/cmd"; } 2>&1 )
+	rc=$?
+	if [ "$want" = 0 ]; then
+		[ "$rc" = 0 ] && return 0
+		ktap_diag "'$*': $out"
+		return 1
+	fi
+	if [ "$rc" = 0 ]; then
+		ktap_diag "'$*' succeeded, expected $want"
+		return 1
+	fi
+	case $out in
+	*": $(errno_msg "$want")") return 0 ;;
+	esac
+	ktap_diag "'$*': expected $want, got: $out"
+	return 1
+}
+
+errno_msg()
+{
+	case $1 in
+	ENOMEM) echo "Cannot allocate memory" ;;
+	ENOSPC) echo "No space left on device" ;;
+	*) vmq_strerror "$1" ;;
+	esac
+}
+
+# ualloc QUEUE USAGE LENGTH [OPTS...]: allocate, print the handle.
+ualloc()
+{
+	ucmd 0 alloc "$@" || return 1
+	sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$USER/result"
+}
+
+# result FIELD: a field of the last result line ("shmem", "nents", ...).
+result()
+{
+	tr ' ' '\n' < "$USER/result" | sed -n "s/^$1=//p"
+}
+
+units() { echo $(( ($1 + PAGE - 1) / PAGE * PAGE / 4096 )); }
+
+occ() { res_field occ; }
+res_size() { res_field size; }
+res_field()
+{
+	devlink -j resource show "$DL" |
+		jq -r --arg d "$DL" --arg f "$1" \
+			'.resources[$d][] | select(.name == "shared_memory") | .[$f]'
+}
+
+# totals KEY FIELD: "device blocks" -> its number in the totals file.
+totals()
+{
+	awk -v k="$1" -v f="$2" '
+		{ key = $1; if ($1 == "queue" || $1 == "client") key = $1 " " $2 }
+		key == k { for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }
+	' "$SHM/totals"
+}
+
+# The listing line of a handle.
+block() { awk -v h="$1" '$1 == h' "$SHM/blocks"; }
+nblocks() { tail -n +2 "$SHM/blocks" | wc -l; }
+
+dmesg_mark() { dmesg_at=$(dmesg | wc -l); }
+dmesg_new() { dmesg | tail -n +$((dmesg_at + 1)); }
+
+free_all()
+{
+	local q
+
+	for q in 0 1 2 3; do
+		ucmd 0 free_queue "$q" || return 1
+	done
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_setup()
+{
+	vmq_dev_create "$ID" 1 4 || return 1
+	vmq_assert_exists "$SHM/blocks" || return 1
+	vmq_assert_eq "resource unit" entry "$(res_field unit)" || return 1
+	vmq_assert_eq "resource size" 8192 "$(res_size)" || return 1
+	vmq_assert_eq "occupancy" 0 "$(occ)" || return 1
+	vmq_assert_eq "listing" 0 "$(nblocks)" || return 1
+	user_load || return 1
+	ucmd ENODEV alloc 0 receive 4096 || return 1
+	ucmd ENODEV open 4242 || return 1
+	ucmd 0 open "$ID"
+}
+
+test_alloc_free_mix()
+{
+	local h1 h2 h3 h4 h5 line u bytes
+
+	h1=$(ualloc 0 receive 4096 contig) || return 1
+	vmq_assert_eq "contiguous nents" 1 "$(result nents)" || return 1
+	h2=$(ualloc 1 xmit 100) || return 1
+	h3=$(ualloc 2 receive_data 65536) || return 1
+	h4=$(ualloc 3 other 1048576) || return 1
+	h5=$(ualloc 0 xmit_header 5000 contig) || return 1
+	u=$(( $(units 4096) + $(units 100) + $(units 65536) + $(units 1048576) + $(units 5000) ))
+	bytes=$((4096 + 100 + 65536 + 1048576 + 5000))
+
+	vmq_assert_eq "listed blocks" 5 "$(nblocks)" || return 1
+	line=$(block "$h1")
+	vmq_assert_eq "block $h1" "0 receive 4096 yes 1" \
+		"$(awk '{print $3, $4, $5, $6, $7}' <<< "$line")" || return 1
+	vmq_assert_eq "owner of $h1" "vmqnet_shmem_user dma" \
+		"$(awk '{print $9, $10}' <<< "$line")" || return 1
+	vmq_assert_eq "block $h2" "1 xmit 100 no" \
+		"$(block "$h2" | awk '{print $3, $4, $5, $6}')" || return 1
+	vmq_assert_eq "block $h3" "2 receive_data 65536 no" \
+		"$(block "$h3" | awk '{print $3, $4, $5, $6}')" || return 1
+	vmq_assert_eq "block $h4" "3 other 1048576 no" \
+		"$(block "$h4" | awk '{print $3, $4, $5, $6}')" || return 1
+	vmq_assert_eq "block $h5" "0 xmit_header 5000 yes" \
+		"$(block "$h5" | awk '{print $3, $4, $5, $6}')" || return 1
+
+	vmq_assert_eq "device blocks" 5 "$(totals device blocks)" || return 1
+	vmq_assert_eq "device bytes" "$bytes" "$(totals device bytes)" || return 1
+	vmq_assert_eq "device units" "$u" "$(totals device units)" || return 1
+	vmq_assert_eq "devlink occupancy" "$u" "$(occ)" || return 1
+	vmq_assert_eq "queue 0 blocks" 2 "$(totals "queue 0" blocks)" || return 1
+	vmq_assert_eq "queue 0 bytes" 9096 "$(totals "queue 0" bytes)" || return 1
+	vmq_assert_eq "queue 3 bytes" 1048576 "$(totals "queue 3" bytes)" || return 1
+	vmq_assert_eq "client blocks" 5 \
+		"$(totals "client vmqnet_shmem_user" blocks)" || return 1
+
+	ucmd 0 free "$h1" || return 1
+	ucmd 0 free "$h4" || return 1
+	u=$((u - $(units 4096) - $(units 1048576)))
+	vmq_assert_eq "listed after free" 3 "$(nblocks)" || return 1
+	vmq_assert_eq "freed $h1 unlisted" "" "$(block "$h1")" || return 1
+	vmq_assert_eq "occupancy after free" "$u" "$(occ)" || return 1
+	vmq_assert_eq "queue 0 after free" 1 "$(totals "queue 0" blocks)" || return 1
+	vmq_assert_eq "queue 3 gone" "" "$(totals "queue 3" blocks)" || return 1
+
+	free_all || return 1
+	vmq_assert_eq "occupancy at the end" 0 "$(occ)" || return 1
+	vmq_assert_eq "leaks" 0 "$(totals leaked blocks)"
+}
+
+test_bad_params()
+{
+	local h
+
+	ucmd EINVAL alloc 0 receive 0 || return 1
+	ucmd EINVAL alloc 0 receive $((256 * 1024 * 1024 + 1)) || return 1
+	ucmd EINVAL alloc 0 10 4096 || return 1
+	ucmd EINVAL alloc 0 receive 4096 flags=2 || return 1
+	ucmd EINVAL alloc 4 receive 4096 || return 1
+	ucmd EINVAL alloc 0 receive 4096 node=-2 || return 1
+	ucmd EINVAL alloc 0 receive 4096 node=100000 || return 1
+	vmq_assert_eq "occupancy" 0 "$(occ)" || return 1
+	vmq_assert_eq "listing" 0 "$(nblocks)" || return 1
+
+	# Unknown and double frees are reported, and change nothing.
+	h=$(ualloc 0 receive 4096) || return 1
+	dmesg_mark
+	ucmd 0 free "$h" || return 1
+	ucmd 0 free "$h" || return 1
+	ucmd 0 free 4000000000 || return 1
+	vmq_assert_eq "stale-handle reports" 2 \
+		"$(dmesg_new | grep -c 'freed unknown or already freed allocation handle')" || return 1
+	vmq_assert_eq "occupancy" 0 "$(occ)"
+}
+
+test_budget()
+{
+	local h1 h2 out
+
+	# Shrinking below what is in use: the reload refuses, with a reason.
+	h1=$(ualloc 1 receive $((80 * 4096))) || return 1
+	devlink resource set "$DL" path /shared_memory size 64 || return 1
+	vmq_assert_eq "size before reload" 8192 "$(totals device budget)" || return 1
+	out=$(devlink dev reload "$DL" 2>&1) && {
+		ktap_diag "reload below the usage succeeded"
+		return 1
+	}
+	case $out in
+	*"smaller than the shared memory in use"*) ;;
+	*) ktap_diag "reload refused without the reason: $out"; return 1 ;;
+	esac
+	vmq_assert_eq "budget after refused reload" 8192 "$(totals device budget)" || return 1
+	vmq_assert_eq "block kept" 1 "$(nblocks)" || return 1
+
+	ucmd 0 free "$h1" || return 1
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "budget after reload" 64 "$(totals device budget)" || return 1
+	vmq_assert_eq "devlink size" 64 "$(res_size)" || return 1
+
+	# Exactly full, then one page over.
+	h1=$(ualloc 0 receive $((32 * 4096))) || return 1
+	h2=$(ualloc 2 xmit $((32 * 4096)) contig) || return 1
+	vmq_assert_eq "full" 64 "$(occ)" || return 1
+	ucmd ENOSPC alloc 0 receive 1 || return 1
+	vmq_assert_eq "still full" 64 "$(occ)" || return 1
+	vmq_assert_eq "no block added" 2 "$(nblocks)" || return 1
+
+	# Raise it: the reload frees everything, queue 2's block as a leak.
+	dmesg_mark
+	devlink resource set "$DL" path /shared_memory size 128 || return 1
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "occupancy after reload" 0 "$(occ)" || return 1
+	vmq_assert_eq "listing after reload" 0 "$(nblocks)" || return 1
+	vmq_assert_eq "leaked" 1 "$(totals leaked blocks)" || return 1
+	dmesg_new | grep -q 'vmqnet_shmem_user saw the device halt with 1 blocks' || {
+		ktap_diag "no leak report at reload"
+		return 1
+	}
+	ucmd 0 free "$h1" || return 1	# stale after the reload: reported only
+
+	h1=$(ualloc 0 receive $((64 * 4096))) || return 1
+	h2=$(ualloc 1 receive $((64 * 4096))) || return 1
+	ucmd ENOSPC alloc 2 receive 4096 || return 1
+	vmq_assert_eq "full again" 128 "$(occ)" || return 1
+	free_all || return 1
+
+	devlink resource set "$DL" path /shared_memory size 8192 || return 1
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "budget restored" 8192 "$(totals device budget)"
+}
+
+test_fault_injection()
+{
+	local h
+
+	echo 2 > "$SHM/fail_count"
+	echo 1 > "$SHM/fail_queue"
+	h=$(ualloc 0 receive 4096) || return 1
+	ucmd ENOMEM alloc 1 receive 4096 || return 1
+	ucmd ENOMEM alloc 1 xmit 4096 || return 1
+	ualloc 1 receive 4096 > /dev/null || return 1
+	vmq_assert_eq "injected" 2 "$(cat "$SHM/fail_injected")" || return 1
+	vmq_assert_eq "count left" 0 "$(cat "$SHM/fail_count")" || return 1
+
+	echo any > "$SHM/fail_queue"
+	echo xmit_data > "$SHM/fail_usage"
+	vmq_assert_eq "fail_usage" xmit_data "$(cat "$SHM/fail_usage")" || return 1
+	echo 1 > "$SHM/fail_count"
+	ualloc 2 receive 4096 > /dev/null || return 1
+	ucmd ENOMEM alloc 3 xmit_data 4096 || return 1
+	ualloc 3 xmit_data 4096 > /dev/null || return 1
+	echo any > "$SHM/fail_usage"
+	vmq_write_expect EINVAL "$SHM/fail_usage" "bogus\n" || return 1
+	vmq_write_expect EINVAL "$SHM/fail_usage" "10\n" || return 1
+
+	vmq_assert_eq "blocks" 4 "$(nblocks)" || return 1
+	vmq_assert_eq "occupancy" 4 "$(occ)" || return 1
+	free_all
+}
+
+test_provider()
+{
+	local h shm prov
+
+	ucmd 0 provider on || return 1
+	ucmd EBUSY provider on || return 1
+	vmq_assert_eq "provider" vmqnet_shmem_user "$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+	h=$(ualloc 1 receive 8192) || return 1
+	shm=$(result shmem)
+	case $shm in
+	0x5e*) ;;
+	*) ktap_diag "shared memory handle $shm is not the provider's"; return 1 ;;
+	esac
+	vmq_assert_eq "listed provider" "$shm vmqnet_shmem_user" \
+		"$(block "$h" | awk '{print $2, $10}')" || return 1
+	prov=$(awk '$1 == "provider_allocs" {print $2}' "$USER/stats")
+	vmq_assert_ge "provider allocs" 1 "$prov" || return 1
+	ucmd 0 free "$h" || return 1
+	vmq_assert_eq "provider frees" "$prov" \
+		"$(awk '$1 == "provider_frees" {print $2}' "$USER/stats")" || return 1
+	ucmd 0 provider off || return 1
+	vmq_assert_eq "provider back" dma "$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+	vmq_assert_eq "occupancy" 0 "$(occ)"
+}
+
+test_free_queue()
+{
+	ualloc 2 receive 4096 > /dev/null || return 1
+	ualloc 2 receive_lookahead 128 > /dev/null || return 1
+	ualloc 2 receive_post_lookahead 9000 contig > /dev/null || return 1
+	ualloc 3 receive 4096 > /dev/null || return 1
+	ucmd 0 free_queue 2 || return 1
+	vmq_assert_eq "freed" 3 "$(result freed)" || return 1
+	vmq_assert_eq "left" 1 "$(nblocks)" || return 1
+	vmq_assert_eq "queue 3 left" 1 "$(totals "queue 3" blocks)" || return 1
+	vmq_assert_eq "occupancy" 1 "$(occ)" || return 1
+	ucmd 0 free_queue 3 || return 1
+	vmq_assert_eq "occupancy" 0 "$(occ)"
+}
+
+test_unload_with_blocks()
+{
+	local leaked
+
+	leaked=$(totals leaked blocks)
+	# One block from the DMA provider, three from the module's own.
+	ualloc 2 receive 4096 contig > /dev/null || return 1
+	ucmd 0 provider on || return 1
+	ualloc 0 receive 4096 > /dev/null || return 1
+	ualloc 1 receive 65536 contig > /dev/null || return 1
+	ualloc 3 xmit 300000 > /dev/null || return 1
+	vmq_assert_eq "listing" 4 "$(nblocks)" || return 1
+	dmesg_mark
+	rmmod vmqnet_shmem_user || return 1
+	vmq_assert_eq "occupancy after rmmod" 0 "$(occ)" || return 1
+	vmq_assert_eq "listing after rmmod" 0 "$(nblocks)" || return 1
+	vmq_assert_eq "provider after rmmod" dma \
+		"$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+	vmq_assert_eq "leaked" $((leaked + 4)) "$(totals leaked blocks)" || return 1
+	vmq_assert_eq "leak reports" 2 "$(dmesg_new | grep -c \
+		-e 'vmqnet_shmem_user lost its provider with 3 blocks' \
+		-e 'vmqnet_shmem_user closed its handle with 1 blocks')" || {
+		dmesg_new | sed 's/^/# /'
+		return 1
+	}
+}
+
+test_device_removal()
+{
+	user_load || return 1
+	ucmd 0 open "$ID" || return 1
+	ualloc 0 receive 4096 > /dev/null || return 1
+	ualloc 2 receive 4096 > /dev/null || return 1
+	dmesg_mark
+	vmq_dev_delete "$ID" || return 1
+	dmesg_new | grep -q 'vmqnet_shmem_user saw the device halt with 1 blocks' || {
+		ktap_diag "no leak report at removal"
+		return 1
+	}
+	# The handle outlives the device; it just has nothing to give.
+	ucmd ENODEV alloc 0 receive 4096 || return 1
+	ucmd 0 free 1 || return 1
+	ucmd 0 close || return 1
+	rmmod vmqnet_shmem_user
+}
+
+test_dma_debug()
+{
+	if [ ! -r "$DMA_ERRORS" ]; then
+		VMQ_SKIP_REASON="no DMA-API debug in this kernel"
+		return "$KSFT_SKIP"
+	fi
+	vmq_assert_eq "DMA-API debug errors" 0 "$(cat "$DMA_ERRORS")"
+}
+
+[ -f "$USER_KO" ] || ktap_skip_all "no $USER_KO"
+
+ktap_plan 10
+vmq_test "shmem: device, debugfs, devlink resource, test module" test_setup
+vmq_test "shmem: allocate and free a mix, listing and occupancy" test_alloc_free_mix
+vmq_test "shmem: bad parameters and bad handles" test_bad_params
+vmq_test "shmem: budget, resource set and reload" test_budget
+vmq_test "shmem: fault injection" test_fault_injection
+vmq_test "shmem: provider of another module" test_provider
+vmq_test "shmem: free a queue" test_free_queue
+vmq_test "shmem: unload the user with blocks allocated" test_unload_with_blocks
+vmq_test "shmem: remove the device under an open handle" test_device_removal
+vmq_test "shmem: DMA-API debug error count" test_dma_debug
+ktap_finish
