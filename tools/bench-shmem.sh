@@ -47,11 +47,11 @@ for kind in contig scattered; do
 		esac
 		n=$((n * scale))
 		echo "bench $kind $size $n" > "$user/cmd"
-		read -r ours raw < <(tr ' ' '\n' < "$user/result" |
-			sed -n 's/^vmqnet_ns=//p; s/^raw_ns=//p' | paste -s -d ' ')
-		awk -v k="$kind" -v s="$label" -v n="$n" -v o="$ours" -v r="$raw" 'BEGIN {
-			printf "%-10s %6s %7d %12.0f %12.0f %7.2f\n",
-				k, s, n, n * 1e9 / o, n * 1e9 / r, o / r
-		}'
+		# "vmqnet_ns=A raw_ns=B iters=N"
+		awk -v k="$kind" -v s="$label" '{
+			split($1, o, "="); split($2, r, "="); split($3, n, "=")
+			printf "%-10s %6s %7d %12.0f %12.0f %7.2f\n", k, s, n[2],
+				n[2] * 1e9 / o[2], n[2] * 1e9 / r[2], o[2] / r[2]
+		}' "$user/result"
 	done
 done
