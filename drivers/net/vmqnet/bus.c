@@ -91,6 +91,7 @@ static struct bus_type vmq_bus;
 static struct vmq_bus_dev *vmq_bus_dev_add(const struct vmq_new_dev_args *args)
 {
 	struct vmq_bus_dev *bdev;
+	bool bound;
 	int err;
 
 	lockdep_assert_held(&vmq_bus_lock);
@@ -116,12 +117,19 @@ static struct vmq_bus_dev *vmq_bus_dev_add(const struct vmq_new_dev_args *args)
 	if (err)
 		goto err_put;
 
-	/* Probes synchronously, unless userspace turned drivers_autoprobe off. */
 	err = device_add(&bdev->dev);
 	if (err)
 		goto err_put;
-	if (bdev->probe_err) {
-		err = bdev->probe_err;
+	/* device_add() probes synchronously but does not report a failure
+	 * to bind, in probe or in the driver core before it (sysfs links);
+	 * an unbound device would look like success. Without a probe error
+	 * to pass on (or with drivers_autoprobe off), say -ENODEV.
+	 */
+	device_lock(&bdev->dev);
+	bound = bdev->dev.driver;
+	device_unlock(&bdev->dev);
+	if (!bound) {
+		err = bdev->probe_err ?: -ENODEV;
 		device_unregister(&bdev->dev);
 		return ERR_PTR(err);
 	}

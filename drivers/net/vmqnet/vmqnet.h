@@ -74,7 +74,8 @@ int vmq_parse_del_device(const char *buf, size_t count, u32 *id);
  * @list: entry in the bus device list, under the bus lock
  * @ports: ports to create at probe
  * @queues: RX/TX queues per port
- * @probe_err: result of the last probe, so new_device can report it
+ * @probe_err: result of the last probe, so new_device can report why
+ *	the device did not bind
  */
 struct vmq_bus_dev {
 	struct device dev;
