@@ -93,14 +93,13 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
 			goto invalid;
 		break;
 	case VMQ_QE_FREE:
-		if (cur == VMQ_QS_ALLOCATED || cur == VMQ_QS_PAUSED) {
-			n = VMQ_QS_DMA_STOPPED;
-		} else if (cur == VMQ_QS_SET || cur == VMQ_QS_RUNNING) {
+		if (cur == VMQ_QS_SET || cur == VMQ_QS_RUNNING) {
 			*why = "queue still has filters";
 			return -EBUSY;
-		} else {
-			goto invalid;
 		}
+		if (cur != VMQ_QS_ALLOCATED && cur != VMQ_QS_PAUSED)
+			goto invalid;
+		n = VMQ_QS_DMA_STOPPED;
 		break;
 	default:
 		goto invalid;
