@@ -214,9 +214,30 @@ out_unlock:
 }
 static BUS_ATTR_WO(del_device);
 
+/* Linked ports: link.c. */
+static ssize_t link_device_store(struct bus_type *bus, const char *buf,
+				 size_t count)
+{
+	int err = vmq_link_store(buf, count);
+
+	return err ? err : count;
+}
+static BUS_ATTR_WO(link_device);
+
+static ssize_t unlink_device_store(struct bus_type *bus, const char *buf,
+				   size_t count)
+{
+	int err = vmq_unlink_store(buf, count);
+
+	return err ? err : count;
+}
+static BUS_ATTR_WO(unlink_device);
+
 static struct attribute *vmq_bus_attrs[] = {
 	&bus_attr_new_device.attr,
 	&bus_attr_del_device.attr,
+	&bus_attr_link_device.attr,
+	&bus_attr_unlink_device.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(vmq_bus);

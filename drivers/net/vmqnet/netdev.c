@@ -2,8 +2,7 @@
 /*
  * The net_device of a vmqnet port.
  *
- * There is no data path yet: transmitted frames are counted on their TX
- * queue and consumed, and nothing is ever received.
+ * Frames are transmitted to the linked peer port (tx.c, link.c).
  */
 
 #include <linux/etherdevice.h>
@@ -15,63 +14,43 @@
 
 static int vmq_open(struct net_device *netdev)
 {
-	netif_carrier_on(netdev);
+	struct vmq_netdev *vn = netdev_priv(netdev);
+
 	netif_tx_start_all_queues(netdev);
+	vmq_link_carrier_sync(vn->port);
 	return 0;
 }
 
 static int vmq_stop(struct net_device *netdev)
 {
+	struct vmq_netdev *vn = netdev_priv(netdev);
+
 	netif_tx_stop_all_queues(netdev);
-	netif_carrier_off(netdev);
+	vmq_link_carrier_sync(vn->port);
 	return 0;
 }
 
-static netdev_tx_t vmq_start_xmit(struct sk_buff *skb,
-				  struct net_device *netdev)
+static void vmq_uninit(struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
-	struct vmq_ring_stats *stats;
 
-	/* Serialised per queue by the TX queue lock (no LLTX). */
-	stats = &vn->tx_stats[skb_get_queue_mapping(skb)];
-	u64_stats_update_begin(&stats->syncp);
-	stats->packets++;
-	stats->bytes += skb->len;
-	u64_stats_update_end(&stats->syncp);
-
-	/* Sent to a wire with nothing on it: consumed, not a drop. */
-	dev_consume_skb_any(skb);
-	return NETDEV_TX_OK;
-}
-
-static void vmq_ring_stats_read(const struct vmq_ring_stats *stats,
-				u64 *packets, u64 *bytes)
-{
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&stats->syncp);
-		*packets = stats->packets;
-		*bytes = stats->bytes;
-	} while (u64_stats_fetch_retry(&stats->syncp, start));
+	vmq_link_uninit(vn->port);
 }
 
 static void vmq_get_stats64(struct net_device *netdev,
 			    struct rtnl_link_stats64 *tot)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
-	u64 packets, bytes;
+	u64 packets, bytes, drops;
 	unsigned int i;
 
+	vmq_tx_get_stats64(vn, tot);
 	/* All queues, not just the active ones: counts survive a shrink. */
 	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
-		vmq_ring_stats_read(&vn->tx_stats[i], &packets, &bytes);
-		tot->tx_packets += packets;
-		tot->tx_bytes += bytes;
-		vmq_ring_stats_read(&vn->rx_stats[i], &packets, &bytes);
+		vmq_ring_stats_read(&vn->rx_stats[i], &packets, &bytes, &drops);
 		tot->rx_packets += packets;
 		tot->rx_bytes += bytes;
+		tot->rx_dropped += drops;
 	}
 }
 
@@ -83,6 +62,7 @@ static struct devlink_port *vmq_get_devlink_port(struct net_device *netdev)
 }
 
 static const struct net_device_ops vmq_netdev_ops = {
+	.ndo_uninit		= vmq_uninit,
 	.ndo_open		= vmq_open,
 	.ndo_stop		= vmq_stop,
 	.ndo_start_xmit		= vmq_start_xmit,
@@ -91,6 +71,30 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
 };
+
+/**
+ * vmq_netdev_is_vmq() - whether a net_device is a vmqnet port
+ * @netdev: any net_device
+ *
+ * Return: true if @netdev is a vmqnet port, so vmq_netdev_port() applies.
+ */
+bool vmq_netdev_is_vmq(const struct net_device *netdev)
+{
+	return netdev->netdev_ops == &vmq_netdev_ops;
+}
+
+/**
+ * vmq_netdev_port() - the port of a vmqnet net_device
+ * @netdev: a net_device for which vmq_netdev_is_vmq() holds
+ *
+ * Return: its port.
+ */
+struct vmq_port *vmq_netdev_port(const struct net_device *netdev)
+{
+	const struct vmq_netdev *vn = netdev_priv(netdev);
+
+	return vn->port;
+}
 
 /**
  * vmq_netdev_create() - create and register the net_device of a port

@@ -133,6 +133,8 @@ struct vmq_dev {
  * @netdev: its net_device
  * @rx: its receive side: VM queues, filters (queue.c, rx.c)
  * @ddir: debugfs directory vmqnet/vmqnet<ID>/ports/<index>/
+ * @peer: the linked port, or NULL (link.c: written under RTNL, read under
+ *	RCU by the transmit path)
  */
 struct vmq_port {
 	struct vmq_dev *vdev;
@@ -142,6 +144,7 @@ struct vmq_port {
 	struct net_device *netdev;
 	struct vmq_port_rx *rx;
 	struct dentry *ddir;
+	struct vmq_port __rcu *peer;
 };
 
 int vmq_dev_probe(struct vmq_bus_dev *bdev);
@@ -155,6 +158,7 @@ void vmq_dev_ports_del(struct vmq_dev *vdev);
  * struct vmq_ring_stats - counters of one queue
  * @packets: packets
  * @bytes: bytes
+ * @drops: packets dropped (TX: not delivered to the peer)
  * @syncp: makes the 64-bit counters safe to read on 32-bit hosts
  *
  * One per queue, so that queues never share a cache line of counters and
@@ -163,6 +167,7 @@ void vmq_dev_ports_del(struct vmq_dev *vdev);
 struct vmq_ring_stats {
 	u64 packets;
 	u64 bytes;
+	u64 drops;
 	struct u64_stats_sync syncp;
 };
 
@@ -182,6 +187,42 @@ struct vmq_netdev {
 
 int vmq_netdev_create(struct vmq_port *port);
 void vmq_netdev_destroy(struct vmq_port *port);
+bool vmq_netdev_is_vmq(const struct net_device *netdev);
+struct vmq_port *vmq_netdev_port(const struct net_device *netdev);
+
+/* ---- link.c: linked ports (bus attributes link_device, unlink_device) */
+
+/**
+ * struct vmq_link_end - one end of a link request, "NETNSFD:IFINDEX"
+ * @netns_fd: a file descriptor of the writer that refers to a netns
+ * @ifindex: a vmqnet port's ifindex in that netns, >= 1
+ */
+struct vmq_link_end {
+	int netns_fd;
+	int ifindex;
+};
+
+/**
+ * struct vmq_link_args - a parsed link_device request
+ * @end: the two ends
+ */
+struct vmq_link_args {
+	struct vmq_link_end end[2];
+};
+
+int vmq_parse_link(const char *buf, size_t count, struct vmq_link_args *args);
+int vmq_parse_unlink(const char *buf, size_t count, struct vmq_link_end *end);
+int vmq_link_store(const char *buf, size_t count);
+int vmq_unlink_store(const char *buf, size_t count);
+void vmq_link_uninit(struct vmq_port *port);
+void vmq_link_carrier_sync(struct vmq_port *port);
+
+/* ---- tx.c: transmit to the linked peer -------------------------------- */
+
+netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev);
+void vmq_ring_stats_read(const struct vmq_ring_stats *stats, u64 *packets,
+			 u64 *bytes, u64 *drops);
+void vmq_tx_get_stats64(struct vmq_netdev *vn, struct rtnl_link_stats64 *tot);
 
 /* ---- ethtool.c -------------------------------------------------------- */
 
