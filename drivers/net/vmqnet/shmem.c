@@ -7,7 +7,12 @@
  * never a pointer: a stale or made-up handle is looked up and reported, not
  * dereferenced. Handles are allocated cyclically, so a freed handle is not
  * handed out again until the 31-bit space wraps, and a double free finds
- * nothing instead of freeing somebody else's new block.
+ * nothing instead of freeing somebody else's new block. An xarray frees a
+ * node as soon as its last entry goes, so a queue that allocates and frees
+ * one block at a time would allocate a node and RCU-free it on every call;
+ * instead a freed handle in the 64-handle leaf that handles are being
+ * allocated from becomes a tombstone (a value entry), and the leaf's
+ * tombstones are erased together when allocation moves on.
  *
  * Budget. Every block is charged its length rounded up to whole pages, in
  * 4 KiB units, against the devlink resource shared_memory. The check and
@@ -203,6 +208,106 @@ static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
 	return queue;
 }
 
+/* ---- Handles (see the top of the file) -------------------------------- */
+
+#define VMQ_SHMEM_TOMBSTONE	xa_mk_value(0)
+
+static unsigned long vmq_shmem_leaf(u32 handle)
+{
+	return handle >> XA_CHUNK_SHIFT;
+}
+
+/* Erase the tombstones, which all live in the current leaf. */
+static void vmq_shmem_tombstones_erase(struct vmq_shmem_pool *pool)
+{
+	unsigned long first = pool->hot_leaf << XA_CHUNK_SHIFT;
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&pool->blocks, index, entry, first,
+			  first + XA_CHUNK_SIZE - 1)
+		if (xa_is_value(entry))
+			xa_erase(&pool->blocks, index);
+}
+
+static int vmq_shmem_handle_alloc(struct vmq_shmem_pool *pool,
+				  struct vmq_shmem_block *blk)
+{
+	int err;
+
+	err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
+			      pool->handle_limit, &pool->next_handle,
+			      GFP_KERNEL);
+	if (err == -EBUSY) {
+		/* Tombstones may be all that is free: give them back. */
+		vmq_shmem_tombstones_erase(pool);
+		err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
+				      pool->handle_limit, &pool->next_handle,
+				      GFP_KERNEL);
+	}
+	if (err < 0)
+		return err;
+
+	if (vmq_shmem_leaf(blk->handle) != pool->hot_leaf) {
+		vmq_shmem_tombstones_erase(pool);
+		pool->hot_leaf = vmq_shmem_leaf(blk->handle);
+	}
+	return 0;
+}
+
+static void vmq_shmem_handle_free(struct vmq_shmem_pool *pool, u32 handle)
+{
+	/* Replacing an entry allocates nothing. */
+	if (vmq_shmem_leaf(handle) == pool->hot_leaf)
+		xa_store(&pool->blocks, handle, VMQ_SHMEM_TOMBSTONE, GFP_KERNEL);
+	else
+		xa_erase(&pool->blocks, handle);
+}
+
+/* A live block, or NULL for a free, tombstoned or never used handle. */
+static struct vmq_shmem_block *vmq_shmem_handle_lookup(struct vmq_shmem_pool *pool,
+						       u32 handle)
+{
+	struct vmq_shmem_block *blk = xa_load(&pool->blocks, handle);
+
+	return xa_is_value(blk) ? NULL : blk;
+}
+
+/* Block structures are recycled through a short list (the lookaside list
+ * of NDIS), so that allocating and freeing shared memory does not also
+ * allocate and free its bookkeeping every time.
+ */
+#define VMQ_SHMEM_SPARES_MAX	16
+
+static struct vmq_shmem_block *vmq_shmem_block_get(struct vmq_shmem_pool *pool)
+{
+	struct vmq_shmem_block *blk;
+
+	lockdep_assert_held(&pool->lock);
+
+	blk = list_first_entry_or_null(&pool->spares, struct vmq_shmem_block,
+				       queue_node);
+	if (!blk)
+		return kzalloc(sizeof(*blk), GFP_KERNEL);
+	list_del(&blk->queue_node);
+	pool->nr_spares--;
+	memset(blk, 0, sizeof(*blk));
+	return blk;
+}
+
+static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
+				struct vmq_shmem_block *blk)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (pool->nr_spares >= VMQ_SHMEM_SPARES_MAX) {
+		kfree(blk);
+		return;
+	}
+	list_add(&blk->queue_node, &pool->spares);
+	pool->nr_spares++;
+}
+
 static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 				 struct vmq_shmem_block *blk)
 {
@@ -210,7 +315,7 @@ static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 
 	lockdep_assert_held(&pool->lock);
 
-	xa_erase(&pool->blocks, blk->handle);
+	vmq_shmem_handle_free(pool, blk->handle);
 	list_del(&blk->queue_node);
 	vmq_shmem_stats_sub(&pool->total, blk);
 	vmq_shmem_stats_sub(&blk->queue->stats, blk);
@@ -218,7 +323,7 @@ static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 	WRITE_ONCE(pool->used, pool->used - blk->units);
 
 	prov->ops->free(prov->ctx, pool->dma_dev, &blk->params, blk->mem_ctx);
-	kfree(blk);
+	vmq_shmem_block_put(pool, blk);
 }
 
 /* Which blocks vmq_shmem_free_matching() frees, and which are leaks. */
@@ -281,7 +386,7 @@ static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
 	lockdep_assert_held(&pool->lock);
 
 	xa_for_each(&pool->blocks, handle, blk) {
-		if (!vmq_shmem_sweep_match(blk, sweep, arg))
+		if (xa_is_value(blk) || !vmq_shmem_sweep_match(blk, sweep, arg))
 			continue;
 		if (vmq_shmem_sweep_leak(blk, sweep)) {
 			vmq_shmem_stats_add(&blk->client->leak, blk);
@@ -309,14 +414,17 @@ static void vmq_shmem_pool_release(struct kref *ref)
 {
 	struct vmq_shmem_pool *pool = container_of(ref, struct vmq_shmem_pool,
 						   ref);
+	struct vmq_shmem_block *blk, *tmp;
 	struct vmq_shmem_queue *queue;
 	unsigned long id;
 
 	xa_for_each(&pool->queues, id, queue)
 		kfree(queue);
 	xa_destroy(&pool->queues);
-	/* Empty: vmq_shmem_pool_destroy() freed every block. */
+	/* Tombstones only: vmq_shmem_pool_destroy() freed every block. */
 	xa_destroy(&pool->blocks);
+	list_for_each_entry_safe(blk, tmp, &pool->spares, queue_node)
+		kfree(blk);
 	mutex_destroy(&pool->lock);
 	put_device(pool->dma_dev);
 	kfree(pool);
@@ -361,6 +469,7 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
 	pool->handle_limit = XA_LIMIT(1, INT_MAX);
 	xa_init(&pool->queues);
 	INIT_LIST_HEAD(&pool->clients);
+	INIT_LIST_HEAD(&pool->spares);
 	pool->dma_provider.name = "dma";
 	pool->dma_provider.ops = &vmq_shmem_dma_ops;
 	pool->dma_provider.ctx = pool;
@@ -649,9 +758,7 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	}
 
 	/* -EBUSY: every handle is in use, the NDIS "resources" case. */
-	err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
-			      pool->handle_limit, &pool->next_handle,
-			      GFP_KERNEL);
+	err = vmq_shmem_handle_alloc(pool, blk);
 	if (err < 0) {
 		if (err == -EBUSY)
 			err = -ENOSPC;
@@ -706,25 +813,27 @@ int vmq_shmem_alloc(struct vmq_shmem_client *client,
 	if (err)
 		return err;
 
-	blk = kzalloc(sizeof(*blk), GFP_KERNEL);
-	if (!blk)
-		return -ENOMEM;
+	mutex_lock(&pool->lock);
+	blk = vmq_shmem_block_get(pool);
+	if (!blk) {
+		err = -ENOMEM;
+		goto out_unlock;
+	}
 	blk->params = *params;
 	blk->params.sgt = &blk->sgt;
 	blk->client = client;
 	blk->units = vmq_shmem_units(params->length);
 
-	mutex_lock(&pool->lock);
 	err = vmq_shmem_alloc_locked(pool, blk);
-	if (!err) {
-		/* Before unlocking: a halt may free the block right after. */
-		*params = blk->params;
-		*alloc_handle = blk->handle;
+	if (err) {
+		vmq_shmem_block_put(pool, blk);
+		goto out_unlock;
 	}
+	/* Before unlocking: a halt may free the block right after. */
+	*params = blk->params;
+	*alloc_handle = blk->handle;
+out_unlock:
 	mutex_unlock(&pool->lock);
-
-	if (err)
-		kfree(blk);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_alloc);
@@ -752,7 +861,7 @@ void vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
 	if (pool->state != VMQ_SHMEM_RUNNING)
 		goto out_unlock;
 
-	blk = xa_load(&pool->blocks, alloc_handle);
+	blk = vmq_shmem_handle_lookup(pool, alloc_handle);
 	if (!blk)
 		dev_warn_ratelimited(pool->dma_dev,
 				     "shmem: %s freed unknown or already freed allocation handle %u\n",

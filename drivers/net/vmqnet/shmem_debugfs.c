@@ -35,6 +35,9 @@ static int vmq_shmem_blocks_show(struct seq_file *m, void *unused)
 	xa_for_each(&pool->blocks, handle, blk) {
 		const struct vmq_shmem_params *p = &blk->params;
 
+		if (xa_is_value(blk))	/* a freed handle's tombstone */
+			continue;
+
 		seq_printf(m, "%u %#x %u %s %zu %s %u %d %s %s\n",
 			   blk->handle, p->shmem_handle, p->queue_id,
 			   vmq_shmem_usage_name(p->usage), p->length,

@@ -29,7 +29,6 @@
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
@@ -52,16 +51,10 @@ static u32 vmq_shmem_dma_new_handle(void)
 	return handle;
 }
 
-/**
- * struct vmq_shmem_dma_pages - the pages of a scattered block
- * @count: number of pages
- * @pages: all of them, in block order. A chunk of order N starts with a
- *	page whose page_private() is N; its other pages follow it.
+/* A scattered block of up to this many pages keeps its page array on the
+ * stack while it is built: 64 KiB with 4 KiB pages, in 128 bytes.
  */
-struct vmq_shmem_dma_pages {
-	unsigned int count;
-	struct page *pages[];
-};
+#define VMQ_SHMEM_DMA_STACK_PAGES	16
 
 static int vmq_shmem_dma_alloc_contig(struct device *dev,
 				      struct vmq_shmem_params *params)
@@ -112,13 +105,16 @@ static void vmq_shmem_dma_free_contig(struct device *dev,
 	sg_free_table(params->sgt);
 }
 
-static void vmq_shmem_dma_free_pages(struct vmq_shmem_dma_pages *mem,
-				     unsigned int count)
+/* A scattered block is a sequence of chunks, each a high-order allocation
+ * (not split) whose first page holds its order in page_private(). Nothing
+ * else is kept: the pages are found again through the sg_table.
+ */
+static void vmq_shmem_dma_free_chunks(struct page **pages, unsigned int count)
 {
 	unsigned int i = 0;
 
 	while (i < count) {
-		struct page *page = mem->pages[i];
+		struct page *page = pages[i];
 		unsigned int order = page_private(page);
 
 		set_page_private(page, 0);
@@ -127,12 +123,12 @@ static void vmq_shmem_dma_free_pages(struct vmq_shmem_dma_pages *mem,
 	}
 }
 
-/* Fill @mem with @mem->count zeroed pages, largest chunks first, preferably
- * on @node, and set *@mem_node to the node they all came from, NUMA_NO_NODE
+/* Fill @pages with @count zeroed pages, largest chunks first, preferably on
+ * @node, and set *@mem_node to the node they all came from, NUMA_NO_NODE
  * if several. Returns 0, or -ENOMEM with nothing left allocated.
  */
-static int vmq_shmem_dma_get_pages(struct device *dev,
-				   struct vmq_shmem_dma_pages *mem, int node,
+static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
+				   unsigned int count, int node,
 				   unsigned int max_order, int *mem_node)
 {
 	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
@@ -145,9 +141,9 @@ static int vmq_shmem_dma_get_pages(struct device *dev,
 		gfp |= GFP_DMA32;
 	max_order = min(max_order, MAX_ORDER - 1U);
 
-	while (i < mem->count) {
+	while (i < count) {
 		unsigned int order = min_t(unsigned int, max_order,
-					   ilog2(mem->count - i));
+					   ilog2(count - i));
 		struct page *page;
 
 		for (;;) {
@@ -167,13 +163,13 @@ static int vmq_shmem_dma_get_pages(struct device *dev,
 			max_order = --order;
 		}
 		if (!page) {
-			vmq_shmem_dma_free_pages(mem, i);
+			vmq_shmem_dma_free_chunks(pages, i);
 			return -ENOMEM;
 		}
 
 		set_page_private(page, order);
 		for (j = 0; j < 1U << order; j++)
-			mem->pages[i + j] = nth_page(page, j);
+			pages[i + j] = nth_page(page, j);
 		if (!i)
 			*mem_node = page_to_nid(page);
 		else if (*mem_node != page_to_nid(page))
@@ -183,54 +179,56 @@ static int vmq_shmem_dma_get_pages(struct device *dev,
 	return 0;
 }
 
-static bool vmq_shmem_dma_pages_contiguous(const struct vmq_shmem_dma_pages *mem)
+static bool vmq_shmem_dma_pages_contiguous(struct page **pages,
+					   unsigned int count)
 {
-	unsigned long pfn = page_to_pfn(mem->pages[0]);
+	unsigned long pfn = page_to_pfn(pages[0]);
 	unsigned int i;
 
-	for (i = 1; i < mem->count; i++)
-		if (page_to_pfn(mem->pages[i]) != pfn + i)
+	for (i = 1; i < count; i++)
+		if (page_to_pfn(pages[i]) != pfn + i)
 			return false;
 	return true;
 }
 
 static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 					 struct vmq_shmem_params *params,
-					 void **mem_ctx,
 					 unsigned int max_order)
 {
+	struct page *stack_pages[VMQ_SHMEM_DMA_STACK_PAGES], **pages;
 	unsigned int count = PAGE_ALIGN(params->length) >> PAGE_SHIFT;
 	struct sg_table *sgt = params->sgt;
-	struct vmq_shmem_dma_pages *mem;
 	void *vaddr;
 	int err;
 
-	mem = kvzalloc(struct_size(mem, pages, count), GFP_KERNEL);
-	if (!mem)
-		return -ENOMEM;
-	mem->count = count;
+	pages = stack_pages;
+	if (count > ARRAY_SIZE(stack_pages)) {
+		pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL);
+		if (!pages)
+			return -ENOMEM;
+	}
 
-	err = vmq_shmem_dma_get_pages(dev, mem, params->node, max_order,
-				      &params->mem_node);
+	err = vmq_shmem_dma_get_pages(dev, pages, count, params->node,
+				      max_order, &params->mem_node);
 	if (err)
-		goto err_free_mem;
+		goto out_free_array;
 
 	/* Merges physically adjacent pages, within the device's limit. */
-	err = sg_alloc_table_from_pages_segment(sgt, mem->pages, count, 0,
+	err = sg_alloc_table_from_pages_segment(sgt, pages, count, 0,
 						params->length,
 						dma_get_max_seg_size(dev),
 						GFP_KERNEL);
 	if (err)
-		goto err_free_pages;
+		goto err_free_chunks;
 
 	/* One run of lowmem pages already has a virtual address that covers
 	 * it; only a block that is really scattered needs a vmap() area.
 	 */
-	if (vmq_shmem_dma_pages_contiguous(mem) &&
-	    !PageHighMem(mem->pages[0])) {
-		vaddr = page_address(mem->pages[0]);
+	if (vmq_shmem_dma_pages_contiguous(pages, count) &&
+	    !PageHighMem(pages[0])) {
+		vaddr = page_address(pages[0]);
 	} else {
-		vaddr = vmap(mem->pages, count, VM_MAP, PAGE_KERNEL);
+		vaddr = vmap(pages, count, VM_MAP, PAGE_KERNEL);
 		if (!vaddr) {
 			err = -ENOMEM;
 			goto err_free_table;
@@ -242,38 +240,55 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 		goto err_unmap;
 
 	params->vaddr = vaddr;
-	*mem_ctx = mem;
-	return 0;
+	goto out_free_array;
 
 err_unmap:
 	if (is_vmalloc_addr(vaddr))
 		vunmap(vaddr);
 err_free_table:
 	sg_free_table(sgt);
-err_free_pages:
-	vmq_shmem_dma_free_pages(mem, count);
-err_free_mem:
-	kvfree(mem);
+err_free_chunks:
+	vmq_shmem_dma_free_chunks(pages, count);
+out_free_array:
+	if (pages != stack_pages)
+		kvfree(pages);
 	return err;
 }
 
 static void vmq_shmem_dma_free_scattered(struct device *dev,
-					 const struct vmq_shmem_params *params,
-					 struct vmq_shmem_dma_pages *mem)
+					 const struct vmq_shmem_params *params)
 {
-	dma_unmap_sgtable(dev, params->sgt, DMA_BIDIRECTIONAL, 0);
+	struct sg_table *sgt = params->sgt;
+	struct sg_page_iter piter;
+	unsigned int skip = 0;
+
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
 	if (is_vmalloc_addr(params->vaddr))
 		vunmap(params->vaddr);
-	sg_free_table(params->sgt);
-	vmq_shmem_dma_free_pages(mem, mem->count);
-	kvfree(mem);
+
+	/* The table lists the pages in block order: chunk by chunk. */
+	for_each_sgtable_page(sgt, &piter, 0) {
+		struct page *page;
+		unsigned int order;
+
+		if (skip) {
+			skip--;
+			continue;
+		}
+		page = sg_page_iter_page(&piter);
+		order = page_private(page);
+		set_page_private(page, 0);
+		__free_pages(page, order);
+		skip = (1U << order) - 1;
+	}
+	sg_free_table(sgt);
 }
 
 /**
  * __vmq_shmem_dma_alloc() - vmq_shmem_dma_alloc() with a chunk size limit
  * @dev: the device that will DMA to the block
  * @params: validated request; @params->sgt points to an empty sg_table
- * @mem_ctx: set to what __vmq_shmem_dma_free() needs back
+ * @mem_ctx: set to NULL: the DMA provider keeps nothing per block
  * @max_order: largest page order a scattered block is built from; 0 makes
  *	every chunk a single page (debugfs scatter_max_order, tests)
  *
@@ -289,8 +304,7 @@ int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
 	if (params->flags & VMQ_SHMEM_F_CONTIGUOUS)
 		err = vmq_shmem_dma_alloc_contig(dev, params);
 	else
-		err = vmq_shmem_dma_alloc_scattered(dev, params, mem_ctx,
-						    max_order);
+		err = vmq_shmem_dma_alloc_scattered(dev, params, max_order);
 	if (err)
 		return err;
 	params->shmem_handle = vmq_shmem_dma_new_handle();
@@ -334,7 +348,7 @@ void vmq_shmem_dma_free(struct device *dma_dev,
 	if (params->flags & VMQ_SHMEM_F_CONTIGUOUS)
 		vmq_shmem_dma_free_contig(dma_dev, params);
 	else
-		vmq_shmem_dma_free_scattered(dma_dev, params, mem_ctx);
+		vmq_shmem_dma_free_scattered(dma_dev, params);
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_dma_free);
 

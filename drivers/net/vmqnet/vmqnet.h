@@ -400,9 +400,13 @@ enum vmq_shmem_state {
  * @dev_id: its vmqnet ID, or VMQ_SHMEM_NO_ID
  * @name: for messages, which must not depend on @dma_dev being bound
  * @state: enum vmq_shmem_state
- * @blocks: live blocks by allocation handle
+ * @blocks: live blocks by allocation handle, and tombstones of freed
+ *	handles in the leaf @hot_leaf (shmem.c explains why)
  * @next_handle: where the cyclic handle search starts
  * @handle_limit: range of allocation handles (tests shrink it)
+ * @hot_leaf: the 64-handle leaf of @blocks handles are allocated from
+ * @spares: recycled block structures (struct vmq_shmem_block.queue_node)
+ * @nr_spares: how many
  * @queues: struct vmq_shmem_queue by queue ID, created on first use
  * @clients: open clients (struct vmq_shmem_client.node)
  * @dma_provider: the default provider (shmem_dma.c), context @pool
@@ -431,6 +435,9 @@ struct vmq_shmem_pool {
 	struct xarray blocks;
 	u32 next_handle;
 	struct xa_limit handle_limit;
+	unsigned long hot_leaf;
+	struct list_head spares;
+	unsigned int nr_spares;
 	struct xarray queues;
 	struct list_head clients;
 	struct vmq_shmem_provider dma_provider;
@@ -471,7 +478,7 @@ struct vmq_shmem_client {
  * struct vmq_shmem_block - one live block
  * @params: the request and the provider's results
  * @sgt: the table @params.sgt points to, filled in by the provider
- * @queue_node: entry in @queue->blocks
+ * @queue_node: entry in @queue->blocks, or in the pool's spares
  * @queue: its queue
  * @client: its owner
  * @provider: the provider that allocated it and will free it
