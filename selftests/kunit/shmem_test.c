@@ -411,6 +411,43 @@ static void shmem_test_handles(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, t->fake.frees + 3);
 }
 
+/*
+ * Many allocate/free pairs, as a queue refilling one buffer does: handles
+ * keep increasing across the xarray's 64-handle leaves (freed ones are
+ * tombstones in the current leaf, erased when allocation moves on), every
+ * old handle stays dead, and a block that outlives its leaf is still found.
+ */
+static void shmem_test_handles_churn(struct kunit *test)
+{
+	struct shmem_test *t = test->priv;
+	u32 *seen, old_blk, prev = 0;
+	unsigned int i, n = 300;
+
+	seen = kunit_kcalloc(test, n, sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	shmem_test_use_fake(test);
+
+	old_blk = shmem_alloc_ok(test, t->client, 1, 1);
+	for (i = 0; i < n; i++) {
+		seen[i] = shmem_alloc_ok(test, t->client, 0, 1);
+		KUNIT_EXPECT_GT(test, seen[i], prev);
+		KUNIT_EXPECT_NE(test, seen[i], old_blk);
+		prev = seen[i];
+		vmq_shmem_free(t->client, seen[i]);
+	}
+	/* every one of them is stale now: nothing is freed twice */
+	for (i = 0; i < n; i++)
+		vmq_shmem_free(t->client, seen[i]);
+	KUNIT_EXPECT_EQ(test, t->fake.frees, n);
+	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 1);
+
+	/* the first block's leaf is long gone as the current one */
+	vmq_shmem_free(t->client, old_blk);
+	KUNIT_EXPECT_EQ(test, t->fake.frees, n + 1);
+	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 0);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_pool_occupancy(t->pool), 0);
+}
+
 /* ---- Accounting -------------------------------------------------------- */
 
 #define SHMEM_ACCT_SLOTS	24
@@ -909,6 +946,7 @@ static struct kunit_case shmem_test_cases[] = {
 	KUNIT_CASE(shmem_test_usage_names),
 	KUNIT_CASE_PARAM(shmem_test_params, shmem_param_gen_params),
 	KUNIT_CASE(shmem_test_handles),
+	KUNIT_CASE(shmem_test_handles_churn),
 	KUNIT_CASE(shmem_test_accounting),
 	KUNIT_CASE(shmem_test_budget),
 	KUNIT_CASE(shmem_test_failures),
