@@ -1,0 +1,386 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Linked ports: link_device / unlink_device and their bad input, carrier,
+# traffic between two network namespaces (ping, a TCP transfer checked
+# end to end), a netns move, and unlink / del_device / rmmod while traffic
+# flows.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ip jq
+vmq_require_module
+
+ID=71		# two ports, linked to each other
+ID2=72		# one port, for linking across devices and del_device
+NSA=vmqlnkA$$
+NSB=vmqlnkB$$
+NSC=vmqlnkC$$
+IPA=192.0.2.1
+IPB=192.0.2.2
+
+# ---- helpers ----------------------------------------------------------------
+
+link_cleanup()
+{
+	local ns
+
+	[ -z "${flood_pid:-}" ] || kill "$flood_pid" 2>/dev/null
+	vmq_cleanup
+	rm -f "$PY_PING" "$PY_UDP"
+	for ns in "$NSA" "$NSB" "$NSC"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+trap link_cleanup EXIT
+
+# ifindex NS DEV
+ifindex()
+{
+	ip -n "$1" -j link show dev "$2" | jq -r '.[0].ifindex'
+}
+
+# has_carrier NS DEV: "1" if the link is up with carrier, "0" if not.
+has_carrier()
+{
+	local flags
+
+	flags=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0].flags[]')
+	if grep -qx LOWER_UP <<< "$flags"; then echo 1; else echo 0; fi
+}
+
+# setup: device ID with ports A (in NSA) and B (in NSB), addressed, up,
+# linked; FDA/FDB are fds of the namespaces, IFA/IFB the ifindexes.
+setup()
+{
+	local devs
+
+	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	vmq_dev_create "$ID" 2 4 || return 1
+	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
+	PA=${devs[0]} PB=${devs[1]}
+	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" ||
+		return 1
+	ip -n "$NSA" addr add "$IPA/24" dev "$PA" &&
+	ip -n "$NSB" addr add "$IPB/24" dev "$PB" || return 1
+	exec {FDA}<"/run/netns/$NSA" {FDB}<"/run/netns/$NSB"
+	IFA=$(ifindex "$NSA" "$PA") IFB=$(ifindex "$NSB" "$PB")
+}
+
+link_ab() { vmq_write_expect 0 "$VMQ_BUS/link_device" "$FDA:$IFA $FDB:$IFB\n"; }
+unlink_a() { vmq_write_expect 0 "$VMQ_BUS/unlink_device" "$FDA:$IFA\n"; }
+up_ab() { ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up; }
+
+# check_carrier A B: carrier of PA and PB, as 0/1.
+check_carrier()
+{
+	vmq_assert_eq "carrier of $PA" "$1" "$(has_carrier "$NSA" "$PA")" &&
+	vmq_assert_eq "carrier of $PB" "$2" "$(has_carrier "$NSB" "$PB")"
+}
+
+# ICMP echo and a UDP sender in python3: the guest has no ping(8). Files,
+# not here-documents, so that a background sender is its own process.
+PY_PING=/tmp/vmqlnk-ping.$$.py
+PY_UDP=/tmp/vmqlnk-udp.$$.py
+cat > "$PY_PING" <<'PY'
+import socket, struct, sys
+dst, count = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+s.settimeout(2)
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xffff)
+    return ~(t + (t >> 16)) & 0xffff
+for seq in range(count):
+    hdr = struct.pack("!BBHHH", 8, 0, 0, 0x564d, seq)
+    data = bytes(56)
+    s.sendto(struct.pack("!BBHHH", 8, 0, csum(hdr + data), 0x564d, seq)
+             + data, (dst, 0))
+    while True:
+        pkt, addr = s.recvfrom(2048)
+        icmp = pkt[(pkt[0] & 15) * 4:]
+        if addr[0] == dst and icmp[0] == 0 and \
+           struct.unpack("!HH", icmp[4:8]) == (0x564d, seq):
+            break
+PY
+# Sends COUNT datagrams (0: until killed), ignoring send errors: the
+# sender must keep going whatever happens to the link.
+cat > "$PY_UDP" <<'PY'
+import itertools, socket, sys
+dst, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+data = bytes(size)
+for _ in (range(count) if count else itertools.count()):
+    try:
+        s.sendto(data, (dst, 9))
+    except OSError:
+        pass
+PY
+
+# pingx NS DST COUNT: every reply awaited, 2 s each.
+pingx() { ip netns exec "$1" python3 "$PY_PING" "$2" "$3"; }
+
+# udp_send NS DST COUNT SIZE
+udp_send() { ip netns exec "$1" python3 "$PY_UDP" "$2" "$3" "$4"; }
+
+ping_ab()
+{
+	pingx "$NSA" "$IPB" "${1:-3}" 2> /dev/null && return 0
+	ktap_diag "ping $IPA -> $IPB failed"
+	return 1
+}
+
+# udp_send NS DST COUNT SIZE: send COUNT UDP datagrams (0: until killed),
+# ignoring send errors: the sender must keep going whatever the link does.
+udp_send()
+{
+	ip netns exec "$1" python3 - "$2" "$3" "$4" <<-'PY'
+	import itertools, socket, sys
+	dst, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	data = bytes(size)
+	for _ in (range(count) if count else itertools.count()):
+	    try:
+	        s.sendto(data, (dst, 9))
+	    except OSError:
+	        pass
+	PY
+}
+
+# Background UDP flood A -> B; flood_pid (ip netns exec execs python).
+flood_start()
+{
+	ip netns exec "$NSA" python3 "$PY_UDP" "$IPB" 0 64 &
+	flood_pid=$!
+}
+
+flood_stop()
+{
+	kill "$flood_pid" 2>/dev/null
+	wait "$flood_pid" 2>/dev/null
+	flood_pid=
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_bad_input()
+{
+	local lo fdnull rc=0
+
+	lo=$(ifindex "$NSA" lo)
+	exec {fdnull}</dev/null
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA\n" &&
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA,$FDB:$IFB" &&
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:0 $FDB:$IFB" &&
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "x:1 y:2" &&
+	vmq_write_expect EINVAL "$VMQ_BUS/unlink_device" "$FDA $IFA" &&
+	# Not a network namespace.
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$fdnull:$IFA $FDB:$IFB" &&
+	# A port linked to itself, even through two fds of its namespace.
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA $FDA:$IFA" &&
+	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA $fdnull:$IFA" &&
+	# Not a vmqnet device; no such ifindex (B's ifindex is not in A).
+	vmq_write_expect ENODEV "$VMQ_BUS/link_device" "$FDA:$lo $FDB:$IFB" &&
+	vmq_write_expect ENODEV "$VMQ_BUS/link_device" "$FDA:$IFA $FDB:99999" &&
+	vmq_write_expect ENODEV "$VMQ_BUS/unlink_device" "$FDA:$lo" &&
+	# Unlinking what is not linked.
+	vmq_write_expect ENOENT "$VMQ_BUS/unlink_device" "$FDA:$IFA" || rc=1
+	exec {fdnull}<&-
+	return $rc
+}
+
+test_link_busy()
+{
+	local port2 if2 fdi
+
+	vmq_dev_create "$ID2" 1 2 || return 1
+	port2=$(vmq_dev_netdevs "$ID2")
+	if2=$(cat "/sys/class/net/$port2/ifindex")
+	exec {fdi}</proc/self/ns/net
+	link_ab || return 1
+	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$FDA:$IFA $fdi:$if2" &&
+	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$fdi:$if2 $FDB:$IFB" &&
+	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$FDB:$IFB $FDA:$IFA" &&
+	unlink_a &&
+	# Unlinking one end unlinks both.
+	vmq_write_expect ENOENT "$VMQ_BUS/unlink_device" "$FDB:$IFB" &&
+	vmq_dev_delete "$ID2"
+}
+
+test_carrier()
+{
+	check_carrier 0 0 || return 1
+	link_ab || return 1
+	check_carrier 0 0 || return 1
+	ip -n "$NSA" link set "$PA" up || return 1
+	check_carrier 0 0 || return 1
+	ip -n "$NSB" link set "$PB" up || return 1
+	check_carrier 1 1 || return 1
+	ip -n "$NSB" link set "$PB" down || return 1
+	check_carrier 0 0 || return 1
+	ip -n "$NSB" link set "$PB" up || return 1
+	check_carrier 1 1 || return 1
+	unlink_a || return 1
+	check_carrier 0 0 || return 1
+	link_ab || return 1
+	check_carrier 1 1
+}
+
+test_ping()
+{
+	ping_ab 5
+}
+
+test_tcp_checksum()
+{
+	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
+
+	command -v socat > /dev/null || {
+		VMQ_SKIP_REASON="socat is not installed"
+		return "$KSFT_SKIP"
+	}
+	head -c 8M /dev/urandom > "$src" || return 1
+	ip netns exec "$NSB" socat -u TCP-LISTEN:5201,reuseaddr \
+		"OPEN:$dst,creat,trunc" &
+	pid=$!
+	sleep 0.5
+	ip netns exec "$NSA" socat -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
+		{ kill "$pid"; return 1; }
+	wait "$pid"
+	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
+	rm -f "$src" "$dst"
+	vmq_assert_eq "sha256 of 8 MiB received" "$sa" "$sb"
+}
+
+# TX counters: what A sent shows up on A's TX; nothing dropped while linked.
+test_tx_stats()
+{
+	local before after
+
+	before=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.packets')
+	ping_ab 3 || return 1
+	after=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.packets')
+	vmq_assert_ge "tx packets of $PA" $((before + 3)) "$after"
+}
+
+# A frame bigger than the peer's MTU is dropped and counted on TX.
+test_peer_mtu_drops()
+{
+	local before after
+
+	ip -n "$NSB" link set "$PB" mtu 1000 || return 1
+	before=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.dropped')
+	udp_send "$NSA" "$IPB" 10 1200 || return 1
+	after=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.dropped')
+	ip -n "$NSB" link set "$PB" mtu 1500 || return 1
+	vmq_assert_eq "tx dropped of $PA" $((before + 10)) "$after" || return 1
+	ping_ab 2
+}
+
+# The link survives a move of one end to another namespace.
+test_netns_move()
+{
+	local fdc ifc
+
+	ip netns add "$NSC" || return 1
+	flood_start
+	ip -n "$NSB" link set "$PB" netns "$NSC" || return 1
+	flood_stop
+	exec {fdc}<"/run/netns/$NSC"
+	ifc=$(ifindex "$NSC" "$PB")
+	ip -n "$NSC" addr add "$IPB/24" dev "$PB" &&
+	ip -n "$NSC" link set "$PB" up || return 1
+	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$FDA:$IFA $fdc:$ifc" ||
+		return 1
+	ping_ab 3 || return 1
+	ip -n "$NSC" link set "$PB" netns "$NSB" || return 1
+	exec {fdc}<&-
+	ip -n "$NSB" addr add "$IPB/24" dev "$PB" &&
+	ip -n "$NSB" link set "$PB" up && ping_ab 2
+}
+
+test_unlink_under_traffic()
+{
+	local i
+
+	flood_start
+	for ((i = 0; i < 20; i++)); do
+		if ! { unlink_a && link_ab; }; then
+			flood_stop
+			return 1
+		fi
+	done
+	flood_stop
+	ping_ab 2
+}
+
+# Deleting the device of the peer, and rmmod, while A floods B.
+test_del_under_traffic()
+{
+	local devs
+
+	flood_start
+	sleep 0.3
+	vmq_dev_delete "$ID" || { flood_stop; return 1; }
+	flood_stop
+	ip netns del "$NSA" && ip netns del "$NSB" || return 1
+	exec {FDA}<&- {FDB}<&-
+	setup && up_ab && link_ab && ping_ab 2 || return 1
+
+	# Across two devices: delete only the peer's device.
+	vmq_dev_create "$ID2" 1 2 || return 1
+	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID2")"
+	ip link set "${devs[0]}" netns "$NSB" || return 1
+	unlink_a || return 1
+	vmq_write_expect 0 "$VMQ_BUS/link_device" \
+		"$FDA:$IFA $FDB:$(ifindex "$NSB" "${devs[0]}")\n" || return 1
+	ip -n "$NSB" link set "${devs[0]}" up || return 1
+	flood_start
+	sleep 0.3
+	vmq_dev_delete "$ID2" || { flood_stop; return 1; }
+	flood_stop
+	vmq_assert_eq "carrier of $PA after the peer's removal" 0 \
+		"$(has_carrier "$NSA" "$PA")" || return 1
+	vmq_write_expect ENOENT "$VMQ_BUS/unlink_device" "$FDA:$IFA\n" ||
+		return 1
+	link_ab && ping_ab 2
+}
+
+test_rmmod_under_traffic()
+{
+	local holders=(/sys/module/vmqnet/holders/*)
+
+	if [ -e "${holders[0]}" ] || [ -z "${VMQNET_KO:-}" ]; then
+		VMQ_SKIP_REASON="vmqnet cannot be reloaded here"
+		return "$KSFT_SKIP"
+	fi
+	flood_start
+	sleep 0.3
+	rmmod vmqnet || { flood_stop; return 1; }
+	flood_stop
+	vmq_created_ids=
+	vmq_assert_missing "$VMQ_BUS" || return 1
+	vmq_module_load
+}
+
+ktap_plan 11
+if ! setup; then
+	ktap_diag "setup failed"
+	exit "$KSFT_FAIL"
+fi
+vmq_test "bad input" test_bad_input
+vmq_test "already linked" test_link_busy
+vmq_test "carrier" test_carrier
+vmq_test "ping" test_ping
+vmq_test "tcp checksum" test_tcp_checksum
+vmq_test "tx stats" test_tx_stats
+vmq_test "peer mtu drops" test_peer_mtu_drops
+vmq_test "netns move" test_netns_move
+vmq_test "unlink under traffic" test_unlink_under_traffic
+vmq_test "del_device under traffic" test_del_under_traffic
+vmq_test "rmmod under traffic" test_rmmod_under_traffic
+ktap_finish
