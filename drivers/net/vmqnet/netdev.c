@@ -134,6 +134,10 @@ int vmq_netdev_create(struct vmq_port *port)
 	netdev->netdev_ops = &vmq_netdev_ops;
 	netdev->ethtool_ops = &vmq_ethtool_ops;
 	netdev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
+	/* tx.c hands each skb to the peer, which consumes it: like veth,
+	 * not for pktgen's shared skbs.
+	 */
+	netdev->priv_flags &= ~IFF_TX_SKB_SHARING;
 	eth_hw_addr_random(netdev);
 
 	err = netif_set_real_num_tx_queues(netdev, vdev->bdev->queues);

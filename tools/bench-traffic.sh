@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Guest side of the traffic benchmark (run with tools/vm/run, vmqnet
+# loaded): a linked vmqnet pair against a veth pair, each with its ends in
+# two network namespaces, same load on both:
+#
+#   pps   pktgen 64-byte frames from one end, packets/s counted at the
+#         receiver (its rx_packets over the sender's run time)
+#   tcp   iperf3 TCP throughput, one stream
+#
+# The vmqnet receiver steers the frames into VM queue 1 with an ethtool -N
+# filter on its MAC when the driver accepts one (else they go to the
+# default queue, and the output says so). Each ratio is vmqnet / veth; the
+# target is >= 1.0 for both. Numbers are printed as measured.
+#
+#   tools/bench-traffic.sh [SECONDS]     (default 5 per measurement)
+set -euo pipefail
+
+secs=${1:-5}
+id=${VMQNET_BENCH_ID:-93}
+ns_tx=vmqbench_tx ns_rx=vmqbench_rx
+
+[ -d /sys/bus/vmqnet ] || insmod "${VMQNET_KO:?run in a vmqnet guest}"
+modprobe pktgen 2>/dev/null || true
+
+cleanup() {
+	ip netns del "$ns_tx" 2>/dev/null || true
+	ip netns del "$ns_rx" 2>/dev/null || true
+	echo "$id" > /sys/bus/vmqnet/del_device 2>/dev/null || true
+}
+trap cleanup EXIT
+cleanup
+
+# pair KIND: two ends "tx" and "rx" in $ns_tx and $ns_rx, 10.9.0.1/.2.
+pair() {
+	local a b fdt fdr
+
+	ip netns add "$ns_tx"
+	ip netns add "$ns_rx"
+	if [ "$1" = veth ]; then
+		ip link add vb_tx netns "$ns_tx" type veth peer vb_rx netns "$ns_rx"
+		a=vb_tx b=vb_rx
+	else
+		echo "$id 2 4" > /sys/bus/vmqnet/new_device
+		mapfile -t devs <<< "$(ls /sys/bus/vmqnet/devices/vmqnet"$id"/net/)"
+		a=${devs[0]} b=${devs[1]}
+		ip link set "$a" netns "$ns_tx"
+		ip link set "$b" netns "$ns_rx"
+		exec {fdt}<"/run/netns/$ns_tx" {fdr}<"/run/netns/$ns_rx"
+		echo "$fdt:$(ifidx "$ns_tx" "$a") $fdr:$(ifidx "$ns_rx" "$b")" \
+			> /sys/bus/vmqnet/link_device
+		exec {fdt}<&- {fdr}<&-
+	fi
+	ip -n "$ns_tx" addr add 10.9.0.1/24 dev "$a"
+	ip -n "$ns_rx" addr add 10.9.0.2/24 dev "$b"
+	ip -n "$ns_tx" link set "$a" up
+	ip -n "$ns_rx" link set "$b" up
+	dev_tx=$a dev_rx=$b
+	steer=default
+	if [ "$1" = vmqnet ] &&
+	   ip netns exec "$ns_rx" ethtool -N "$b" flow-type ether \
+		dst "$(mac "$ns_rx" "$b")" action 1 > /dev/null 2>&1; then
+		steer="VM queue 1"
+	fi
+	sleep 1
+}
+
+unpair() {
+	ip netns del "$ns_tx"
+	ip netns del "$ns_rx"
+	echo "$id" > /sys/bus/vmqnet/del_device 2>/dev/null || true
+	sleep 1
+}
+
+ifidx() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].ifindex'; }
+mac() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
+rxp() { ip -n "$ns_rx" -j -s link show dev "$dev_rx" | jq '.[0].stats64.rx.packets'; }
+
+pg() { ip netns exec "$ns_tx" sh -c "echo '$2' > /proc/net/pktgen/$1"; }
+
+# pktgen for $secs seconds, one thread, 64-byte frames: receiver pps.
+bench_pps() {
+	local before after t0 t1 dmac
+
+	[ -d /proc/net/pktgen ] || { echo 0; return; }
+	dmac=$(mac "$ns_rx" "$dev_rx")
+	pg kpktgend_0 rem_device_all
+	pg kpktgend_0 "add_device $dev_tx"
+	pg "$dev_tx" "count 0"
+	pg "$dev_tx" "clone_skb 0"
+	pg "$dev_tx" "pkt_size 60"
+	pg "$dev_tx" "delay 0"
+	pg "$dev_tx" "dst 10.9.0.2"
+	pg "$dev_tx" "dst_mac $dmac"
+	before=$(rxp)
+	t0=$EPOCHREALTIME
+	ip netns exec "$ns_tx" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	sleep "$secs"
+	ip netns exec "$ns_tx" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait
+	t1=$EPOCHREALTIME
+	sleep 0.5
+	after=$(rxp)
+	pg kpktgend_0 rem_device_all
+	awk -v n=$((after - before)) -v a="$t0" -v b="$t1" \
+		'BEGIN { printf "%.0f\n", n / (b - a) }'
+}
+
+bench_tcp() {
+	local pid bps
+
+	ip netns exec "$ns_rx" iperf3 -s -1 > /dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	bps=$(ip netns exec "$ns_tx" iperf3 -c 10.9.0.2 -t "$secs" -J |
+		jq '.end.sum_received.bits_per_second')
+	wait "$pid" || true
+	awk -v b="$bps" 'BEGIN { printf "%.0f\n", b / 1e6 }'
+}
+
+declare -A res
+for kind in vmqnet veth; do
+	pair "$kind"
+	[ "$kind" = vmqnet ] && vmq_steer=$steer
+	res[$kind.pps]=$(bench_pps)
+	res[$kind.tcp]=$(bench_tcp)
+	unpair
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+printf 'traffic bench: vmqnet (receiver: %s) vs veth, %s s each (%s kernel %s)\n' \
+	"$vmq_steer" "$secs" "${VMQNET_KERNEL:-?}" "$(uname -r)"
+[ -d /proc/net/pktgen ] || echo "pktgen is not available: no pps figures"
+printf '%-28s %14s %14s %7s\n' measure vmqnet veth ratio
+printf '%-28s %14s %14s %7s\n' "64-byte pktgen, rx pps" \
+	"${res[vmqnet.pps]}" "${res[veth.pps]}" \
+	"$(ratio "${res[vmqnet.pps]}" "${res[veth.pps]}")"
+printf '%-28s %14s %14s %7s\n' "iperf3 TCP, Mbit/s" \
+	"${res[vmqnet.tcp]}" "${res[veth.tcp]}" \
+	"$(ratio "${res[vmqnet.tcp]}" "${res[veth.tcp]}")"
