@@ -6,6 +6,7 @@
  *   vmqnet/vmqnet<ID>/num_queues		RX/TX queues per port
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
+ *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues (queue.c)
  *
  * As debugfs wants, failures are not checked: a failed directory is an
  * error pointer that later calls accept and ignore, and vmqnet works
@@ -76,6 +77,7 @@ void vmq_debugfs_port_init(struct vmq_port *port)
 			   &netdev->real_num_rx_queues);
 	debugfs_create_u32("tx_queues", 0400, port->ddir,
 			   &netdev->real_num_tx_queues);
+	vmq_queues_debugfs_init(port);
 }
 
 /**

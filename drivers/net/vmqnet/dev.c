@@ -117,7 +117,8 @@ static int vmq_dev_shmem_init(struct vmq_dev *vdev)
 					    VMQ_SHMEM_BUDGET_DEFAULT);
 	if (IS_ERR(vdev->shmem))
 		return PTR_ERR(vdev->shmem);
-	vmq_shmem_pool_set_nr_queues(vdev->shmem, bdev->queues);
+	vmq_shmem_pool_set_queue_check(vdev->shmem, vmq_queue_shmem_valid,
+				       vdev);
 
 	err = vmq_shmem_devlink_register(devlink, vdev->shmem);
 	if (err) {
@@ -164,6 +165,7 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	vdev = devlink_priv(devlink);
 	vdev->bdev = bdev;
 	INIT_LIST_HEAD(&vdev->port_list);
+	vmq_rx_params_init(vdev);
 	dev_set_drvdata(&bdev->dev, vdev);
 
 	devl_lock(devlink);

@@ -35,12 +35,17 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 	struct vmq_dev *vdev = devlink_priv(devlink);
 	int err;
 
-	/* First: the only step that may refuse the reload. */
-	err = vmq_shmem_reload_down(devlink, vdev->shmem, extack);
-	if (err)
-		return err;
+	/* The ports first: their queues stop DMA and free their shared
+	 * memory in NDIS order before the pool halts, which would free it
+	 * under them (and call it leaked). What the pool then refuses for
+	 * is memory other clients hold; the ports come back unchanged.
+	 */
 	vmq_dev_ports_del(vdev);
-	return 0;
+	err = vmq_shmem_reload_down(devlink, vdev->shmem, extack);
+	if (err && vmq_dev_ports_add(vdev))
+		dev_err(&vdev->bdev->dev,
+			"reload refused, and the ports could not be re-created\n");
+	return err;
 }
 
 static int vmq_devlink_reload_up(struct devlink *devlink,

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ethtool operations of a vmqnet port.
- *
- * Each queue pair is one "combined" channel: VMQ queues always come with
- * both an RX and a TX ring.
+ * ethtool operations of a vmqnet port. Those of the VM queues (channels,
+ * rings, receive filter rules, counters) are in ethtool_rx.c.
  */
 
 #include <linux/ethtool.h>
@@ -20,15 +18,16 @@ static void vmq_get_drvinfo(struct net_device *netdev,
 		sizeof(info->bus_info));
 }
 
-static void vmq_get_channels(struct net_device *netdev,
-			     struct ethtool_channels *ch)
-{
-	ch->max_combined = VMQ_QUEUES_MAX;
-	ch->combined_count = netdev->real_num_rx_queues;
-}
-
 const struct ethtool_ops vmq_ethtool_ops = {
 	.get_drvinfo		= vmq_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
-	.get_channels		= vmq_get_channels,
+	.get_channels		= vmq_ethtool_get_channels,
+	.set_channels		= vmq_ethtool_set_channels,
+	.get_ringparam		= vmq_ethtool_get_ringparam,
+	.set_ringparam		= vmq_ethtool_set_ringparam,
+	.get_rxnfc		= vmq_ethtool_get_rxnfc,
+	.set_rxnfc		= vmq_ethtool_set_rxnfc,
+	.get_sset_count		= vmq_ethtool_get_sset_count,
+	.get_strings		= vmq_ethtool_get_strings,
+	.get_ethtool_stats	= vmq_ethtool_get_stats,
 };

@@ -15,7 +15,11 @@
 static int vmq_open(struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
+	int err;
 
+	err = vmq_queues_open(vn->port);
+	if (err)
+		return err;
 	netif_tx_start_all_queues(netdev);
 	vmq_link_carrier_sync(vn->port);
 	return 0;
@@ -27,6 +31,7 @@ static int vmq_stop(struct net_device *netdev)
 
 	netif_tx_stop_all_queues(netdev);
 	vmq_link_carrier_sync(vn->port);
+	vmq_queues_stop(vn->port);
 	return 0;
 }
 
@@ -52,6 +57,7 @@ static void vmq_get_stats64(struct net_device *netdev,
 		tot->rx_bytes += bytes;
 		tot->rx_dropped += drops;
 	}
+	vmq_rx_get_stats64(vn->port, tot);
 }
 
 static struct devlink_port *vmq_get_devlink_port(struct net_device *netdev)
@@ -67,6 +73,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_stop		= vmq_stop,
 	.ndo_start_xmit		= vmq_start_xmit,
 	.ndo_get_stats64	= vmq_get_stats64,
+	.ndo_set_rx_mode	= vmq_rx_set_rx_mode,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
@@ -150,13 +157,19 @@ int vmq_netdev_create(struct vmq_port *port)
 	/* Link is down until the port is opened. */
 	netif_carrier_off(netdev);
 
-	err = register_netdev(netdev);
+	err = vmq_queues_create(port, netdev, vdev->bdev->queues);
 	if (err)
 		goto err_free;
+
+	err = register_netdev(netdev);
+	if (err)
+		goto err_queues;
 
 	port->netdev = netdev;
 	return 0;
 
+err_queues:
+	vmq_queues_destroy(port);
 err_free:
 	free_netdev(netdev);
 	return err;
@@ -171,6 +184,8 @@ err_free:
 void vmq_netdev_destroy(struct vmq_port *port)
 {
 	unregister_netdev(port->netdev);
+	/* Stopped and unlinked: nothing writes into the queues any more. */
+	vmq_queues_destroy(port);
 	free_netdev(port->netdev);
 	port->netdev = NULL;
 }

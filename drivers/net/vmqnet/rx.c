@@ -1,18 +1,296 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The receive side of a vmqnet port: what the NIC does with a frame that
- * arrives from the wire.
+ * arrives from the wire, and the NAPI poll that hands it to the stack.
  *
- * First version: every frame goes to the stack through the default path,
- * without VM queues, so that linked ports carry traffic while the queues
- * are being built.
+ * The "device" half (vmq_rx_frame(), softirq, any CPU):
+ *   1. classify by destination MAC, plus VLAN id for tagged frames, through
+ *      the RCU snapshot of the filters: a match goes to its queue if that
+ *      queue is Running; broadcast, subscribed multicast, the port's own
+ *      MAC, a match on a queue that is not Running, and anything in
+ *      promiscuous mode go to the default queue; the rest is dropped;
+ *   2. "DMA": under the queue's producer lock, with DMA on, take the
+ *      receive buffer of the next descriptor if NAPI has returned it, copy
+ *      the frame into it through the block's mapping (split at the
+ *      lookahead size into the lookahead and post-lookahead buffers with
+ *      lookahead split), write the completion into the descriptor in
+ *      shared memory and schedule the ring's NAPI. No buffer or DMA
+ *      stopped: the frame is dropped and counted by cause.
+ *
+ * Checksums: a frame the sender left CHECKSUM_PARTIAL gets its checksum
+ * filled in while it is copied, as the sender's NIC would on transmit, and
+ * is reported verified (CHECKSUM_UNNECESSARY), as the receiver's NIC would.
+ * VLAN: a tag the sender kept out of band (TX VLAN offload) stays out of
+ * the buffer and is reported in the completion, as RX VLAN stripping would
+ * report it; a tag in the frame stays there for the stack to remove.
+ *
+ * The driver half (vmq_rx_poll(), NAPI) copies every frame out of shared
+ * memory into a fresh skb and returns the buffer at once, rather than
+ * lending the shared memory pages to the stack: the memory is DMA memory
+ * that belongs to the queue, and FREE_QUEUE (or ethtool -G, or a halt)
+ * must be able to free it as soon as NAPI is drained, not whenever the
+ * last socket lets go of an skb. The copy is what buys that: "every
+ * indicated buffer has been returned" holds the moment a poll ends.
+ *
+ * The descriptor ring is the free list: buffer i belongs to descriptor i,
+ * which is free when its DONE flag is clear. The device sets DONE last
+ * with a release store, NAPI clears it last with a release store once it
+ * is done with the buffer; each side reads it with an acquire load.
  */
 
+#include <linux/crc32.h>
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/checksum.h>
 
 #include "vmqnet.h"
+
+/* The completion also says the L4 checksum was filled in and is good. */
+#define VMQ_RXD_F_CSUM_OK		BIT(3)
+
+/* Where a frame lands in a queue's buffers: one piece, or two with
+ * lookahead split.
+ */
+struct vmq_rx_seg {
+	u8 *p[2];
+	u32 len[2];
+};
+
+/**
+ * vmq_rx_dma_start() - let the device write into a queue's memory
+ * @q: the queue, with memory and its NAPI enabled
+ */
+void vmq_rx_dma_start(struct vmq_rxq *q)
+{
+	spin_lock_bh(&q->lock);
+	q->dma_on = true;
+	spin_unlock_bh(&q->lock);
+}
+
+/**
+ * vmq_rx_dma_stop() - stop the device writing into a queue's memory
+ * @q: the queue
+ *
+ * Once this returns, no frame is written into the queue's memory until
+ * vmq_rx_dma_start(): a producer checks the flag under the same lock.
+ */
+void vmq_rx_dma_stop(struct vmq_rxq *q)
+{
+	spin_lock_bh(&q->lock);
+	q->dma_on = false;
+	spin_unlock_bh(&q->lock);
+}
+
+/* ---- Classification ----------------------------------------------------- */
+
+/* Multicast hash filter bit of an address, as NICs compute it. */
+static unsigned int vmq_rx_mc_bit(const u8 *addr)
+{
+	return ether_crc(ETH_ALEN, addr) >> 24;
+}
+
+/**
+ * vmq_rx_set_rx_mode() - ndo_set_rx_mode: promiscuity and multicast list
+ * @netdev: a vmqnet port
+ *
+ * Programs the filter the way a NIC's registers are written: the receive
+ * path may see a half-written hash for an instant, and only multicast
+ * frames in flight can notice.
+ *
+ * Context: netif_addr_lock_bh held, atomic.
+ */
+void vmq_rx_set_rx_mode(struct net_device *netdev)
+{
+	struct vmq_port_rx *rx = vmq_netdev_port(netdev)->rx;
+	DECLARE_BITMAP(hash, 256);
+	struct netdev_hw_addr *ha;
+
+	bitmap_zero(hash, 256);
+	netdev_for_each_mc_addr(ha, netdev)
+		__set_bit(vmq_rx_mc_bit(ha->addr), hash);
+	bitmap_copy(rx->mc_hash, hash, 256);
+	WRITE_ONCE(rx->allmulti, !!(netdev->flags & IFF_ALLMULTI));
+	/* Also covers secondary unicast addresses: without IFF_UNICAST_FLT
+	 * the core turns promiscuity on for them.
+	 */
+	WRITE_ONCE(rx->promisc, !!(netdev->flags & IFF_PROMISC));
+}
+
+/* The 802.1Q VLAN id of a frame, from the out-of-band tag or the header. */
+static bool vmq_rx_vlan_id(const struct sk_buff *skb, const struct ethhdr *eth,
+			   u16 *vid)
+{
+	struct vlan_hdr _vh;
+	const struct vlan_hdr *vh;
+
+	if (skb_vlan_tag_present(skb)) {
+		*vid = skb_vlan_tag_get_id(skb);
+		return true;
+	}
+	if (eth->h_proto != htons(ETH_P_8021Q))
+		return false;
+	vh = skb_header_pointer(skb, ETH_HLEN, sizeof(_vh), &_vh);
+	if (!vh)
+		return false;
+	*vid = ntohs(vh->h_vlan_TCI) & VLAN_VID_MASK;
+	return true;
+}
+
+/* The ring a frame goes to, or -1 if the port does not take it. */
+static int vmq_rx_classify(struct vmq_port_rx *rx, const struct sk_buff *skb)
+{
+	const struct ethhdr *eth;
+	struct ethhdr _eth;
+	bool tagged;
+	u16 vid = 0;
+	int ring;
+
+	eth = skb_header_pointer(skb, 0, sizeof(_eth), &_eth);
+	if (!eth)
+		return -1;
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		if (is_broadcast_ether_addr(eth->h_dest) ||
+		    READ_ONCE(rx->promisc) || READ_ONCE(rx->allmulti) ||
+		    test_bit(vmq_rx_mc_bit(eth->h_dest), rx->mc_hash))
+			return 0;
+		return -1;
+	}
+
+	tagged = vmq_rx_vlan_id(skb, eth, &vid);
+	rcu_read_lock();
+	ring = vmq_filter_match(rcu_dereference(rx->snap), eth->h_dest,
+				tagged, vid);
+	rcu_read_unlock();
+	if (ring > 0 && READ_ONCE(rx->q[ring].state) == VMQ_QS_RUNNING)
+		return ring;
+	/* A filtered MAC is one the port wants, even while its queue is not
+	 * Running: then the default queue takes it.
+	 */
+	if (ring >= 0 || ether_addr_equal(eth->h_dest, rx->netdev->dev_addr) ||
+	    READ_ONCE(rx->promisc))
+		return 0;
+	return -1;
+}
+
+/* ---- The device: "DMA" into shared memory ------------------------------ */
+
+static void vmq_rx_seg_init(const struct vmq_rxq_mem *m, u32 i, u32 len,
+			    struct vmq_rx_seg *s)
+{
+	if (!m->la_size) {
+		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->buf_size;
+		s->len[0] = len;
+		s->len[1] = 0;
+		return;
+	}
+	s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->la_size;
+	s->len[0] = min(len, m->la_size);
+	/* After the back-fill room, where the lookahead part would go. */
+	s->p[1] = (u8 *)m->post.vaddr + (size_t)i * m->buf_size + m->la_size;
+	s->len[1] = len - s->len[0];
+}
+
+/* Fill in the checksum a CHECKSUM_PARTIAL frame left to the hardware, in
+ * the copy: the sum from csum_start to the end, stored at csum_offset.
+ */
+static bool vmq_rx_csum_fill(const struct vmq_rx_seg *s,
+			     const struct sk_buff *skb, u32 len)
+{
+	u32 start = skb_checksum_start_offset(skb);
+	u32 at = start + skb->csum_offset;
+	u32 base = 0, from, to, k;
+	__wsum csum = 0;
+	__sum16 sum;
+	u8 *p;
+
+	if (skb->csum_not_inet || start >= len || at + sizeof(sum) > len)
+		return false;
+	for (k = 0; k < 2; base += s->len[k], k++) {
+		from = max(start, base);
+		to = base + s->len[k];
+		if (from < to)
+			csum = csum_block_add(csum,
+					      csum_partial(s->p[k] + from - base,
+							   to - from, 0),
+					      from - start);
+	}
+	sum = csum_fold(csum) ?: CSUM_MANGLED_0;
+	/* The field may straddle the lookahead boundary. */
+	for (k = 0; k < sizeof(sum); k++, at++) {
+		p = at < s->len[0] ? s->p[0] + at : s->p[1] + at - s->len[0];
+		*p = ((u8 *)&sum)[k];
+	}
+	return true;
+}
+
+static void vmq_rx_count_drop(struct vmq_rxq *q, u64 *counter)
+{
+	u64_stats_update_begin(&q->stats.syncp);
+	(*counter)++;
+	u64_stats_update_end(&q->stats.syncp);
+}
+
+/* Write @skb into @q's next receive buffer and complete it. */
+static int vmq_rx_dma(struct vmq_rxq *q, const struct sk_buff *skb)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	u16 flags = VMQ_RXD_F_DONE;
+	u32 len = skb->len, i;
+	struct vmq_rx_desc *d;
+	struct vmq_rx_seg s;
+	int err = 0;
+
+	spin_lock(&q->lock);
+	if (unlikely(!q->dma_on)) {
+		vmq_rx_count_drop(q, &q->stats.drops_not_running);
+		err = -ENETDOWN;
+		goto out;
+	}
+	if (unlikely(len > m->buf_size)) {
+		vmq_rx_count_drop(q, &q->stats.drops_oversize);
+		err = -EMSGSIZE;
+		goto out;
+	}
+	i = q->prod;
+	d = (struct vmq_rx_desc *)m->ring.vaddr + i;
+	/* Acquire: NAPI has finished reading buffer i before we write it. */
+	if (le16_to_cpu(smp_load_acquire(&d->flags)) & VMQ_RXD_F_DONE) {
+		vmq_rx_count_drop(q, &q->stats.drops_no_buffer);
+		err = -ENOBUFS;
+		goto out;
+	}
+
+	vmq_rx_seg_init(m, i, len, &s);
+	skb_copy_bits(skb, 0, s.p[0], s.len[0]);
+	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
+	d->offset = cpu_to_le32(s.p[0] - (u8 *)m->bufs.vaddr);
+	d->len = cpu_to_le16(s.len[0]);
+	if (s.len[1]) {
+		skb_copy_bits(skb, s.len[0], s.p[1], s.len[1]);
+		d->post_shmem_handle = cpu_to_le32(m->post.shmem_handle);
+		d->post_offset = cpu_to_le32(s.p[1] - (u8 *)m->post.vaddr);
+		d->post_len = cpu_to_le16(s.len[1]);
+		flags |= VMQ_RXD_F_SPLIT;
+	}
+	if (skb->ip_summed == CHECKSUM_PARTIAL && vmq_rx_csum_fill(&s, skb, len))
+		flags |= VMQ_RXD_F_CSUM_OK;
+	if (skb_vlan_tag_present(skb)) {
+		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
+		flags |= VMQ_RXD_F_VLAN;
+	}
+	/* Release: the buffer and descriptor are written before NAPI sees
+	 * DONE.
+	 */
+	smp_store_release(&d->flags, cpu_to_le16(flags));
+	q->prod = i + 1 == m->nbufs ? 0 : i + 1;
+out:
+	spin_unlock(&q->lock);
+	if (!err)
+		napi_schedule(&q->napi);
+	return err;
+}
 
 /**
  * vmq_rx_frame() - a frame arrives on a port from the wire
@@ -21,12 +299,177 @@
  *
  * Context: softirq or BH disabled (the peer's ndo_start_xmit); may run
  * concurrently on several CPUs for one port.
- * Return: 0 if the frame was received into a queue, or a negative errno
- * if it was dropped (counted by cause).
+ * Return: 0 if the frame was DMA'd into a queue, or a negative errno if it
+ * was dropped (counted by cause): -EADDRNOTAVAIL not for this port,
+ * -ENETDOWN the queue's DMA is stopped, -ENOBUFS no free receive buffer,
+ * -EMSGSIZE longer than a receive buffer, -ENOMEM.
  */
 int vmq_rx_frame(struct vmq_port *port, struct sk_buff *skb)
 {
-	if (dev_forward_skb(port->netdev, skb) != NET_RX_SUCCESS)
-		return -ENOBUFS;
+	struct vmq_port_rx *rx = port->rx;
+	int ring, err;
+
+	/* Only 802.1Q tags are reported out of band; others go on the wire. */
+	if (skb_vlan_tag_present(skb) && skb->vlan_proto != htons(ETH_P_8021Q)) {
+		skb = __vlan_hwaccel_push_inside(skb);
+		if (!skb)
+			return -ENOMEM;
+	}
+
+	ring = vmq_rx_classify(rx, skb);
+	if (ring < 0) {
+		atomic64_inc(&rx->drops_filtered);
+		err = -EADDRNOTAVAIL;
+		goto drop;
+	}
+	err = vmq_rx_dma(&rx->q[ring], skb);
+	if (err)
+		goto drop;
+	dev_consume_skb_any(skb);
 	return 0;
+
+drop:
+	dev_kfree_skb_any(skb);
+	return err;
+}
+
+/* ---- The driver: NAPI --------------------------------------------------- */
+
+/* A completion's piece of a block, checked against the block: the device
+ * is ours, so a bad one is a bug, but one that must not become a wild read.
+ */
+static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
+			      __le32 offset, u16 len)
+{
+	u32 off = le32_to_cpu(offset);
+
+	if (WARN_ON_ONCE(le32_to_cpu(handle) != blk->shmem_handle ||
+			 off > blk->length || len > blk->length - off))
+		return NULL;
+	return (const u8 *)blk->vaddr + off;
+}
+
+/* Copy a completed frame out of shared memory into a new skb. */
+static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
+				    const struct vmq_rx_desc *d, u16 flags)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	u16 len = le16_to_cpu(d->len), post_len = 0;
+	const u8 *data, *post = NULL;
+	struct sk_buff *skb;
+
+	data = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, len);
+	if (!data)
+		return NULL;
+	if (flags & VMQ_RXD_F_SPLIT) {
+		post_len = le16_to_cpu(d->post_len);
+		post = vmq_rx_piece(&m->post, d->post_shmem_handle,
+				    d->post_offset, post_len);
+		if (!post)
+			return NULL;
+	}
+
+	skb = napi_alloc_skb(&q->napi, len + post_len);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, data, len);
+	if (post)
+		skb_put_data(skb, post, post_len);
+	if (flags & VMQ_RXD_F_CSUM_OK)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (flags & VMQ_RXD_F_VLAN)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+				       le16_to_cpu(d->vlan_tci));
+	return skb;
+}
+
+/**
+ * vmq_rx_poll() - NAPI poll of one RX ring
+ * @napi: the ring's NAPI instance
+ * @budget: at most this many frames
+ *
+ * Return: the number of completions consumed.
+ */
+int vmq_rx_poll(struct napi_struct *napi, int budget)
+{
+	struct vmq_rxq *q = container_of(napi, struct vmq_rxq, napi);
+	struct vmq_netdev *vn = netdev_priv(napi->dev);
+	struct vmq_ring_stats *stats = &vn->rx_stats[q->ring];
+	const struct vmq_rxq_mem *m = &q->mem;
+	u64 bytes = 0, packets = 0, drops = 0;
+	struct vmq_rx_desc *d;
+	struct sk_buff *skb;
+	int done = 0;
+	u16 flags;
+
+	while (done < budget) {
+		d = (struct vmq_rx_desc *)m->ring.vaddr + q->cons;
+		/* Acquire: the device wrote the buffer before DONE. */
+		flags = le16_to_cpu(smp_load_acquire(&d->flags));
+		if (!(flags & VMQ_RXD_F_DONE))
+			break;
+		skb = vmq_rx_build(q, d, flags);
+		/* Release: the buffer is back once the copy is made. */
+		smp_store_release(&d->flags, 0);
+		q->cons = q->cons + 1 == m->nbufs ? 0 : q->cons + 1;
+		done++;
+		if (!skb) {
+			drops++;
+			continue;
+		}
+		packets++;
+		bytes += skb->len;
+		skb->protocol = eth_type_trans(skb, napi->dev);
+		skb_record_rx_queue(skb, q->ring);
+		napi_gro_receive(napi, skb);
+	}
+
+	u64_stats_update_begin(&stats->syncp);
+	stats->packets += packets;
+	stats->bytes += bytes;
+	stats->drops += drops;
+	u64_stats_update_end(&stats->syncp);
+
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+/* ---- Counters ----------------------------------------------------------- */
+
+/**
+ * vmq_rx_stats_read() - a consistent copy of a queue's drop counters
+ * @q: the queue
+ * @out: receives the counters (not @out->syncp)
+ */
+void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out)
+{
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&q->stats.syncp);
+		out->drops_no_buffer = q->stats.drops_no_buffer;
+		out->drops_not_running = q->stats.drops_not_running;
+		out->drops_oversize = q->stats.drops_oversize;
+	} while (u64_stats_fetch_retry(&q->stats.syncp, start));
+}
+
+/**
+ * vmq_rx_get_stats64() - add the device's receive drops of a port
+ * @port: the port
+ * @tot: rx_dropped is added to
+ *
+ * Every queue, not only the active ones: counts survive a shrink. Frames
+ * that were not for the port are not drops of its, as on a NIC.
+ */
+void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot)
+{
+	struct vmq_rxq_stats s;
+	unsigned int r;
+
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		vmq_rx_stats_read(&port->rx->q[r], &s);
+		tot->rx_dropped += s.drops_no_buffer + s.drops_not_running +
+				   s.drops_oversize;
+	}
 }

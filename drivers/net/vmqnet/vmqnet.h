@@ -715,6 +715,9 @@ struct vmq_rxq {
 /**
  * struct vmq_port_rx - the receive side of a port (port->rx)
  * @q: its queues, by ring; ring < netdev->real_num_rx_queues exist
+ * @netdev: the port's net_device (port->netdev is set only once it is
+ *	registered)
+ * @shmem: the port's shared memory client, owner of its queues' blocks
  * @nbufs: receive buffers per queue at the next allocation (ethtool -G)
  * @filters: the receive filter table; under RTNL
  * @snap: what the receive path sees of @filters (RCU)
@@ -722,11 +725,13 @@ struct vmq_rxq {
  * @allmulti: IFF_ALLMULTI: take every multicast frame
  * @mc_hash: multicast hash filter (ndo_set_rx_mode), by the low bits of
  *	the CRC of the address, as NICs filter multicast
- * @drops_filtered: unicast frames for another MAC dropped (not promisc)
- * @ddir_queues: debugfs file ports/<index>/queues
+ * @drops_filtered: frames dropped as not for this port: unicast for
+ *	another MAC (not promiscuous), multicast not subscribed, runts
  */
 struct vmq_port_rx {
 	struct vmq_rxq q[VMQ_QUEUES_MAX];
+	struct net_device *netdev;
+	struct vmq_shmem_client *shmem;
 	u32 nbufs;
 	struct vmq_filter_table filters;
 	struct vmq_filter_snap __rcu *snap;
@@ -734,7 +739,6 @@ struct vmq_port_rx {
 	bool allmulti;
 	DECLARE_BITMAP(mc_hash, 256);
 	atomic64_t drops_filtered;
-	struct dentry *ddir_queues;
 };
 
 /**
@@ -751,6 +755,8 @@ static inline u32 vmq_queue_shmem_id(unsigned int port_index,
 }
 
 /* queue.c: lifecycle, for netdev.c, ethtool_rx.c and macvlan offload */
+int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
+		     struct netlink_ext_ack *extack, int err, const char *why);
 void vmq_rx_params_init(struct vmq_dev *vdev);
 bool vmq_queue_shmem_valid(void *priv, u32 queue_id);
 int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,

@@ -148,6 +148,10 @@ vmq_strerror()
 	E2BIG) echo "Argument list too long" ;;
 	ENODEV) echo "No such device" ;;
 	EBUSY) echo "Device or resource busy" ;;
+	ENOSPC) echo "No space left on device" ;;
+	ENOMEM) echo "Cannot allocate memory" ;;
+	EOPNOTSUPP) echo "Operation not supported" ;;
+	ERANGE) echo "Numerical result out of range" ;;
 	*) echo "unknown errno $1" ;;
 	esac
 }
@@ -176,6 +180,38 @@ vmq_write_expect()
 	*": $msg") return 0 ;;
 	esac
 	ktap_diag "write '$fmt' to $file: expected $want ($msg), got: $out"
+	return 1
+}
+
+# vmq_cmd_expect ERRNO CMD [ARGS...]: run a command (ethtool, devlink, ip)
+# and check the outcome: ERRNO is "0" for success, or an errno name whose
+# message the command must print when it fails. ethtool 6.1 exits 0 when
+# the kernel refuses an -N rule ("rmgr: Cannot ..."), so that message
+# means failure whatever the exit status.
+vmq_cmd_expect()
+{
+	local want=$1 out rc msg
+
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	case $out in
+	*"rmgr: Cannot "*) [ $rc -ne 0 ] || rc=1 ;;
+	esac
+	if [ "$want" = 0 ]; then
+		[ $rc -eq 0 ] && return 0
+		ktap_diag "'$*' failed: $out"
+		return 1
+	fi
+	msg=$(vmq_strerror "$want")
+	if [ $rc -eq 0 ]; then
+		ktap_diag "'$*' succeeded, expected $want"
+		return 1
+	fi
+	case $out in
+	*"$msg"*) return 0 ;;
+	esac
+	ktap_diag "'$*': expected $want ($msg), got: $out"
 	return 1
 }
 

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM queues: the NDIS queue lifecycle on the RX rings of a port.
+ *
+ * vmqnet.h ("VM queues") describes the objects, the states and when a
+ * queue holds shared memory. This file moves queues through their states
+ * (with vmq_queue_next_state(), which alone decides what is legal), gives
+ * them and takes back their shared memory, and starts and stops their
+ * "DMA" and NAPI; rx.c is the data path that runs in between.
+ *
+ * Every function here runs in process context under RTNL, except
+ * vmq_queues_create() and vmq_queues_destroy(), which run while the
+ * netdev is not registered, and vmq_queue_shmem_valid(), the pool's hook.
+ */
+
+#include <linux/bitops.h>
+#include <linux/debugfs.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "vmqnet.h"
+
+/**
+ * vmq_queue_refuse() - refuse a request on a queue, saying why
+ * @port: the port
+ * @ring: the queue the request was about
+ * @extack: the request's extack, or NULL
+ * @err: the error to return
+ * @why: the reason, a static string
+ *
+ * The reason goes to @extack when the request has one. ethtool's channel
+ * and rxnfc ops carry none in 6.1, so the kernel log (ratelimited) names
+ * the queue and the reason as well.
+ *
+ * Return: @err.
+ */
+int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
+		     struct netlink_ext_ack *extack, int err, const char *why)
+{
+	if (extack)
+		extack->_msg = why;
+	if (net_ratelimit())
+		netdev_info(port->rx->netdev, "queue %u: %s (%pe)\n", ring, why,
+			    ERR_PTR(err));
+	return err;
+}
+
+static u32 vmq_rxq_shmem_id(const struct vmq_rxq *q)
+{
+	return vmq_queue_shmem_id(q->port->index, q->ring);
+}
+
+static bool vmq_rxq_has_mem(const struct vmq_rxq *q)
+{
+	return q->mem.ring.vaddr;
+}
+
+/* Take the transition @ev from the queue's state, or refuse it. */
+static int vmq_rxq_event(struct vmq_rxq *q, enum vmq_queue_event ev,
+			 struct netlink_ext_ack *extack)
+{
+	enum vmq_queue_state next;
+	const char *why;
+	int err;
+
+	err = vmq_queue_next_state(q->state, ev, &next, &why);
+	if (err)
+		return vmq_queue_refuse(q->port, q->ring, extack, err, why);
+	WRITE_ONCE(q->state, next);
+	return 0;
+}
+
+/**
+ * vmq_rx_params_init() - default receive parameters of a device
+ * @vdev: the device
+ *
+ * The values devlink params start from; allocation complete reads them.
+ */
+void vmq_rx_params_init(struct vmq_dev *vdev)
+{
+	vdev->rx_lookahead_split = false;
+	vdev->rx_lookahead_size = VMQ_LOOKAHEAD_DEFAULT;
+	vdev->rx_buffer_size = VMQ_RX_BUF_SIZE_DEFAULT;
+	vdev->rx_contiguous = false;
+}
+
+/**
+ * vmq_queue_shmem_valid() - the shared memory pool's queue check
+ * @priv: the struct vmq_dev
+ * @queue_id: a shared memory queue ID
+ *
+ * Context: any; under the pool lock.
+ * Return: true if the queue exists (vmq_queue_alloc() .. vmq_queue_free()).
+ */
+bool vmq_queue_shmem_valid(void *priv, u32 queue_id)
+{
+	struct vmq_dev *vdev = priv;
+
+	return queue_id < VMQ_PORTS_MAX * VMQ_QUEUES_MAX &&
+	       test_bit(queue_id, vdev->rx_queues);
+}
+
+/* ---- Shared memory of a queue ---------------------------------------- */
+
+static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
+			     enum vmq_shmem_usage usage, size_t length,
+			     bool contiguous)
+{
+	struct vmq_shmem_params params = {
+		.flags = contiguous ? VMQ_SHMEM_F_CONTIGUOUS : 0,
+		.queue_id = vmq_rxq_shmem_id(q),
+		.usage = usage,
+		.node = NUMA_NO_NODE,
+		.length = length,
+	};
+	int err;
+
+	err = vmq_shmem_alloc(q->port->rx->shmem, &params, &blk->alloc_handle);
+	if (err)
+		return err;
+	blk->vaddr = params.vaddr;
+	blk->shmem_handle = params.shmem_handle;
+	blk->length = length;
+	return 0;
+}
+
+static void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
+{
+	if (blk->vaddr)
+		vmq_shmem_free(q->port->rx->shmem, blk->alloc_handle);
+	*blk = (struct vmq_rxq_blk){};
+}
+
+/* Allocate the memory of @q laid out from the device's parameters as they
+ * are now and the port's buffer count, into @m; all or nothing.
+ */
+static int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
+{
+	struct vmq_dev *vdev = q->port->vdev;
+	size_t bufs;
+	int err;
+
+	*m = (struct vmq_rxq_mem){
+		.nbufs = q->port->rx->nbufs,
+		.buf_size = vdev->rx_buffer_size,
+		.la_size = vdev->rx_lookahead_split ?
+			   vdev->rx_lookahead_size : 0,
+		.contiguous = vdev->rx_contiguous,
+	};
+	bufs = (size_t)m->nbufs * m->buf_size;
+
+	/* The ring is written descriptor by descriptor, as a device would:
+	 * always contiguous, whatever the buffers are.
+	 */
+	err = vmq_rxq_blk_alloc(q, &m->ring, VMQ_SHMEM_USAGE_OTHER,
+				m->nbufs * sizeof(struct vmq_rx_desc), true);
+	if (err)
+		return err;
+	if (!m->la_size) {
+		err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE,
+					bufs, m->contiguous);
+		if (err)
+			goto err_ring;
+		return 0;
+	}
+
+	err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE_LOOKAHEAD,
+				(size_t)m->nbufs * m->la_size, m->contiguous);
+	if (err)
+		goto err_ring;
+	/* Each post-lookahead buffer starts with la_size bytes of back-fill
+	 * room, where the lookahead part fits in front of the rest to make
+	 * the whole frame contiguous: buf_size bytes, as without the split.
+	 */
+	err = vmq_rxq_blk_alloc(q, &m->post,
+				VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD, bufs,
+				m->contiguous);
+	if (err)
+		goto err_bufs;
+	return 0;
+
+err_bufs:
+	vmq_rxq_blk_free(q, &m->bufs);
+err_ring:
+	vmq_rxq_blk_free(q, &m->ring);
+	return err;
+}
+
+static void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m)
+{
+	vmq_rxq_blk_free(q, &m->post);
+	vmq_rxq_blk_free(q, &m->bufs);
+	vmq_rxq_blk_free(q, &m->ring);
+}
+
+/**
+ * vmq_queue_shmem_bytes() - shared memory a queue holds
+ * @q: the queue
+ *
+ * Return: the bytes of its blocks (their requested lengths).
+ */
+u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q)
+{
+	return q->mem.ring.length + q->mem.bufs.length + q->mem.post.length;
+}
+
+/* ---- DMA and NAPI ------------------------------------------------------ */
+
+/* Let the device write into the queue and NAPI read it, if the port is up
+ * and the queue has memory.
+ */
+static void vmq_rxq_start(struct vmq_rxq *q)
+{
+	if (q->napi_on || !vmq_rxq_has_mem(q) ||
+	    !netif_running(q->port->rx->netdev))
+		return;
+	napi_enable(&q->napi);
+	q->napi_on = true;
+	vmq_rx_dma_start(q);
+}
+
+/* Stop the device, then let NAPI deliver what it wrote so far and disable
+ * it: afterwards the ring is empty, every buffer is back and nothing
+ * touches the queue's memory.
+ */
+static void vmq_rxq_quiesce(struct vmq_rxq *q)
+{
+	vmq_rx_dma_stop(q);
+	if (!q->napi_on)
+		return;
+	/* With DMA off nothing new arrives, so polls end once the ring is
+	 * empty; napi_synchronize() waits for that, and napi_disable() for
+	 * a poll that a late producer scheduled in between.
+	 */
+	local_bh_disable();
+	napi_schedule(&q->napi);
+	local_bh_enable();
+	napi_synchronize(&q->napi);
+	napi_disable(&q->napi);
+	q->napi_on = false;
+}
+
+/* ---- The NDIS lifecycle ---------------------------------------------- */
+
+/**
+ * vmq_queue_alloc() - allocate a VM queue (OID_RECEIVE_FILTER_ALLOCATE_QUEUE)
+ * @port: the port
+ * @ring: the ring it is, < VMQ_QUEUES_MAX
+ * @extack: for the reason of a refusal, or NULL
+ *
+ * The queue is Allocated and exists for the shared memory pool; it has no
+ * memory until vmq_queue_complete(). The caller keeps the netdev's
+ * real_num_rx_queues above @ring.
+ *
+ * Context: RTNL, or the port's netdev not registered.
+ * Return: 0, -EINVAL for a ring out of range, -EBUSY if it exists.
+ */
+int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
+		    struct netlink_ext_ack *extack)
+{
+	struct vmq_rxq *q;
+
+	if (ring >= VMQ_QUEUES_MAX)
+		return vmq_queue_refuse(port, ring, extack, -EINVAL,
+					"no such ring");
+	q = &port->rx->q[ring];
+	if (q->state != VMQ_QS_UNDEFINED)
+		return vmq_queue_refuse(port, ring, extack, -EBUSY,
+					"queue exists");
+	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
+	WRITE_ONCE(q->state, VMQ_QS_ALLOCATED);
+	return 0;
+}
+
+/**
+ * vmq_queue_complete() - OID_RECEIVE_FILTER_QUEUE_ALLOCATION_COMPLETE
+ * @port: the port
+ * @ring: an Allocated or Set queue
+ * @extack: for the reason of a failure, or NULL
+ *
+ * Allocates the queue's shared memory with the device's receive parameters
+ * as they are now: Allocated -> Paused, Set -> Running. DMA starts at once
+ * if the port is up, else at open. On failure the queue keeps its state
+ * and has no memory.
+ *
+ * Context: RTNL, or the port's netdev not registered.
+ * Return: 0, -EINVAL if the state does not allow it, or the allocator's
+ * error (-ENOSPC: shared_memory budget exhausted, -ENOMEM).
+ */
+int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
+		       struct netlink_ext_ack *extack)
+{
+	struct vmq_rxq *q = &port->rx->q[ring];
+	enum vmq_queue_state next;
+	const char *why;
+	int err;
+
+	err = vmq_queue_next_state(q->state, VMQ_QE_ALLOC_COMPLETE, &next,
+				   &why);
+	if (err)
+		return vmq_queue_refuse(port, ring, extack, err, why);
+	err = vmq_rxq_mem_alloc(q, &q->mem);
+	if (err)
+		return vmq_queue_refuse(port, ring, extack, err,
+					err == -ENOSPC ?
+					"shared_memory budget exhausted" :
+					"shared memory allocation failed");
+	q->prod = 0;
+	q->cons = 0;
+	WRITE_ONCE(q->state, next);
+	vmq_rxq_start(q);
+	return 0;
+}
+
+/* The end of a queue without the state machine: the port halts. Only the
+ * queue's own blocks go here; blocks another client still holds on it are
+ * that client's leak, which the pool's halt sweeps and reports.
+ */
+static void vmq_rxq_halt(struct vmq_rxq *q)
+{
+	vmq_rx_dma_stop(q);
+	WRITE_ONCE(q->state, VMQ_QS_DMA_STOPPED);
+	vmq_rxq_quiesce(q);
+	vmq_rxq_mem_free(q, &q->mem);
+	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues);
+	WRITE_ONCE(q->state, VMQ_QS_UNDEFINED);
+}
+
+/**
+ * vmq_queue_free() - free a VM queue (OID_RECEIVE_FILTER_FREE_QUEUE)
+ * @port: the port
+ * @ring: an Allocated or Paused VM queue (no filters left)
+ * @extack: for the reason of a refusal, or NULL
+ *
+ * In NDIS order: DMA stops (no frame is written into the queue's memory
+ * from then on), the queue is DMA stopped, NAPI hands up what was written
+ * before and is disabled, so every buffer is back (Freeing), all of the
+ * queue's shared memory is freed and the queue is Undefined.
+ *
+ * Context: RTNL.
+ * Return: 0, -EINVAL for the default queue or a queue that does not
+ * exist, -EBUSY if it has filters or is being freed.
+ */
+int vmq_queue_free(struct vmq_port *port, unsigned int ring,
+		   struct netlink_ext_ack *extack)
+{
+	enum vmq_queue_state next;
+	struct vmq_rxq *q;
+	const char *why;
+	int err;
+
+	if (!ring || ring >= VMQ_QUEUES_MAX)
+		return vmq_queue_refuse(port, ring, extack, -EINVAL,
+					"the default queue is never freed");
+	q = &port->rx->q[ring];
+	err = vmq_queue_next_state(q->state, VMQ_QE_FREE, &next, &why);
+	if (err)
+		return vmq_queue_refuse(port, ring, extack, err, why);
+	vmq_rx_dma_stop(q);
+	WRITE_ONCE(q->state, next);
+	vmq_rxq_quiesce(q);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_BUFFERS_BACK, NULL));
+	vmq_shmem_free_queue(port->rx->shmem, vmq_rxq_shmem_id(q));
+	q->mem = (struct vmq_rxq_mem){};
+	clear_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_FREED, NULL));
+	return 0;
+}
+
+/* ---- Filters ----------------------------------------------------------- */
+
+/* Publish the table to the receive path. */
+static int vmq_filters_publish(struct vmq_port_rx *rx)
+{
+	struct vmq_filter_snap *snap, *old;
+
+	snap = vmq_filter_snap_build(&rx->filters, GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
+	old = rcu_replace_pointer(rx->snap, snap, lockdep_rtnl_is_held());
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * vmq_queue_filter_set() - add a receive filter (OID_RECEIVE_FILTER_SET_FILTER)
+ * @port: the port
+ * @f: the filter; f->queue is an existing VM queue
+ * @loc: its location, or VMQ_FILTER_LOC_ANY
+ * @extack: for the reason of a refusal, or NULL
+ *
+ * The queue goes Allocated/Set -> Set or Running/Paused -> Running.
+ *
+ * Context: RTNL.
+ * Return: the location, or -EINVAL (bad filter or queue, or a queue
+ * being freed), -EEXIST (duplicate, or the location is taken), -ENOSPC
+ * (table full), -ENOMEM.
+ */
+int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
+			 u32 loc, struct netlink_ext_ack *extack)
+{
+	struct vmq_port_rx *rx = port->rx;
+	enum vmq_queue_state next;
+	const char *why;
+	struct vmq_rxq *q;
+	int err, at;
+
+	ASSERT_RTNL();
+	if (!f->queue || f->queue >= rx->netdev->real_num_rx_queues)
+		return vmq_queue_refuse(port, f->queue, extack, -EINVAL,
+					"filters steer to an existing VM queue, not the default queue");
+	q = &rx->q[f->queue];
+	err = vmq_filter_validate(f, &why);
+	if (!err)
+		err = vmq_queue_next_state(q->state, VMQ_QE_FILTER_SET, &next,
+					   &why);
+	if (err)
+		return vmq_queue_refuse(port, f->queue, extack, err, why);
+
+	at = vmq_filter_add(&rx->filters, f, loc, &why);
+	if (at < 0)
+		return vmq_queue_refuse(port, f->queue, extack, at, why);
+	err = vmq_filters_publish(rx);
+	if (err) {
+		vmq_filter_del(&rx->filters, at, NULL);
+		return err;
+	}
+	WRITE_ONCE(q->state, next);
+	return at;
+}
+
+/**
+ * vmq_queue_filter_clear() - remove a filter (OID_RECEIVE_FILTER_CLEAR_FILTER)
+ * @port: the port
+ * @loc: the filter's location
+ * @extack: for the reason of a refusal, or NULL
+ *
+ * Clearing the last filter of a queue takes it Set -> Allocated or
+ * Running -> Paused: from then on its frames go to the default queue.
+ *
+ * Context: RTNL.
+ * Return: 0, -ENOENT if there is no filter at @loc, or -ENOMEM.
+ */
+int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
+			   struct netlink_ext_ack *extack)
+{
+	struct vmq_port_rx *rx = port->rx;
+	struct vmq_filter old;
+	struct vmq_rxq *q;
+	const char *why;
+	int err;
+
+	ASSERT_RTNL();
+	if (vmq_filter_del(&rx->filters, loc, &old))
+		return vmq_queue_refuse(port, 0, extack, -ENOENT,
+					"no filter at that location");
+	err = vmq_filters_publish(rx);
+	if (err) {
+		/* Cannot fail: the slot and the match were just free. */
+		vmq_filter_add(&rx->filters, &old, loc, &why);
+		return err;
+	}
+	q = &rx->q[old.queue];
+	if (!vmq_filter_queue_count(&rx->filters, old.queue))
+		WARN_ON(vmq_rxq_event(q, VMQ_QE_FILTER_CLEARED, NULL));
+	return 0;
+}
+
+/* ---- The queues of a port ---------------------------------------------- */
+
+/* Complete the allocation of queues [from, to) that wait for it, as one
+ * batch with a status per queue: each failure is logged with its queue,
+ * and the others complete all the same. Return: the first error.
+ */
+static int vmq_queues_complete(struct vmq_port *port, unsigned int from,
+			       unsigned int to)
+{
+	unsigned int r;
+	int err = 0;
+
+	for (r = from; r < to; r++) {
+		enum vmq_queue_state s = port->rx->q[r].state;
+
+		if (s == VMQ_QS_ALLOCATED || s == VMQ_QS_SET)
+			err = vmq_queue_complete(port, r, NULL) ?: err;
+	}
+	return err;
+}
+
+/* Free VM queues [from, to), highest first, whatever their filters: for
+ * undoing a grow, where none can have any yet.
+ */
+static void vmq_queues_free_range(struct vmq_port *port, unsigned int from,
+				  unsigned int to)
+{
+	while (to-- > from)
+		vmq_queue_free(port, to, NULL);
+}
+
+/**
+ * vmq_queues_set_count() - change the number of RX rings (ethtool -L)
+ * @port: the port
+ * @nr: the new number of queues, 1 .. VMQ_QUEUES_MAX
+ * @extack: for the reason of a refusal, or NULL
+ *
+ * Growing allocates the new queues and, if the port is up, completes their
+ * allocation as one batch; if any of them fails, they are all freed again
+ * and the old configuration stays as it was. Shrinking frees the removed
+ * queues in NDIS order, and is refused as a whole if one of them has
+ * filters or belongs to a macvlan.
+ *
+ * Context: RTNL.
+ * Return: 0 or a negative errno.
+ */
+int vmq_queues_set_count(struct vmq_port *port, unsigned int nr,
+			 struct netlink_ext_ack *extack)
+{
+	struct net_device *netdev = port->rx->netdev;
+	unsigned int old = netdev->real_num_rx_queues, r;
+	int err;
+
+	ASSERT_RTNL();
+	if (!nr || nr > VMQ_QUEUES_MAX)
+		return vmq_queue_refuse(port, nr, extack, -EINVAL,
+					"queue count out of range");
+
+	for (r = nr; r < old; r++) {
+		struct vmq_rxq *q = &port->rx->q[r];
+
+		if (vmq_filter_queue_count(&port->rx->filters, r))
+			return vmq_queue_refuse(port, r, extack, -EBUSY,
+						"queue still has filters");
+		if (q->owner)
+			return vmq_queue_refuse(port, r, extack, -EBUSY,
+						"queue belongs to a macvlan");
+	}
+	if (nr < old) {
+		vmq_queues_free_range(port, nr, old);
+		return netif_set_real_num_rx_queues(netdev, nr);
+	}
+
+	for (r = old; r < nr; r++) {
+		err = vmq_queue_alloc(port, r, extack);
+		if (err)
+			goto err_free;
+	}
+	err = netif_set_real_num_rx_queues(netdev, nr);
+	if (err)
+		goto err_free;
+	if (netif_running(netdev)) {
+		err = vmq_queues_complete(port, old, nr);
+		if (err) {
+			NL_SET_ERR_MSG_MOD(extack,
+					   "allocation complete failed for a new queue (see the kernel log); queue count unchanged");
+			goto err_real;
+		}
+	}
+	return 0;
+
+err_real:
+	vmq_queues_free_range(port, old, nr);
+	netif_set_real_num_rx_queues(netdev, old);
+	return err;
+err_free:
+	vmq_queues_free_range(port, old, r);
+	return err;
+}
+
+/**
+ * vmq_queues_set_nbufs() - change the receive buffers per queue (ethtool -G)
+ * @port: the port
+ * @nbufs: VMQ_RX_BUFS_MIN .. VMQ_RX_BUFS_MAX
+ * @extack: for the reason of a failure, or NULL
+ *
+ * Queues with memory switch to new memory: all of it is allocated first,
+ * then each queue in turn stops, swaps, starts and frees its old memory,
+ * keeping its state and filters. If any allocation fails, nothing
+ * changes. Queues without memory take the new count at allocation
+ * complete.
+ *
+ * Context: RTNL.
+ * Return: 0 or a negative errno.
+ */
+int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
+			 struct netlink_ext_ack *extack)
+{
+	struct vmq_port_rx *rx = port->rx;
+	struct vmq_rxq_mem *mem, old;
+	u32 old_nbufs = rx->nbufs;
+	unsigned int r;
+	int err = 0;
+
+	ASSERT_RTNL();
+	if (nbufs < VMQ_RX_BUFS_MIN || nbufs > VMQ_RX_BUFS_MAX)
+		return vmq_queue_refuse(port, 0, extack, -EINVAL,
+					"receive buffer count out of range");
+	mem = kcalloc(VMQ_QUEUES_MAX, sizeof(*mem), GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+
+	rx->nbufs = nbufs;
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		if (!vmq_rxq_has_mem(&rx->q[r]))
+			continue;
+		err = vmq_rxq_mem_alloc(&rx->q[r], &mem[r]);
+		if (err) {
+			vmq_queue_refuse(port, r, extack, err,
+					 "no shared memory for the new receive buffers; old ones kept");
+			goto err_free;
+		}
+	}
+
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		struct vmq_rxq *q = &rx->q[r];
+		bool was_on = q->napi_on;
+
+		if (!mem[r].ring.vaddr)
+			continue;
+		vmq_rxq_quiesce(q);
+		old = q->mem;
+		q->mem = mem[r];
+		q->prod = 0;
+		q->cons = 0;
+		if (was_on)
+			vmq_rxq_start(q);
+		vmq_rxq_mem_free(q, &old);
+	}
+	kfree(mem);
+	return 0;
+
+err_free:
+	while (r--)
+		vmq_rxq_mem_free(&rx->q[r], &mem[r]);
+	rx->nbufs = old_nbufs;
+	kfree(mem);
+	return err;
+}
+
+/**
+ * vmq_queues_open() - the port comes up (ndo_open)
+ * @port: the port
+ *
+ * Allocation completes for the queues that waited for it; a queue whose
+ * completion fails stays Allocated/Set (logged) and waits for the next
+ * open, it does not keep the port down. Then DMA and NAPI start on every
+ * queue with memory.
+ *
+ * Context: RTNL.
+ * Return: 0.
+ */
+int vmq_queues_open(struct vmq_port *port)
+{
+	unsigned int r;
+
+	if (vmq_queues_complete(port, 0, VMQ_QUEUES_MAX))
+		netdev_warn(port->rx->netdev,
+			    "queues whose allocation did not complete wait for the next open\n");
+	for (r = 0; r < VMQ_QUEUES_MAX; r++)
+		vmq_rxq_start(&port->rx->q[r]);
+	return 0;
+}
+
+/**
+ * vmq_queues_stop() - the port goes down (ndo_stop)
+ * @port: the port
+ *
+ * DMA stops on every queue and NAPI delivers what was written and is
+ * disabled. Queues keep their memory, state and filters.
+ *
+ * Context: RTNL.
+ */
+void vmq_queues_stop(struct vmq_port *port)
+{
+	unsigned int r;
+
+	for (r = 0; r < VMQ_QUEUES_MAX; r++)
+		vmq_rxq_quiesce(&port->rx->q[r]);
+}
+
+/**
+ * vmq_queues_create() - the receive side of a new port
+ * @port: the port
+ * @netdev: its net_device, allocated and not registered yet
+ * @nr: queues to create, 1 .. VMQ_QUEUES_MAX
+ *
+ * The default queue gets its shared memory now and is Running: it takes
+ * every frame no filter claims, as if it had a filter that matches them
+ * all. VM queues 1 .. @nr - 1 are Allocated.
+ *
+ * Return: 0 and port->rx set, or a negative errno with nothing left.
+ */
+int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
+		      unsigned int nr)
+{
+	struct vmq_port_rx *rx;
+	char name[32];
+	unsigned int r;
+	int err;
+
+	rx = kzalloc(sizeof(*rx), GFP_KERNEL);
+	if (!rx)
+		return -ENOMEM;
+	rx->netdev = netdev;
+	rx->nbufs = VMQ_RX_BUFS_DEFAULT;
+	atomic64_set(&rx->drops_filtered, 0);
+	snprintf(name, sizeof(name), "%s:port%u", VMQ_DRV_NAME, port->index);
+	rx->shmem = vmq_shmem_pool_open(port->vdev->shmem, name);
+	if (IS_ERR(rx->shmem)) {
+		err = PTR_ERR(rx->shmem);
+		kfree(rx);
+		return err;
+	}
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		struct vmq_rxq *q = &rx->q[r];
+
+		q->port = port;
+		q->ring = r;
+		spin_lock_init(&q->lock);
+		u64_stats_init(&q->stats.syncp);
+		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
+	}
+	port->rx = rx;
+
+	for (r = 0; r < nr; r++)
+		WARN_ON(vmq_queue_alloc(port, r, NULL));
+	WARN_ON(vmq_rxq_event(&rx->q[0], VMQ_QE_FILTER_SET, NULL));
+	err = vmq_queue_complete(port, 0, NULL);
+	if (err) {
+		vmq_queues_destroy(port);
+		return err;
+	}
+	return 0;
+}
+
+/**
+ * vmq_queues_destroy() - halt the receive side of a port
+ * @port: the port; its netdev is unregistered (so stopped) or was never
+ *	registered
+ *
+ * Every queue, the default one included, loses its shared memory and is
+ * Undefined, whatever its filters: the port halts.
+ */
+void vmq_queues_destroy(struct vmq_port *port)
+{
+	struct vmq_port_rx *rx = port->rx;
+	unsigned int r;
+
+	for (r = VMQ_QUEUES_MAX; r--; ) {
+		if (rx->q[r].state != VMQ_QS_UNDEFINED)
+			vmq_rxq_halt(&rx->q[r]);
+		netif_napi_del(&rx->q[r].napi);
+	}
+	kfree_rcu(rcu_dereference_protected(rx->snap, true), rcu);
+	vmq_shmem_close(rx->shmem);
+	port->rx = NULL;
+	kfree(rx);
+}
+
+/* ---- debugfs: ports/<index>/queues -------------------------------------- */
+
+static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
+{
+	struct vmq_port *port = m->private;
+	struct vmq_port_rx *rx = port->rx;
+	unsigned int r;
+
+	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes\n");
+	rtnl_lock();
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		const struct vmq_rxq *q = &rx->q[r];
+		const struct vmq_rxq_mem *mem = &q->mem;
+
+		if (q->state == VMQ_QS_UNDEFINED)
+			continue;
+		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu\n",
+			   r, vmq_rxq_shmem_id(q),
+			   vmq_queue_state_name(q->state),
+			   q->owner ? netdev_name(q->owner) : "-",
+			   vmq_filter_queue_count(&rx->filters, r),
+			   mem->nbufs, mem->buf_size, mem->la_size,
+			   mem->contiguous ? "yes" : "no",
+			   READ_ONCE(q->dma_on) ? "on" : "off",
+			   q->napi_on ? "on" : "off",
+			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
+			   !!mem->post.vaddr,
+			   vmq_queue_shmem_bytes(q));
+	}
+	rtnl_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);
+
+/**
+ * vmq_queues_debugfs_init() - create ports/<index>/queues
+ * @port: the port, with its debugfs directory
+ *
+ * One line per existing queue: ring, shared memory queue ID, state, owner,
+ * filters, buffer layout, whether DMA and NAPI run, shared memory held. The
+ * file goes with the port's directory.
+ */
+void vmq_queues_debugfs_init(struct vmq_port *port)
+{
+	debugfs_create_file("queues", 0400, port->ddir, port,
+			    &vmq_queues_dbg_fops);
+}

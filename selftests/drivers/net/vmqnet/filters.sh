@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Receive filters through ethtool -N/-n (SET_FILTER / CLEAR_FILTER) and the
+# queue states they drive: Allocated -> Set on a port that is down, Set ->
+# Running at open, Running -> Paused when the last filter of a queue goes;
+# every rule ethtool can express that a VMQ filter cannot, duplicates, a
+# full table, and shrinking away a queue that still has filters.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ethtool ip
+vmq_require_module
+
+ID=12
+Q=$VMQ_DEBUGFS/vmqnet$ID/ports/0/queues
+MAX=32			# VMQ_FILTERS_MAX
+DEV=
+
+qstate() { awk -v r="$1" 'NR > 1 && $1 == r { print $3 }' "$Q"; }
+qfilters() { awk -v r="$1" 'NR > 1 && $1 == r { print $5 }' "$Q"; }
+nrules() { ethtool -n "$DEV" | awk '/^Total/ { print $2 }'; }
+
+# rule LOC: "DST-MAC VLAN-or-none QUEUE" of a listed rule.
+rule()
+{
+	ethtool -n "$DEV" rule "$1" | awk '
+		/Dest MAC addr:/ { mac = $4 }
+		/^\tVLAN:/ { vlan = $2 }
+		/Action: Direct to queue/ { q = $5 }
+		END { printf "%s %s %s\n", tolower(mac), vlan ? vlan : "none", q }'
+}
+
+nfc() { vmq_cmd_expect "$1" ethtool -N "$DEV" "${@:2}"; }
+
+test_setup()
+{
+	vmq_dev_create "$ID" 1 4 || return 1
+	DEV=$(vmq_dev_netdevs "$ID")
+	vmq_assert_eq "rules" 0 "$(nrules)" || return 1
+	vmq_assert_eq "rings" "4 RX rings available" \
+		"$(ethtool -n "$DEV" | head -n 1)"
+}
+
+test_set_down()
+{
+	nfc 0 flow-type ether dst 02:00:00:00:12:01 action 1 loc 3 || return 1
+	vmq_assert_eq "queue 1 down" set "$(qstate 1)" || return 1
+	vmq_assert_eq "rule 3" "02:00:00:00:12:01 none 1" "$(rule 3)" || return 1
+	# A second filter on the same queue: ORed, the queue stays Set.
+	nfc 0 flow-type ether dst 02:00:00:00:12:02 vlan 100 action 1 || return 1
+	vmq_assert_eq "queue 1 filters" 2 "$(qfilters 1)" || return 1
+	vmq_assert_eq "rule 0 (first free)" "02:00:00:00:12:02 0x64 1" \
+		"$(rule 0)" || return 1
+	vmq_assert_eq "queue 2" allocated "$(qstate 2)" || return 1
+	vmq_assert_eq "rules" 2 "$(nrules)"
+}
+
+test_open_runs()
+{
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	vmq_assert_eq "queue 1 at open" running "$(qstate 1)" || return 1
+	vmq_assert_eq "queue 2 at open" paused "$(qstate 2)" || return 1
+	nfc 0 flow-type ether dst 02:00:00:00:12:03 action 2 || return 1
+	vmq_assert_eq "queue 2 with a filter" running "$(qstate 2)"
+}
+
+test_clear()
+{
+	nfc 0 delete 3 || return 1
+	vmq_assert_eq "queue 1, one filter left" running "$(qstate 1)" || return 1
+	nfc 0 delete 0 || return 1
+	vmq_assert_eq "queue 1, none left" paused "$(qstate 1)" || return 1
+	nfc ENOENT delete 0 || return 1
+	nfc ENOENT delete 31 || return 1
+	vmq_assert_eq "rules" 1 "$(nrules)" || return 1
+	# Down again: the states stay, the memory stays.
+	vmq_cmd_expect 0 ip link set "$DEV" down || return 1
+	vmq_assert_eq "queue 2 down" running "$(qstate 2)" || return 1
+	vmq_cmd_expect 0 ip link set "$DEV" up
+}
+
+test_bad_rules()
+{
+	local n
+
+	n=$(nrules)
+	# No such queue, and the default queue.
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 action 4 || return 1
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 action 0 || return 1
+	# Discard is not a queue.
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 action -1 || return 1
+	# Broadcast and multicast always go to the default queue.
+	nfc EINVAL flow-type ether dst ff:ff:ff:ff:ff:ff action 1 || return 1
+	nfc EINVAL flow-type ether dst 01:00:5e:00:00:01 action 1 || return 1
+	# Partial MAC, other fields, other flow types.
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 m 00:00:00:00:00:ff action 1 || return 1
+	nfc EINVAL flow-type ether src 02:00:00:00:12:11 action 1 || return 1
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 proto 0x800 action 1 || return 1
+	nfc EINVAL flow-type ether proto 0x800 action 1 || return 1
+	nfc EINVAL flow-type tcp4 dst-port 80 action 1 || return 1
+	# The VLAN id in full, and nothing else of the extension.
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 vlan 5 vlan-mask 0xff action 1 || return 1
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 vlan-etype 0x8100 action 1 || return 1
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 user-def 1 action 1 || return 1
+	nfc EINVAL flow-type ether dst 02:00:00:00:12:10 action 1 loc 32 || return 1
+	vmq_assert_eq "nothing added" "$n" "$(nrules)"
+}
+
+test_duplicates()
+{
+	nfc 0 flow-type ether dst 02:00:00:00:12:20 action 1 loc 5 || return 1
+	# Same match, even to another queue or location.
+	nfc EEXIST flow-type ether dst 02:00:00:00:12:20 action 2 || return 1
+	# Same location.
+	nfc EEXIST flow-type ether dst 02:00:00:00:12:21 action 1 loc 5 || return 1
+	# The same MAC with a VLAN is another match.
+	nfc 0 flow-type ether dst 02:00:00:00:12:20 vlan 7 action 3 || return 1
+	nfc EEXIST flow-type ether dst 02:00:00:00:12:20 vlan 7 action 3 || return 1
+	vmq_assert_eq "queue 3" running "$(qstate 3)"
+}
+
+test_shrink_with_filters()
+{
+	# Queue 3 has a filter: shrinking it away is refused, nothing changes.
+	vmq_cmd_expect EBUSY ethtool -L "$DEV" combined 3 || return 1
+	vmq_assert_eq "queue 3 kept" running "$(qstate 3)" || return 1
+	vmq_assert_eq "queues" 4 "$(awk 'NR > 1' "$Q" | wc -l)" || return 1
+	local loc
+
+	loc=$(ethtool -n "$DEV" | awk '/^Filter:/ { l = $2 } /Direct to queue 3$/ { print l }')
+	nfc 0 delete "$loc" || return 1
+	vmq_assert_eq "queue 3 paused" paused "$(qstate 3)" || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 3 || return 1
+	vmq_assert_eq "queue 3 gone" "" "$(qstate 3)" || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4
+}
+
+test_full_table()
+{
+	local i n loc
+
+	n=$(nrules)
+	for ((i = n; i < MAX; i++)); do
+		nfc 0 flow-type ether dst "$(printf '02:00:00:00:13:%02x' "$i")" action 1 ||
+			return 1
+	done
+	vmq_assert_eq "rules" "$MAX" "$(nrules)" || return 1
+	nfc ENOSPC flow-type ether dst 02:00:00:00:14:00 action 1 || return 1
+	vmq_assert_eq "still full" "$MAX" "$(nrules)" || return 1
+	for loc in $(ethtool -n "$DEV" | awk '/^Filter:/ { print $2 }'); do
+		nfc 0 delete "$loc" || return 1
+	done
+	vmq_assert_eq "empty" 0 "$(nrules)" || return 1
+	vmq_assert_eq "states" "running paused paused paused" \
+		"$(awk 'NR > 1 { printf "%s%s", sep, $3; sep = " " }' "$Q")"
+}
+
+ktap_plan 8
+vmq_test "filters: device" test_setup
+vmq_test "filters: set on a port that is down" test_set_down
+vmq_test "filters: Set -> Running at open" test_open_runs
+vmq_test "filters: clear, Running -> Paused" test_clear
+vmq_test "filters: rules a VMQ filter cannot express" test_bad_rules
+vmq_test "filters: duplicate match or location" test_duplicates
+vmq_test "filters: no shrinking a queue with filters" test_shrink_with_filters
+vmq_test "filters: full table" test_full_table
+ktap_finish

@@ -1,0 +1,347 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# VM queues driven by ethtool -L and -G: the NDIS states as debugfs shows
+# them (ports/<n>/queues), allocation complete deferred to open on a port
+# that is down, growing and shrinking up and down, a grow rolled back when
+# the shared_memory budget runs out or an allocation failure is injected,
+# receive buffer re-allocation, stop and reload. After every step the
+# shared memory the allocator accounts (devlink occupancy, shmem debugfs)
+# must equal what the queues hold, computed from their layout.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools devlink ethtool ip jq
+vmq_require_module
+
+ID=11
+DL=vmqnet/vmqnet$ID
+DBG=$VMQ_DEBUGFS/vmqnet$ID
+Q=$DBG/ports/0/queues
+SHM=$DBG/shmem
+PAGE=$(getconf PAGESIZE)
+DESC=24			# sizeof(struct vmq_rx_desc)
+NBUFS=256		# VMQ_RX_BUFS_DEFAULT
+BUFSZ=2048		# VMQ_RX_BUF_SIZE_DEFAULT
+MAC=02:00:00:00:11:01
+DEV=
+
+# ---- helpers ----------------------------------------------------------------
+
+units() { echo $(( ($1 + PAGE - 1) / PAGE * PAGE / 4096 )); }
+# Budget units of one queue with the default layout.
+queue_units() { echo $(( $(units $((NBUFS * DESC))) + $(units $((NBUFS * BUFSZ))) )); }
+
+netdev_refresh() { DEV=$(vmq_dev_netdevs "$ID" | head -n 1); }
+
+# qfield RING COLUMN: one column of a queue's line in the queues file.
+qfield()
+{
+	awk -v r="$1" -v c="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == r { print $(col[c]) }' "$Q"
+}
+
+# "RING:STATE ..." for every queue that exists.
+qstates() { awk 'NR > 1 { printf "%s%s:%s", sep, $1, $3; sep = " " }' "$Q"; }
+
+occ()
+{
+	devlink -j resource show "$DL" |
+		jq -r --arg d "$DL" '.resources[$d][] | select(.name == "shared_memory") | .occ'
+}
+
+# The units the queues should hold, from the layout each one shows.
+expected_units()
+{
+	awk -v page="$PAGE" -v desc="$DESC" '
+		function u(b) { return int((b + page - 1) / page) * page / 4096 }
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$(col["shmem_blocks"]) > 0 {
+			n = $(col["bufs"]); la = $(col["lookahead"])
+			t += u(n * desc) + u(n * $(col["buf_size"]))
+			if (la > 0) t += u(n * la)
+		}
+		END { print t + 0 }' "$Q"
+}
+
+# The allocator's accounts equal what the queues hold: devlink occupancy
+# and debugfs units equal the layouts, and every queue's bytes in the
+# allocator equal its own (none for a queue without memory).
+check_shmem()
+{
+	local want r id bytes got
+
+	want=$(expected_units)
+	vmq_assert_eq "devlink occupancy" "$want" "$(occ)" || return 1
+	vmq_assert_eq "debugfs units" "$want" \
+		"$(awk '$1 == "device" { print $7 }' "$SHM/totals")" || return 1
+	while read -r r id bytes; do
+		got=$(awk -v q="$id" '$1 == "queue" && $2 == q { print $6 }' "$SHM/totals")
+		vmq_assert_eq "queue $r bytes in the allocator" "$bytes" "${got:-0}" || return 1
+	done < <(awk 'NR > 1 { print $1, $2, $NF }' "$Q")
+	vmq_assert_eq "leaked blocks" 0 \
+		"$(awk '$1 == "leaked" { print $3 }' "$SHM/totals")"
+}
+
+channels() { ethtool -l "$DEV" | awk '/^Current/ { c = 1 } c && /^(RX|Combined):/ { printf "%s%s", sep, $2; sep = " " }'; }
+
+dmesg_mark() { dmesg_at=$(dmesg | wc -l); }
+dmesg_new() { dmesg | tail -n +$((dmesg_at + 1)); }
+
+# set_budget UNITS: resize shared_memory and reload (the port comes back
+# down with the device's queue count).
+set_budget()
+{
+	vmq_cmd_expect 0 devlink resource set "$DL" path /shared_memory size "$1" || return 1
+	vmq_cmd_expect 0 devlink dev reload "$DL" || return 1
+	netdev_refresh
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_setup()
+{
+	vmq_dev_create "$ID" 1 4 || return 1
+	netdev_refresh
+	vmq_assert_exists "$Q" || return 1
+	vmq_assert_eq "states" "0:running 1:allocated 2:allocated 3:allocated" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "default queue buffers" "$NBUFS $BUFSZ" \
+		"$(qfield 0 bufs) $(qfield 0 buf_size)" || return 1
+	vmq_assert_eq "allocated queue memory" 0 "$(qfield 1 shmem_bytes)" || return 1
+	vmq_assert_eq "default queue units" "$(queue_units)" "$(expected_units)" || return 1
+	# The ring is contiguous "other", the buffers scattered "receive".
+	vmq_assert_eq "default queue blocks" "other yes,receive no," \
+		"$(awk '$3 == 0 { printf "%s %s,", $4, $6 }' "$SHM/blocks")" || return 1
+	vmq_assert_eq "channels" "0 4" "$(channels)" || return 1
+	check_shmem
+}
+
+test_down_grow_shrink()
+{
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 6 || return 1
+	vmq_assert_eq "grown down" \
+		"0:running 1:allocated 2:allocated 3:allocated 4:allocated 5:allocated" \
+		"$(qstates)" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 2 || return 1
+	vmq_assert_eq "shrunk down" "0:running 1:allocated" "$(qstates)" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4
+}
+
+test_open()
+{
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	vmq_assert_eq "states at open" "0:running 1:paused 2:paused 3:paused" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "queue 3 dma napi" "on on" \
+		"$(qfield 3 dma) $(qfield 3 napi)" || return 1
+	vmq_assert_eq "queue 3 buffers" "$NBUFS" "$(qfield 3 bufs)" || return 1
+	vmq_assert_eq "four queues" "$((4 * $(queue_units)))" "$(occ)" || return 1
+	check_shmem
+}
+
+test_grow_shrink_up()
+{
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 8 || return 1
+	vmq_assert_eq "grown" "0:running 1:paused 2:paused 3:paused 4:paused 5:paused 6:paused 7:paused" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "channels" "0 8" "$(channels)" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 3 || return 1
+	vmq_assert_eq "shrunk" "0:running 1:paused 2:paused" "$(qstates)" || return 1
+	check_shmem || return 1
+
+	# RX-only rings: 2 combined + 2 rx = 4 RX rings, 2 TX rings.
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 2 rx 2 || return 1
+	vmq_assert_eq "channels" "2 2" "$(channels)" || return 1
+	vmq_assert_eq "rx rings" 4 "$(cat "$DBG/ports/0/rx_queues")" || return 1
+	vmq_assert_eq "tx rings" 2 "$(cat "$DBG/ports/0/tx_queues")" || return 1
+	check_shmem || return 1
+
+	vmq_cmd_expect EINVAL ethtool -L "$DEV" combined 0 || return 1
+	vmq_cmd_expect EINVAL ethtool -L "$DEV" combined 17 || return 1
+	vmq_cmd_expect EINVAL ethtool -L "$DEV" combined 10 rx 10 || return 1
+	vmq_cmd_expect EINVAL ethtool -L "$DEV" tx 2 || return 1
+	vmq_assert_eq "after bad requests" "2 2" "$(channels)" || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4 rx 0 || return 1
+	vmq_assert_eq "states" "0:running 1:paused 2:paused 3:paused" "$(qstates)" || return 1
+	check_shmem
+}
+
+test_stop_keeps_memory()
+{
+	local before
+
+	before=$(occ)
+	vmq_cmd_expect 0 ip link set "$DEV" down || return 1
+	vmq_assert_eq "states when down" "0:running 1:paused 2:paused 3:paused" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "queue 2 dma napi" "off off" \
+		"$(qfield 2 dma) $(qfield 2 napi)" || return 1
+	vmq_assert_eq "memory kept" "$before" "$(occ)" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	vmq_assert_eq "queue 2 dma napi" "on on" \
+		"$(qfield 2 dma) $(qfield 2 napi)" || return 1
+	check_shmem
+}
+
+test_rollback_budget()
+{
+	local per budget
+
+	per=$(queue_units)
+	# Room for five queues and a half: a grow to six must fail on queue 5.
+	budget=$((5 * per + per / 2))
+	set_budget "$budget" || return 1
+	vmq_assert_eq "after reload" "0:running 1:allocated 2:allocated 3:allocated" \
+		"$(qstates)" || return 1
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	check_shmem || return 1
+
+	dmesg_mark
+	vmq_cmd_expect ENOSPC ethtool -L "$DEV" combined 6 || return 1
+	vmq_assert_eq "rolled back" "0:running 1:paused 2:paused 3:paused" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "channels" "0 4" "$(channels)" || return 1
+	vmq_assert_eq "occupancy" "$((4 * per))" "$(occ)" || return 1
+	check_shmem || return 1
+	dmesg_new | grep -q "queue 5: shared_memory budget exhausted" || {
+		ktap_diag "no kernel message names queue 5 and the budget"
+		return 1
+	}
+	# The old configuration keeps working: a grow that fits.
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 5 || return 1
+	vmq_assert_eq "queue 4" paused "$(qfield 4 state)" || return 1
+	check_shmem || return 1
+	set_budget 8192
+}
+
+test_rollback_fault()
+{
+	local injected rc
+
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	injected=$(cat "$SHM/fail_injected")
+	# The second block of queue 6 (its buffers): queue 4..5 and queue 6's
+	# ring are allocated first and must be given back.
+	echo 6 > "$SHM/fail_queue"
+	echo receive > "$SHM/fail_usage"
+	echo 1 > "$SHM/fail_count"
+	vmq_cmd_expect ENOMEM ethtool -L "$DEV" combined 8
+	rc=$?
+	echo any > "$SHM/fail_queue"
+	echo any > "$SHM/fail_usage"
+	echo 0 > "$SHM/fail_count"
+	[ $rc = 0 ] || return 1
+	vmq_assert_eq "injected" $((injected + 1)) "$(cat "$SHM/fail_injected")" || return 1
+	vmq_assert_eq "rolled back" "0:running 1:paused 2:paused 3:paused" \
+		"$(qstates)" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 8 || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4
+}
+
+test_ring_resize()
+{
+	local rc
+
+	vmq_cmd_expect 0 ethtool -N "$DEV" flow-type ether dst "$MAC" action 1 || return 1
+	vmq_assert_eq "queue 1" running "$(qfield 1 state)" || return 1
+
+	vmq_cmd_expect 0 ethtool -G "$DEV" rx 64 || return 1
+	vmq_assert_eq "buffers" "64 64 64 64" \
+		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+	vmq_assert_eq "ethtool -g" 64 \
+		"$(ethtool -g "$DEV" | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2 }')" || return 1
+	vmq_assert_eq "states kept" "0:running 1:running 2:paused 3:paused" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "filter kept" 1 "$(ethtool -n "$DEV" | grep -c 'Filter: ')" || return 1
+	check_shmem || return 1
+
+	vmq_cmd_expect EINVAL ethtool -G "$DEV" rx 8 || return 1
+	vmq_cmd_expect EINVAL ethtool -G "$DEV" rx 5000 || return 1
+	vmq_cmd_expect EINVAL ethtool -G "$DEV" tx 64 || return 1
+
+	# A failed allocation on the third queue keeps every old buffer.
+	echo 2 > "$SHM/fail_queue"
+	echo 1 > "$SHM/fail_count"
+	vmq_cmd_expect ENOMEM ethtool -G "$DEV" rx 512
+	rc=$?
+	echo any > "$SHM/fail_queue"
+	echo 0 > "$SHM/fail_count"
+	[ $rc = 0 ] || return 1
+	vmq_assert_eq "old buffers kept" "64 64 64 64" \
+		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+	vmq_assert_eq "ring size kept" 64 \
+		"$(ethtool -g "$DEV" | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2 }')" || return 1
+	check_shmem || return 1
+
+	# Down: queues with memory switch too, allocated ones take it later.
+	vmq_cmd_expect 0 ip link set "$DEV" down || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 5 || return 1
+	vmq_cmd_expect 0 ethtool -G "$DEV" rx 32 || return 1
+	vmq_assert_eq "down" "32 32 32 32 0" \
+		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+	check_shmem || return 1
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	vmq_assert_eq "at open" "32 32 32 32 32" \
+		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+	check_shmem || return 1
+
+	vmq_cmd_expect 0 ethtool -N "$DEV" delete 0 || return 1
+	vmq_cmd_expect 0 ethtool -G "$DEV" rx "$NBUFS" || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4 || return 1
+	check_shmem
+}
+
+test_reload()
+{
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 7 || return 1
+	vmq_cmd_expect 0 ethtool -N "$DEV" flow-type ether dst "$MAC" action 6 || return 1
+	dmesg_mark
+	vmq_cmd_expect 0 devlink dev reload "$DL" || return 1
+	netdev_refresh
+	vmq_assert_eq "after reload" "0:running 1:allocated 2:allocated 3:allocated" \
+		"$(qstates)" || return 1
+	vmq_assert_eq "only the default queue's memory" "$(queue_units)" "$(occ)" || return 1
+	vmq_assert_eq "no rules" 0 "$(ethtool -n "$DEV" | grep -c 'Filter: ')" || return 1
+	check_shmem || return 1
+	if dmesg_new | grep -q "saw the device halt"; then
+		ktap_diag "reload reported queue memory as leaked"
+		return 1
+	fi
+}
+
+test_remove()
+{
+	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
+	vmq_cmd_expect 0 ethtool -L "$DEV" combined 6 || return 1
+	dmesg_mark
+	vmq_dev_delete "$ID" || return 1
+	if dmesg_new | grep -q "saw the device halt"; then
+		ktap_diag "removal reported queue memory as leaked"
+		return 1
+	fi
+}
+
+ktap_plan 10
+vmq_test "queues: device, default queue, shared memory" test_setup
+vmq_test "queues: -L on a port that is down" test_down_grow_shrink
+vmq_test "queues: allocation completes at open" test_open
+vmq_test "queues: -L grow and shrink, rx rings, bad counts" test_grow_shrink_up
+vmq_test "queues: stop keeps memory and states" test_stop_keeps_memory
+vmq_test "queues: grow rolled back when the budget runs out" test_rollback_budget
+vmq_test "queues: grow rolled back on an injected failure" test_rollback_fault
+vmq_test "queues: -G re-allocation, failure keeps the old buffers" test_ring_resize
+vmq_test "queues: reload leaves only the default queue" test_reload
+vmq_test "queues: device removal frees every queue" test_remove
+ktap_finish
