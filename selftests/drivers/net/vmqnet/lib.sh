@@ -161,25 +161,34 @@ vmq_strerror()
 # FORMAT goes through printf, so "1 2 8\n" and "1\0002" mean what they say.
 vmq_write_expect()
 {
-	local want=$1 file=$2 fmt=$3 out rc msg
+	local want=$1 file=$2 fmt=$3 out rc
 
 	# shellcheck disable=SC2059
 	out=$( { printf -- "$fmt" > "$file"; } 2>&1 )
 	rc=$?
+	vmq_expect_outcome "write '$fmt' to $file" "$want" $rc "$out"
+}
+
+# vmq_expect_outcome WHAT ERRNO STATUS OUTPUT: judge what WHAT did against
+# ERRNO ("0" or an errno name, whose message OUTPUT must hold on failure).
+vmq_expect_outcome()
+{
+	local what=$1 want=$2 rc=$3 out=$4 msg
+
 	if [ "$want" = 0 ]; then
-		[ $rc -eq 0 ] && return 0
-		ktap_diag "write '$fmt' to $file failed: $out"
+		[ "$rc" -eq 0 ] && return 0
+		ktap_diag "$what failed: $out"
 		return 1
 	fi
 	msg=$(vmq_strerror "$want")
-	if [ $rc -eq 0 ]; then
-		ktap_diag "write '$fmt' to $file succeeded, expected $want"
+	if [ "$rc" -eq 0 ]; then
+		ktap_diag "$what succeeded, expected $want"
 		return 1
 	fi
 	case $out in
-	*": $msg") return 0 ;;
+	*"$msg"*) return 0 ;;
 	esac
-	ktap_diag "write '$fmt' to $file: expected $want ($msg), got: $out"
+	ktap_diag "$what: expected $want ($msg), got: $out"
 	return 1
 }
 
@@ -190,7 +199,7 @@ vmq_write_expect()
 # means failure whatever the exit status.
 vmq_cmd_expect()
 {
-	local want=$1 out rc msg
+	local want=$1 out rc
 
 	shift
 	out=$("$@" 2>&1)
@@ -198,21 +207,7 @@ vmq_cmd_expect()
 	case $out in
 	*"rmgr: Cannot "*) [ $rc -ne 0 ] || rc=1 ;;
 	esac
-	if [ "$want" = 0 ]; then
-		[ $rc -eq 0 ] && return 0
-		ktap_diag "'$*' failed: $out"
-		return 1
-	fi
-	msg=$(vmq_strerror "$want")
-	if [ $rc -eq 0 ]; then
-		ktap_diag "'$*' succeeded, expected $want"
-		return 1
-	fi
-	case $out in
-	*"$msg"*) return 0 ;;
-	esac
-	ktap_diag "'$*': expected $want ($msg), got: $out"
-	return 1
+	vmq_expect_outcome "'$*'" "$want" $rc "$out"
 }
 
 # ---- devices ----------------------------------------------------------------

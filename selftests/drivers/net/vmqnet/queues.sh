@@ -88,6 +88,14 @@ check_shmem()
 		"$(awk '$1 == "leaked" { print $3 }' "$SHM/totals")"
 }
 
+# running STATES RING ON-OFF: all queue states, and DMA and NAPI of RING.
+running()
+{
+	vmq_assert_eq "states" "$1" "$(qstates)" &&
+	vmq_assert_eq "queue $2 dma napi" "$3 $3" \
+		"$(qfield "$2" dma) $(qfield "$2" napi)"
+}
+
 channels() { ethtool -l "$DEV" | awk '/^Current/ { c = 1 } c && /^(RX|Combined):/ { printf "%s%s", sep, $2; sep = " " }'; }
 
 dmesg_mark() { dmesg_at=$(dmesg | wc -l); }
@@ -138,10 +146,7 @@ test_down_grow_shrink()
 test_open()
 {
 	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
-	vmq_assert_eq "states at open" "0:running 1:paused 2:paused 3:paused" \
-		"$(qstates)" || return 1
-	vmq_assert_eq "queue 3 dma napi" "on on" \
-		"$(qfield 3 dma) $(qfield 3 napi)" || return 1
+	running "0:running 1:paused 2:paused 3:paused" 3 on || return 1
 	vmq_assert_eq "queue 3 buffers" "$NBUFS" "$(qfield 3 bufs)" || return 1
 	vmq_assert_eq "four queues" "$((4 * $(queue_units)))" "$(occ)" || return 1
 	check_shmem
@@ -181,15 +186,11 @@ test_stop_keeps_memory()
 
 	before=$(occ)
 	vmq_cmd_expect 0 ip link set "$DEV" down || return 1
-	vmq_assert_eq "states when down" "0:running 1:paused 2:paused 3:paused" \
-		"$(qstates)" || return 1
-	vmq_assert_eq "queue 2 dma napi" "off off" \
-		"$(qfield 2 dma) $(qfield 2 napi)" || return 1
+	running "0:running 1:paused 2:paused 3:paused" 2 off || return 1
 	vmq_assert_eq "memory kept" "$before" "$(occ)" || return 1
 	check_shmem || return 1
 	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
-	vmq_assert_eq "queue 2 dma napi" "on on" \
-		"$(qfield 2 dma) $(qfield 2 napi)" || return 1
+	running "0:running 1:paused 2:paused 3:paused" 2 on || return 1
 	check_shmem
 }
 
