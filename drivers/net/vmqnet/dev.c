@@ -175,9 +175,16 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	if (err)
 		goto err_debugfs;
 
-	err = vmq_dev_ports_add(vdev);
+	err = vmq_devlink_params_init(vdev);
 	if (err)
 		goto err_shmem;
+	err = vmq_health_init(vdev);
+	if (err)
+		goto err_params;
+
+	err = vmq_dev_ports_add(vdev);
+	if (err)
+		goto err_health;
 
 	devlink_set_features(devlink, DEVLINK_F_RELOAD);
 	devl_unlock(devlink);
@@ -185,6 +192,10 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	devlink_register(devlink);
 	return 0;
 
+err_health:
+	vmq_health_fini(vdev);
+err_params:
+	vmq_devlink_params_fini(vdev);
 err_shmem:
 	vmq_dev_shmem_fini(vdev);
 err_debugfs:
@@ -210,6 +221,8 @@ void vmq_dev_remove(struct vmq_bus_dev *bdev)
 	devlink_unregister(devlink);
 	devl_lock(devlink);
 	vmq_dev_ports_del(vdev);
+	vmq_health_fini(vdev);
+	vmq_devlink_params_fini(vdev);
 	vmq_dev_shmem_fini(vdev);
 	vmq_debugfs_dev_exit(vdev);
 	devl_unlock(devlink);

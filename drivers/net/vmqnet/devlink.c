@@ -40,6 +40,9 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 	 * under them (and call it leaked). What the pool then refuses for
 	 * is memory other clients hold; the ports come back unchanged.
 	 */
+	err = vmq_devlink_params_reload_down(vdev, extack);
+	if (err)
+		return err;
 	vmq_dev_ports_del(vdev);
 	err = vmq_shmem_reload_down(devlink, vdev->shmem, extack);
 	if (err && vmq_dev_ports_add(vdev))
@@ -58,6 +61,8 @@ static int vmq_devlink_reload_up(struct devlink *devlink,
 	int err;
 
 	vmq_shmem_reload_up(vdev->shmem);
+	/* The default queues are rebuilt with the new driverinit values. */
+	vmq_devlink_params_reload_up(vdev);
 	err = vmq_dev_ports_add(vdev);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack, "Failed to re-create the ports");

@@ -77,6 +77,8 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
+	.ndo_dfwd_add_station	= vmq_macvlan_add,
+	.ndo_dfwd_del_station	= vmq_macvlan_del,
 };
 
 /**
@@ -145,6 +147,10 @@ int vmq_netdev_create(struct vmq_port *port)
 	 * not for pktgen's shared skbs.
 	 */
 	netdev->priv_flags &= ~IFF_TX_SKB_SHARING;
+	/* Off by default, as on NICs: macvlan offload (macvlan.c) takes VM
+	 * queues that ethtool would otherwise manage.
+	 */
+	netdev->hw_features |= NETIF_F_HW_L2FW_DOFFLOAD;
 	eth_hw_addr_random(netdev);
 
 	err = netif_set_real_num_tx_queues(netdev, vdev->bdev->queues);

@@ -255,7 +255,8 @@ static void vmq_rxq_quiesce(struct vmq_rxq *q)
  * real_num_rx_queues above @ring.
  *
  * Context: RTNL, or the port's netdev not registered.
- * Return: 0, -EINVAL for a ring out of range, -EBUSY if it exists.
+ * Return: 0, -EINVAL for a ring out of range, -EBUSY if it exists,
+ * -ENOSPC beyond the devlink resource vm_queues.
  */
 int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 		    struct netlink_ext_ack *extack)
@@ -269,6 +270,11 @@ int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 	if (q->state != VMQ_QS_UNDEFINED)
 		return vmq_queue_refuse(port, ring, extack, -EBUSY,
 					"queue exists");
+	/* The devlink resource vm_queues caps VM queues device-wide. */
+	if (ring && vmq_vm_queues_occupancy(port->vdev) >=
+		    port->vdev->vm_queues_max)
+		return vmq_queue_refuse(port, ring, extack, -ENOSPC,
+					"vm_queues resource exhausted");
 	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
 	WRITE_ONCE(q->state, VMQ_QS_ALLOCATED);
 	return 0;

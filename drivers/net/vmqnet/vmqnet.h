@@ -110,6 +110,10 @@ struct device *vmq_bus_dev_get(u32 id);
  *	VMQ_RX_BUF_SIZE_MIN .. VMQ_RX_BUF_SIZE_MAX
  * @rx_contiguous: receive buffers must be physically contiguous
  * @rx_queues: the shared memory queue IDs that exist (queue.c)
+ * @vm_queues_max: VM queues the device may have allocated at once
+ *	(devlink resource vm_queues, devlink_params.c)
+ * @vm_queues_next: @vm_queues_max from the next reload on
+ * @health: the devlink health reporter "vmq" (health.c)
  */
 struct vmq_dev {
 	struct vmq_bus_dev *bdev;
@@ -122,6 +126,9 @@ struct vmq_dev {
 	u32 rx_buffer_size;
 	bool rx_contiguous;
 	DECLARE_BITMAP(rx_queues, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
+	u32 vm_queues_max;
+	u32 vm_queues_next;
+	struct devlink_health_reporter *health;
 };
 
 /**
@@ -813,5 +820,34 @@ void vmq_ethtool_get_stats(struct net_device *netdev,
 			   struct ethtool_stats *stats, u64 *data);
 
 /* ==== end of VM queues ================================================= */
+
+/* ==== devlink params, vm_queues, health, macvlan offload ================
+ *
+ * devlink_params.c: the driverinit params lookahead_split, lookahead_size,
+ * rx_buffer_size and rx_contiguous (applied to vmq_dev's rx_* fields at
+ * reload) and the resource vm_queues: how many VM queues (not counting
+ * the default queues) the device may have allocated at once; occupancy
+ * is how many it has. health.c: the reporter "vmq". macvlan.c: l2-fwd
+ * offload, one VM queue per macvlan.
+ */
+
+/* devlink resource "vm_queues", in queues. */
+#define VMQ_RES_VM_QUEUES		2
+#define VMQ_VM_QUEUES_MAX		(VMQ_PORTS_MAX * (VMQ_QUEUES_MAX - 1))
+
+int vmq_devlink_params_init(struct vmq_dev *vdev);
+void vmq_devlink_params_fini(struct vmq_dev *vdev);
+int vmq_devlink_params_reload_down(struct vmq_dev *vdev,
+				   struct netlink_ext_ack *extack);
+void vmq_devlink_params_reload_up(struct vmq_dev *vdev);
+u32 vmq_vm_queues_occupancy(struct vmq_dev *vdev);
+
+int vmq_health_init(struct vmq_dev *vdev);
+void vmq_health_fini(struct vmq_dev *vdev);
+
+void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan);
+void vmq_macvlan_del(struct net_device *lower, void *priv);
+
+/* ==== end of devlink params, vm_queues, health, macvlan offload ======== */
 
 #endif /* _VMQNET_H */

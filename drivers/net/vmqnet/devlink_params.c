@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devlink params of the VM queues, and the devlink resource vm_queues.
+ *
+ * Every param is driverinit: allocation complete reads the device's rx_*
+ * fields, so changing them at runtime would leave queues allocated with
+ * different layouts side by side, and the receive path assumes one layout
+ * per queue only. A reload frees every queue and rebuilds them with the
+ * new values, as NDIS re-reads its configuration at initialise.
+ *
+ *   lookahead_split  bool  split frames into lookahead and post-lookahead
+ *                          buffers (default false)
+ *   lookahead_size   u32   VMQ_LOOKAHEAD_MIN .. VMQ_LOOKAHEAD_MAX bytes
+ *                          (64 .. 512, default 128)
+ *   rx_buffer_size   u32   VMQ_RX_BUF_SIZE_MIN .. VMQ_RX_BUF_SIZE_MAX
+ *                          bytes (1536 .. 16384, default 2048)
+ *   rx_contiguous    bool  receive buffers physically contiguous
+ *                          (default false: scattered)
+ *
+ * vm_queues is the NumQueues capability as a budget: VM queues (rings >= 1
+ * of every port) the device may have allocated at once. Occupancy is the
+ * number allocated now; default queues are not counted, as they always
+ * exist. A new size takes effect at reload, like shared_memory.
+ */
+
+#include <net/devlink.h>
+
+#include "vmqnet.h"
+
+enum vmq_devlink_param_id {
+	VMQ_PARAM_ID_BASE = DEVLINK_PARAM_GENERIC_ID_MAX,
+	VMQ_PARAM_ID_LOOKAHEAD_SPLIT,
+	VMQ_PARAM_ID_LOOKAHEAD_SIZE,
+	VMQ_PARAM_ID_RX_BUFFER_SIZE,
+	VMQ_PARAM_ID_RX_CONTIGUOUS,
+};
+
+static int vmq_param_lookahead_size_validate(struct devlink *devlink, u32 id,
+					     union devlink_param_value val,
+					     struct netlink_ext_ack *extack)
+{
+	if (val.vu32 >= VMQ_LOOKAHEAD_MIN && val.vu32 <= VMQ_LOOKAHEAD_MAX)
+		return 0;
+	NL_SET_ERR_MSG_MOD(extack, "lookahead_size must be 64 .. 512 bytes");
+	return -ERANGE;
+}
+
+static int vmq_param_rx_buffer_size_validate(struct devlink *devlink, u32 id,
+					     union devlink_param_value val,
+					     struct netlink_ext_ack *extack)
+{
+	if (val.vu32 >= VMQ_RX_BUF_SIZE_MIN && val.vu32 <= VMQ_RX_BUF_SIZE_MAX)
+		return 0;
+	NL_SET_ERR_MSG_MOD(extack,
+			   "rx_buffer_size must be 1536 .. 16384 bytes");
+	return -ERANGE;
+}
+
+static const struct devlink_param vmq_devlink_params[] = {
+	DEVLINK_PARAM_DRIVER(VMQ_PARAM_ID_LOOKAHEAD_SPLIT, "lookahead_split",
+			     DEVLINK_PARAM_TYPE_BOOL,
+			     BIT(DEVLINK_PARAM_CMODE_DRIVERINIT),
+			     NULL, NULL, NULL),
+	DEVLINK_PARAM_DRIVER(VMQ_PARAM_ID_LOOKAHEAD_SIZE, "lookahead_size",
+			     DEVLINK_PARAM_TYPE_U32,
+			     BIT(DEVLINK_PARAM_CMODE_DRIVERINIT),
+			     NULL, NULL, vmq_param_lookahead_size_validate),
+	DEVLINK_PARAM_DRIVER(VMQ_PARAM_ID_RX_BUFFER_SIZE, "rx_buffer_size",
+			     DEVLINK_PARAM_TYPE_U32,
+			     BIT(DEVLINK_PARAM_CMODE_DRIVERINIT),
+			     NULL, NULL, vmq_param_rx_buffer_size_validate),
+	DEVLINK_PARAM_DRIVER(VMQ_PARAM_ID_RX_CONTIGUOUS, "rx_contiguous",
+			     DEVLINK_PARAM_TYPE_BOOL,
+			     BIT(DEVLINK_PARAM_CMODE_DRIVERINIT),
+			     NULL, NULL, NULL),
+};
+
+/* The driverinit values start from what the device runs with. */
+static void vmq_params_values_set(struct vmq_dev *vdev)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+	union devlink_param_value v;
+
+	v.vbool = vdev->rx_lookahead_split;
+	devlink_param_driverinit_value_set(devlink,
+					   VMQ_PARAM_ID_LOOKAHEAD_SPLIT, v);
+	v.vu32 = vdev->rx_lookahead_size;
+	devlink_param_driverinit_value_set(devlink,
+					   VMQ_PARAM_ID_LOOKAHEAD_SIZE, v);
+	v.vu32 = vdev->rx_buffer_size;
+	devlink_param_driverinit_value_set(devlink,
+					   VMQ_PARAM_ID_RX_BUFFER_SIZE, v);
+	v.vbool = vdev->rx_contiguous;
+	devlink_param_driverinit_value_set(devlink,
+					   VMQ_PARAM_ID_RX_CONTIGUOUS, v);
+}
+
+static void vmq_params_values_load(struct vmq_dev *vdev)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+	union devlink_param_value v;
+
+	if (!devlink_param_driverinit_value_get(devlink,
+						VMQ_PARAM_ID_LOOKAHEAD_SPLIT,
+						&v))
+		vdev->rx_lookahead_split = v.vbool;
+	if (!devlink_param_driverinit_value_get(devlink,
+						VMQ_PARAM_ID_LOOKAHEAD_SIZE,
+						&v))
+		vdev->rx_lookahead_size = v.vu32;
+	if (!devlink_param_driverinit_value_get(devlink,
+						VMQ_PARAM_ID_RX_BUFFER_SIZE,
+						&v))
+		vdev->rx_buffer_size = v.vu32;
+	if (!devlink_param_driverinit_value_get(devlink,
+						VMQ_PARAM_ID_RX_CONTIGUOUS,
+						&v))
+		vdev->rx_contiguous = v.vbool;
+}
+
+/**
+ * vmq_vm_queues_occupancy() - VM queues allocated now
+ * @vdev: the device
+ *
+ * Every existing queue minus the default queue of each port: the pool's
+ * queue ID bitmap is the one record of which queues exist.
+ *
+ * Context: any; a racy snapshot unless RTNL is held.
+ * Return: the number of VM queues from vmq_queue_alloc() to vmq_queue_free().
+ */
+u32 vmq_vm_queues_occupancy(struct vmq_dev *vdev)
+{
+	u32 n = bitmap_weight(vdev->rx_queues, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
+	unsigned int i;
+
+	for (i = 0; i < VMQ_PORTS_MAX; i++)
+		n -= test_bit(vmq_queue_shmem_id(i, 0), vdev->rx_queues);
+	return n;
+}
+
+static u64 vmq_vm_queues_occ_get(void *priv)
+{
+	return vmq_vm_queues_occupancy(priv);
+}
+
+/**
+ * vmq_devlink_params_init() - register the params and vm_queues
+ * @vdev: the device, devlink instance locked and not registered yet
+ *
+ * Return: 0 or a negative errno, with nothing registered.
+ */
+int vmq_devlink_params_init(struct vmq_dev *vdev)
+{
+	struct devlink_resource_size_params size_params = {
+		.size_min = 0,
+		.size_max = VMQ_VM_QUEUES_MAX,
+		.size_granularity = 1,
+		.unit = DEVLINK_RESOURCE_UNIT_ENTRY,
+	};
+	struct devlink *devlink = priv_to_devlink(vdev);
+	int err;
+
+	vdev->vm_queues_max = VMQ_VM_QUEUES_MAX;
+	vdev->vm_queues_next = VMQ_VM_QUEUES_MAX;
+	err = devl_resource_register(devlink, "vm_queues", vdev->vm_queues_max,
+				     VMQ_RES_VM_QUEUES,
+				     DEVLINK_RESOURCE_ID_PARENT_TOP,
+				     &size_params);
+	if (err)
+		return err;
+	devl_resource_occ_get_register(devlink, VMQ_RES_VM_QUEUES,
+				       vmq_vm_queues_occ_get, vdev);
+
+	err = devlink_params_register(devlink, vmq_devlink_params,
+				      ARRAY_SIZE(vmq_devlink_params));
+	if (err)
+		goto err_occ;
+	vmq_params_values_set(vdev);
+	return 0;
+
+err_occ:
+	/* The resource itself goes with devl_resources_unregister() (dev.c). */
+	devl_resource_occ_get_unregister(devlink, VMQ_RES_VM_QUEUES);
+	return err;
+}
+
+/**
+ * vmq_devlink_params_fini() - unregister what vmq_devlink_params_init() did
+ * @vdev: the device, devlink instance locked
+ */
+void vmq_devlink_params_fini(struct vmq_dev *vdev)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+
+	devlink_params_unregister(devlink, vmq_devlink_params,
+				  ARRAY_SIZE(vmq_devlink_params));
+	devl_resource_occ_get_unregister(devlink, VMQ_RES_VM_QUEUES);
+}
+
+/**
+ * vmq_devlink_params_reload_down() - check the new vm_queues size
+ * @vdev: the device, devlink instance locked, ports still in place
+ * @extack: for the reason of a refusal
+ *
+ * The ports come back with the queue count the device was created with,
+ * and each of those VM queues must fit, so a smaller size is refused
+ * before anything is torn down.
+ *
+ * Return: 0, or -ENOSPC with @extack set.
+ */
+int vmq_devlink_params_reload_down(struct vmq_dev *vdev,
+				   struct netlink_ext_ack *extack)
+{
+	struct devlink *devlink = priv_to_devlink(vdev);
+	u32 need = vdev->bdev->ports * (vdev->bdev->queues - 1);
+	u64 size;
+
+	if (devl_resource_size_get(devlink, VMQ_RES_VM_QUEUES, &size))
+		size = vdev->vm_queues_max;
+	if (size < need) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "vm_queues: new size is below the VM queues the ports are created with; reload refused");
+		return -ENOSPC;
+	}
+	vdev->vm_queues_next = size;
+	return 0;
+}
+
+/**
+ * vmq_devlink_params_reload_up() - apply the driverinit values
+ * @vdev: the device, devlink instance locked, no ports
+ *
+ * The queues the ports create from now on use the new params and count
+ * against the new vm_queues size.
+ */
+void vmq_devlink_params_reload_up(struct vmq_dev *vdev)
+{
+	vdev->vm_queues_max = vdev->vm_queues_next;
+	vmq_params_values_load(vdev);
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * macvlan L2 forwarding offload: one VM queue per macvlan, filtered on the
+ * macvlan's MAC, as a Hyper-V switch gives a VM's NIC its own VMQ.
+ *
+ * macvlan calls ndo_dfwd_add_station when it opens on a port with
+ * l2-fwd-offload on, and ndo_dfwd_del_station when it stops (also when the
+ * port goes away, as macvlans are deleted with their lower device). Both
+ * run under RTNL, as every queue operation must.
+ *
+ * A macvlan takes over a VM queue ethtool created and nobody uses (no
+ * filter, no owner). That queue is freed and allocated again so that the
+ * macvlan's queue goes through the NDIS sequence allocate -> set filter ->
+ * allocation complete (Allocated -> Set -> Running) and its memory is laid
+ * out for it; at del_station the filter is cleared, the queue freed in
+ * NDIS order and allocated again as an idle ethtool queue, so the ring
+ * count ethtool sees never changes. The ring's memory stays accounted in
+ * shared_memory throughout, as an idle queue's is.
+ *
+ * When no queue is free, add_station returns an ERR_PTR: macvlan then uses
+ * the software path (the lower device in unicast filtering) and reports no
+ * error to the user.
+ */
+
+#include <linux/err.h>
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+
+#include "vmqnet.h"
+
+/* An idle VM queue: ethtool created it, and it carries no traffic. */
+static int vmq_macvlan_find_queue(struct vmq_port *port)
+{
+	struct vmq_port_rx *rx = port->rx;
+	unsigned int r;
+
+	for (r = 1; r < rx->netdev->real_num_rx_queues; r++) {
+		const struct vmq_rxq *q = &rx->q[r];
+
+		if (q->owner || vmq_filter_queue_count(&rx->filters, r))
+			continue;
+		if (q->state == VMQ_QS_ALLOCATED || q->state == VMQ_QS_PAUSED)
+			return r;
+	}
+	return -EBUSY;
+}
+
+/* Allocate @ring as a new, idle ethtool queue; its allocation completes
+ * now if the port is up, else at open, as for any queue.
+ */
+static void vmq_macvlan_queue_release(struct vmq_port *port, unsigned int ring)
+{
+	if (vmq_queue_free(port, ring, NULL) ||
+	    vmq_queue_alloc(port, ring, NULL))
+		return;
+	if (netif_running(port->rx->netdev))
+		vmq_queue_complete(port, ring, NULL);
+}
+
+/* Clear every filter that steers to @ring: the macvlan's own, and any
+ * ethtool -N added to it since.
+ */
+static void vmq_macvlan_filters_clear(struct vmq_port *port, unsigned int ring)
+{
+	const struct vmq_filter_table *t = &port->rx->filters;
+	unsigned int loc;
+
+	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX)
+		if (t->slots[loc].queue == ring)
+			vmq_queue_filter_clear(port, loc, NULL);
+}
+
+/**
+ * vmq_macvlan_add() - ndo_dfwd_add_station: give a macvlan a VM queue
+ * @lower: the vmqnet port
+ * @macvlan: the macvlan opening on it
+ *
+ * Context: RTNL.
+ * Return: the queue (struct vmq_rxq), or an ERR_PTR so macvlan falls back
+ * to the software path: -EBUSY when no queue is free, or the error of the
+ * step that failed (e.g. -ENOSPC: shared_memory budget exhausted).
+ */
+void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan)
+{
+	struct vmq_port *port = vmq_netdev_port(lower);
+	struct vmq_filter f = {};
+	struct vmq_rxq *q;
+	int ring, err, loc;
+
+	ASSERT_RTNL();
+	ring = vmq_macvlan_find_queue(port);
+	if (ring < 0) {
+		netdev_info(lower, "%s: no free VM queue, software path\n",
+			    netdev_name(macvlan));
+		return ERR_PTR(ring);
+	}
+	q = &port->rx->q[ring];
+
+	err = vmq_queue_free(port, ring, NULL);
+	if (err)
+		return ERR_PTR(err);
+	err = vmq_queue_alloc(port, ring, NULL);
+	if (err)
+		goto err_release;
+
+	ether_addr_copy(f.mac, macvlan->dev_addr);
+	f.queue = ring;
+	loc = vmq_queue_filter_set(port, &f, VMQ_FILTER_LOC_ANY, NULL);
+	if (loc < 0) {
+		err = loc;
+		goto err_release;
+	}
+	q->owner = macvlan;
+
+	if (netif_running(lower)) {
+		err = vmq_queue_complete(port, ring, NULL);
+		if (err)
+			goto err_filter;
+	}
+	return q;
+
+err_filter:
+	q->owner = NULL;
+	vmq_queue_filter_clear(port, loc, NULL);
+err_release:
+	/* Puts the ring back as it was: an idle ethtool queue. */
+	if (q->state == VMQ_QS_UNDEFINED)
+		vmq_queue_alloc(port, ring, NULL);
+	if (q->state == VMQ_QS_ALLOCATED && netif_running(lower))
+		vmq_queue_complete(port, ring, NULL);
+	netdev_info(lower, "%s: VM queue %d not set up (%pe), software path\n",
+		    netdev_name(macvlan), ring, ERR_PTR(err));
+	return ERR_PTR(err);
+}
+
+/**
+ * vmq_macvlan_del() - ndo_dfwd_del_station: free a macvlan's VM queue
+ * @lower: the vmqnet port
+ * @priv: what vmq_macvlan_add() returned
+ *
+ * Clear filter, free in NDIS order, and leave the ring an idle ethtool
+ * queue.
+ *
+ * Context: RTNL.
+ */
+void vmq_macvlan_del(struct net_device *lower, void *priv)
+{
+	struct vmq_port *port = vmq_netdev_port(lower);
+	struct vmq_rxq *q = priv;
+
+	ASSERT_RTNL();
+	vmq_macvlan_filters_clear(port, q->ring);
+	q->owner = NULL;
+	vmq_macvlan_queue_release(port, q->ring);
+}

@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The devlink side of the VM queues: the driverinit params (defaults,
+# out-of-range values refused with ERANGE, runtime cmode refused, values
+# applied by reload to the rebuilt default queues), the vm_queues resource
+# (occupancy, a reload refused below what the ports need, ethtool -L refused
+# beyond the size), the health reporter "vmq" (capabilities and per-queue
+# contents of diagnose and dump), and reload freeing every VM queue so that
+# shared_memory holds only the default queues' memory afterwards.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools devlink jq ethtool ip
+vmq_require_module
+
+ID=9
+DL=vmqnet/vmqnet$ID
+PAGE=$(getconf PAGESIZE)
+
+# ---- helpers ----------------------------------------------------------------
+
+# res NAME FIELD: a field of a devlink resource.
+res()
+{
+	devlink -j resource show "$DL" |
+		jq -r --arg d "$DL" --arg n "$1" --arg f "$2" \
+			'.resources[$d][] | select(.name == $n) | .[$f]'
+}
+
+# param NAME: its driverinit value.
+param()
+{
+	devlink -j dev param show "$DL" name "$1" |
+		jq -r '.param[][0].values[] | select(.cmode == "driverinit") | .value'
+}
+
+pset() { devlink dev param set "$DL" name "$1" value "$2" cmode driverinit; }
+
+diag() { devlink -j health diagnose "$DL" reporter vmq; }
+# A dump is kept until cleared: clear it so that it shows the state now.
+hdump()
+{
+	devlink health dump clear "$DL" reporter vmq &&
+		devlink -j health dump show "$DL" reporter vmq
+}
+
+# q PORT RING FIELD: a field of a queue in diagnose.
+q()
+{
+	diag | jq -r --argjson p "$1" --argjson r "$2" --arg f "$3" \
+		'.ports[] | select(.port == $p) | .queues[] |
+		 select(.id == $r) | .[$f]'
+}
+
+# The shared_memory units the queues hold, from their blocks in the dump
+# (each block rounded up to pages, in 4 KiB units, as the allocator counts).
+dump_units()
+{
+	hdump | jq --argjson pg "$PAGE" \
+		'[.ports[].queues[].blocks[].bytes |
+		  ((. + $pg - 1) / $pg | floor) * $pg / 4096] | add // 0'
+}
+
+netdev() { vmq_dev_netdevs "$ID" | sed -n "$(($1 + 1))p"; }
+
+# ---- tests ------------------------------------------------------------------
+
+test_param_defaults()
+{
+	vmq_dev_create $ID 2 4 || return 1
+	vmq_assert_eq lookahead_split false "$(param lookahead_split)" || return 1
+	vmq_assert_eq lookahead_size 128 "$(param lookahead_size)" || return 1
+	vmq_assert_eq rx_buffer_size 2048 "$(param rx_buffer_size)" || return 1
+	vmq_assert_eq rx_contiguous false "$(param rx_contiguous)" || return 1
+	vmq_assert_eq "default queue buffer size" 2048 "$(q 0 0 buffer_size)" ||
+		return 1
+	vmq_assert_eq "default queue lookahead" 0 "$(q 0 0 lookahead)"
+}
+
+test_param_bad()
+{
+	vmq_cmd_expect ERANGE pset lookahead_size 63 || return 1
+	vmq_cmd_expect ERANGE pset lookahead_size 513 || return 1
+	vmq_cmd_expect ERANGE pset rx_buffer_size 1535 || return 1
+	vmq_cmd_expect ERANGE pset rx_buffer_size 16385 || return 1
+	# driverinit only: devlink refuses the runtime cmode.
+	if devlink dev param set "$DL" name lookahead_size value 256 \
+		cmode runtime 2> /dev/null; then
+		ktap_diag "runtime cmode accepted"
+		return 1
+	fi
+	vmq_assert_eq "lookahead_size kept" 128 "$(param lookahead_size)" ||
+		return 1
+	vmq_assert_eq "rx_buffer_size kept" 2048 "$(param rx_buffer_size)"
+}
+
+test_param_reload()
+{
+	pset lookahead_split true || return 1
+	pset lookahead_size 256 || return 1
+	pset rx_buffer_size 4096 || return 1
+	pset rx_contiguous true || return 1
+	# driverinit: nothing changes before the reload.
+	vmq_assert_eq "before reload" 2048 "$(q 0 0 buffer_size)" || return 1
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq lookahead_size 256 "$(param lookahead_size)" || return 1
+	vmq_assert_eq "buffer size" 4096 "$(q 0 0 buffer_size)" || return 1
+	vmq_assert_eq "lookahead" 256 "$(q 0 0 lookahead)" || return 1
+	vmq_assert_eq "contiguous" true "$(q 0 0 contiguous)" || return 1
+	vmq_assert_eq "blocks: ring, lookahead, post-lookahead" 3 \
+		"$(q 1 0 shmem_blocks)" || return 1
+	vmq_assert_eq "occupancy = the queues' blocks" "$(dump_units)" \
+		"$(res shared_memory occ)" || return 1
+	# Back to the defaults for the tests below.
+	pset lookahead_split false && pset lookahead_size 128 &&
+		pset rx_buffer_size 2048 && pset rx_contiguous false &&
+		devlink dev reload "$DL" || return 1
+	vmq_assert_eq "lookahead off again" 0 "$(q 0 0 lookahead)"
+}
+
+test_vm_queues_resource()
+{
+	local nd
+
+	nd=$(netdev 0)
+	vmq_assert_eq "vm_queues size" 120 "$(res vm_queues size)" || return 1
+	vmq_assert_eq "vm_queues occ: 2 ports x 3" 6 "$(res vm_queues occ)" ||
+		return 1
+	devlink resource set "$DL" path /vm_queues size 5 || return 1
+	vmq_cmd_expect ENOSPC devlink dev reload "$DL" || return 1
+	vmq_assert_eq "refused reload kept the queues" 6 \
+		"$(res vm_queues occ)" || return 1
+	devlink resource set "$DL" path /vm_queues size 6 || return 1
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "vm_queues size after reload" 6 "$(res vm_queues size)" ||
+		return 1
+	vmq_cmd_expect ENOSPC ethtool -L "$nd" combined 5 || return 1
+	vmq_assert_eq "channels unchanged" 4 \
+		"$(ethtool -l "$nd" | awk '/Combined/ {v = $2} END {print v}')" ||
+		return 1
+	vmq_cmd_expect 0 ethtool -L "$nd" combined 2 || return 1
+	vmq_assert_eq "occ after shrink" 4 "$(res vm_queues occ)" || return 1
+	vmq_cmd_expect 0 ethtool -L "$nd" combined 4 || return 1
+	vmq_assert_eq "occ after grow" 6 "$(res vm_queues occ)" || return 1
+	devlink resource set "$DL" path /vm_queues size 120 &&
+		devlink dev reload "$DL"
+}
+
+test_health_diagnose()
+{
+	local nd mac caps
+
+	nd=$(netdev 0)
+	caps=$(diag | jq -c '.capabilities')
+	vmq_assert_eq "max_mac_filters" 32 "$(jq .max_mac_filters <<< "$caps")" ||
+		return 1
+	vmq_assert_eq "lookahead_min" 64 "$(jq .lookahead_min <<< "$caps")" ||
+		return 1
+	vmq_assert_eq "lookahead_max" 512 "$(jq .lookahead_max <<< "$caps")" ||
+		return 1
+	vmq_assert_eq "queues per port" 16 "$(jq .queues_per_port <<< "$caps")" ||
+		return 1
+	vmq_assert_eq "queues listed" 4 \
+		"$(diag | jq '.ports[0].queues | length')" || return 1
+	# Port down: VM queues wait Allocated, without memory.
+	vmq_assert_eq "q1 down" allocated "$(q 0 1 state)" || return 1
+	vmq_assert_eq "q1 no memory" 0 "$(q 0 1 shmem_bytes)" || return 1
+	vmq_assert_eq "q0 owner" default "$(q 0 0 owner)" || return 1
+	ip link set "$nd" up || return 1
+	vmq_assert_eq "q1 up" paused "$(q 0 1 state)" || return 1
+	vmq_assert_eq "q1 owner" ethtool "$(q 0 1 owner)" || return 1
+	vmq_assert_eq "q1 blocks" 2 "$(q 0 1 shmem_blocks)" || return 1
+	mac=02:00:00:00:09:01
+	ethtool -N "$nd" flow-type ether dst $mac action 1 loc 3 || return 1
+	vmq_assert_eq "q1 filtered" running "$(q 0 1 state)" || return 1
+	vmq_assert_eq "q1 filters" 1 "$(q 0 1 filters)" || return 1
+	vmq_assert_eq "dump: the filter" "3 $mac" \
+		"$(hdump | jq -r '.ports[0].queues[] | select(.id == 1) |
+			.filter_list[] | "\(.loc) \(.mac)"')" || return 1
+	vmq_assert_eq "dump: the blocks" "ring 9 buffers 4" \
+		"$(hdump | jq -r '[.ports[0].queues[] | select(.id == 1) |
+			.blocks[] | "\(.block) \(.usage)"] | join(" ")')" ||
+		return 1
+	vmq_assert_eq "occupancy = the queues' blocks" "$(dump_units)" \
+		"$(res shared_memory occ)" || return 1
+	# Bad input: no such reporter.
+	vmq_cmd_expect EINVAL devlink health diagnose "$DL" reporter nosuch
+}
+
+test_reload_frees_queues()
+{
+	local base nd
+
+	nd=$(netdev 0)
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "filters gone" 0 "$(q 0 1 filters)" || return 1
+	vmq_assert_eq "q1 allocated again" allocated "$(q 0 1 state)" ||
+		return 1
+	base=$(hdump | jq '[.ports[].queues[] | select(.id != 0) |
+		.shmem_bytes] | add')
+	vmq_assert_eq "VM queues hold nothing" 0 "$base" || return 1
+	vmq_assert_eq "only the default queues' memory" "$(dump_units)" \
+		"$(res shared_memory occ)" || return 1
+	vmq_assert_eq "2 default queues" 2 \
+		"$(hdump | jq '[.ports[].queues[] | select(.shmem_bytes > 0)] |
+			length')" || return 1
+	ip link show "$nd" > /dev/null
+}
+
+ktap_plan 6
+vmq_test param_defaults test_param_defaults
+vmq_test param_bad_values test_param_bad
+vmq_test param_reload test_param_reload
+vmq_test vm_queues_resource test_vm_queues_resource
+vmq_test health_diagnose test_health_diagnose
+vmq_test reload_frees_queues test_reload_frees_queues
+ktap_finish
