@@ -5,10 +5,13 @@
  * Everything below the devlink instance (ports, their netdevs, their
  * debugfs) is created and destroyed under the devlink instance lock, the
  * same lock devlink reload holds, so reload can reuse the port helpers.
+ * The port list also changes under RTNL, so that a reader that cannot
+ * take the instance lock (the health dump, see health.c) can walk it.
  */
 
 #include <linux/device.h>
 #include <linux/list.h>
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/devlink.h>
 
@@ -41,7 +44,9 @@ static int vmq_port_add(struct vmq_dev *vdev, unsigned int index)
 	devlink_port_type_eth_set(&port->devlink_port, port->netdev);
 
 	vmq_debugfs_port_init(port);
+	rtnl_lock();
 	list_add_tail(&port->list, &vdev->port_list);
+	rtnl_unlock();
 	return 0;
 
 err_port_unregister:
@@ -53,7 +58,9 @@ err_free:
 
 static void vmq_port_del(struct vmq_port *port)
 {
+	rtnl_lock();
 	list_del(&port->list);
+	rtnl_unlock();
 	vmq_debugfs_port_exit(port);
 	devlink_port_type_clear(&port->devlink_port);
 	vmq_netdev_destroy(port);

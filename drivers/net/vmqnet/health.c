@@ -12,9 +12,11 @@
  *	the same, plus every filter and every shared memory block.
  *
  * Nothing here is ever reported as an error, so there is no recover.
- * diagnose runs with the devlink instance lock held (devlink core); dump
- * runs without it, so it takes it, keeping the lock order devlink -> RTNL
- * that reload and port removal use.
+ * Both walk the ports and queues under RTNL alone: the port list changes
+ * under RTNL too (dev.c), and queue state, owners and filters change only
+ * under it. dump must not take the devlink instance lock: devlink calls
+ * it with the reporter's dump_lock held, and "dump clear" takes the two
+ * the other way round.
  */
 
 #include <linux/rtnetlink.h>
@@ -168,7 +170,7 @@ static int vmq_health_port_put(struct vmq_port *port, bool full,
 	return err ?: devlink_fmsg_obj_nest_end(fmsg);
 }
 
-/* Context: devlink instance lock held: the port list is stable. */
+/* Context: process, RTNL not held. */
 static int vmq_health_put(struct vmq_dev *vdev, bool full,
 			  struct devlink_fmsg *fmsg)
 {
@@ -178,7 +180,6 @@ static int vmq_health_put(struct vmq_dev *vdev, bool full,
 	err = vmq_health_caps_put(vdev, fmsg);
 	if (err)
 		return err;
-	/* Queue state, owners and filters change under RTNL. */
 	rtnl_lock();
 	err = devlink_fmsg_arr_pair_nest_start(fmsg, "ports");
 	list_for_each_entry(port, &vdev->port_list, list) {
@@ -205,13 +206,8 @@ static int vmq_health_dump(struct devlink_health_reporter *reporter,
 			   struct netlink_ext_ack *extack)
 {
 	struct vmq_dev *vdev = devlink_health_reporter_priv(reporter);
-	struct devlink *devlink = priv_to_devlink(vdev);
-	int err;
 
-	devl_lock(devlink);
-	err = vmq_health_put(vdev, true, fmsg);
-	devl_unlock(devlink);
-	return err;
+	return vmq_health_put(vdev, true, fmsg);
 }
 
 static const struct devlink_health_reporter_ops vmq_health_ops = {

@@ -98,7 +98,7 @@ struct device *vmq_bus_dev_get(u32 id);
 /**
  * struct vmq_dev - driver state of a bound vmqnet device (devlink priv)
  * @bdev: the bus device it is bound to
- * @port_list: its ports, under the devlink instance lock
+ * @port_list: its ports, changed under the devlink instance lock and RTNL
  * @ddir: debugfs directory vmqnet/vmqnet<ID>/
  * @ports_ddir: debugfs directory vmqnet/vmqnet<ID>/ports/
  * @shmem: its shared memory (see the shared memory section below)
