@@ -179,6 +179,28 @@ static int vmq_rxnfc_parse(struct vmq_port *port,
 	return 0;
 }
 
+/* A queue a macvlan owns (l2-fwd-offload, macvlan.c) is not ethtool's:
+ * its one filter is on the macvlan's MAC and goes with the macvlan. rxnfc
+ * has no extack, so the refusal names the macvlan in the kernel log.
+ * @loc is the rule to delete, or VMQ_FILTER_LOC_ANY for an insert.
+ */
+static int vmq_rxnfc_owned(struct vmq_port *port, u16 ring, u32 loc)
+{
+	const struct net_device *owner = port->rx->q[ring].owner;
+
+	if (!owner)
+		return 0;
+	if (loc == VMQ_FILTER_LOC_ANY)
+		netdev_warn(port->rx->netdev,
+			    "rule refused: VM queue %u belongs to macvlan %s (l2-fwd-offload)\n",
+			    ring, netdev_name(owner));
+	else
+		netdev_warn(port->rx->netdev,
+			    "delete of rule %u refused: it is the filter of macvlan %s on VM queue %u; delete the macvlan or turn l2-fwd-offload off\n",
+			    loc, netdev_name(owner), ring);
+	return -EBUSY;
+}
+
 static int vmq_rxnfc_insert(struct vmq_port *port,
 			    struct ethtool_rx_flow_spec *fs)
 {
@@ -189,6 +211,11 @@ static int vmq_rxnfc_insert(struct vmq_port *port,
 	err = vmq_rxnfc_parse(port, fs, &f);
 	if (err)
 		return err;
+	if (f.queue < port->rx->netdev->real_num_rx_queues) {
+		err = vmq_rxnfc_owned(port, f.queue, VMQ_FILTER_LOC_ANY);
+		if (err)
+			return err;
+	}
 	if (loc & RX_CLS_LOC_SPECIAL) {
 		if (loc != RX_CLS_LOC_ANY)
 			return vmq_queue_refuse(port, f.queue, NULL, -EINVAL,
@@ -210,17 +237,27 @@ static int vmq_rxnfc_insert(struct vmq_port *port,
  * Context: RTNL.
  * Return: 0; -EINVAL (a queue that does not exist, a match or mask VMQ
  * filters cannot do), -EEXIST (the same match, or the location, is
- * taken), -ENOSPC (table full), -ENOENT (delete: no such rule),
- * -EOPNOTSUPP for other commands.
+ * taken), -ENOSPC (table full), -ENOENT (delete: no such rule), -EBUSY
+ * (the rule or the queue belongs to a macvlan), -EOPNOTSUPP for other
+ * commands.
  */
 int vmq_ethtool_set_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd)
 {
 	struct vmq_port *port = vmq_ethtool_port(netdev);
+	const struct vmq_filter *f;
+	int err;
 
 	switch (cmd->cmd) {
 	case ETHTOOL_SRXCLSRLINS:
 		return vmq_rxnfc_insert(port, &cmd->fs);
 	case ETHTOOL_SRXCLSRLDEL:
+		f = vmq_filter_get(&port->rx->filters, cmd->fs.location);
+		if (f) {
+			err = vmq_rxnfc_owned(port, f->queue,
+					      cmd->fs.location);
+			if (err)
+				return err;
+		}
 		return vmq_queue_filter_clear(port, cmd->fs.location, NULL);
 	default:
 		return -EOPNOTSUPP;

@@ -19,11 +19,28 @@
  *
  * When no queue is free, add_station returns an ERR_PTR: macvlan then uses
  * the software path (the lower device in unicast filtering) and reports no
- * error to the user.
+ * error to the user. So does a macvlan in source mode, which a filter on
+ * the destination MAC cannot serve (passthru mode never asks).
+ *
+ * On its queue, the filter steers the frames for the macvlan's MAC into
+ * the queue's shared memory, and NAPI hands them straight to the macvlan
+ * (rx.c), which counts them. While the queue is the macvlan's, its filter
+ * cannot be deleted nor the queue shrunk away with ethtool, and ethtool
+ * cannot add filters to it.
+ *
+ * "ethtool -K PORT l2-fwd-offload off" gives back the queues of every
+ * macvlan on the port: each goes to the software path first (its MAC is
+ * added to the port's unicast list, macvlan_release_l2fw_offload()), then
+ * its queue is released as at del_station, so that its frames always
+ * have a way in.
+ * "on" only concerns macvlans that open from then on: one already open
+ * stays on the software path until it is brought down and up again, as
+ * macvlan asks for a queue only at open.
  */
 
 #include <linux/err.h>
 #include <linux/etherdevice.h>
+#include <linux/if_macvlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
@@ -58,8 +75,8 @@ static void vmq_macvlan_queue_release(struct vmq_port *port, unsigned int ring)
 		vmq_queue_complete(port, ring, NULL);
 }
 
-/* Clear every filter that steers to @ring: the macvlan's own, and any
- * ethtool -N added to it since.
+/* Clear every filter that steers to @ring: the macvlan's own (ethtool
+ * cannot add any to a macvlan's queue, nor delete that one).
  */
 static void vmq_macvlan_filters_clear(struct vmq_port *port, unsigned int ring)
 {
@@ -89,6 +106,8 @@ void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan)
 	int ring, err, loc;
 
 	ASSERT_RTNL();
+	if (!macvlan_supports_dest_filter(macvlan))
+		return ERR_PTR(-EMEDIUMTYPE);
 	ring = vmq_macvlan_find_queue(port);
 	if (ring < 0) {
 		netdev_info(lower, "%s: no free VM queue, software path\n",
@@ -111,7 +130,7 @@ void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan)
 		err = loc;
 		goto err_release;
 	}
-	q->owner = macvlan;
+	WRITE_ONCE(q->owner, macvlan);
 
 	if (netif_running(lower)) {
 		err = vmq_queue_complete(port, ring, NULL);
@@ -121,7 +140,7 @@ void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan)
 	return q;
 
 err_filter:
-	q->owner = NULL;
+	WRITE_ONCE(q->owner, NULL);
 	vmq_queue_filter_clear(port, loc, NULL);
 err_release:
 	/* Puts the ring back as it was: an idle ethtool queue. */
@@ -151,6 +170,46 @@ void vmq_macvlan_del(struct net_device *lower, void *priv)
 
 	ASSERT_RTNL();
 	vmq_macvlan_filters_clear(port, q->ring);
-	q->owner = NULL;
+	/* NAPI hands what is still in the ring to the port from now on;
+	 * the release quiesces it before the macvlan can go.
+	 */
+	WRITE_ONCE(q->owner, NULL);
 	vmq_macvlan_queue_release(port, q->ring);
+}
+
+/**
+ * vmq_macvlan_release_all() - l2-fwd-offload off: every macvlan's queue back
+ * @lower: the vmqnet port
+ *
+ * As ixgbe does when the feature goes off: each upper macvlan that holds
+ * a queue of @lower is put on the software path, then its queue is
+ * released as at del_station; it keeps working, through the default queue.
+ *
+ * Context: RTNL (the upper list is stable under it).
+ */
+void vmq_macvlan_release_all(struct net_device *lower)
+{
+	struct vmq_port *port = vmq_netdev_port(lower);
+	struct net_device *upper;
+	struct list_head *iter;
+	struct vmq_rxq *q;
+	int err;
+
+	ASSERT_RTNL();
+	netdev_for_each_upper_dev_rcu(lower, upper, iter) {
+		if (!netif_is_macvlan(upper))
+			continue;
+		q = macvlan_accel_priv(upper);
+		if (!q)
+			continue;
+		if (WARN_ON_ONCE(q->port != port || q->owner != upper))
+			continue;
+		err = macvlan_release_l2fw_offload(upper);
+		if (err)
+			netdev_warn(upper, "no unicast address on %s (%pe): its frames are dropped\n",
+				    netdev_name(lower), ERR_PTR(err));
+		vmq_macvlan_del(lower, q);
+		netdev_info(lower, "%s: VM queue %u released, software path\n",
+			    netdev_name(upper), q->ring);
+	}
 }

@@ -60,6 +60,21 @@ static void vmq_get_stats64(struct net_device *netdev,
 	vmq_rx_get_stats64(vn->port, tot);
 }
 
+/* l2-fwd-offload off takes the VM queues back from the macvlans, which
+ * stay up on the software path (macvlan.c); on affects macvlans as they
+ * open.
+ */
+static int vmq_set_features(struct net_device *netdev,
+			    netdev_features_t features)
+{
+	netdev_features_t changed = netdev->features ^ features;
+
+	if ((changed & NETIF_F_HW_L2FW_DOFFLOAD) &&
+	    !(features & NETIF_F_HW_L2FW_DOFFLOAD))
+		vmq_macvlan_release_all(netdev);
+	return 0;
+}
+
 static struct devlink_port *vmq_get_devlink_port(struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
@@ -76,6 +91,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_set_rx_mode	= vmq_rx_set_rx_mode,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
+	.ndo_set_features	= vmq_set_features,
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
 	.ndo_dfwd_add_station	= vmq_macvlan_add,
 	.ndo_dfwd_del_station	= vmq_macvlan_del,

@@ -32,6 +32,9 @@
  * last socket lets go of an skb. The copy is what buys that: "every
  * indicated buffer has been returned" holds the moment a poll ends.
  *
+ * NAPI hands a frame to the port, or, on a queue a macvlan owns
+ * (l2-fwd-offload, macvlan.c), to the macvlan itself.
+ *
  * The descriptor ring is the free list: buffer i belongs to descriptor i,
  * which is free when its DONE flag is clear. The device sets DONE last
  * with a release store, NAPI clears it last with a release store once it
@@ -40,6 +43,7 @@
 
 #include <linux/crc32.h>
 #include <linux/etherdevice.h>
+#include <linux/if_macvlan.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -383,6 +387,32 @@ static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
 	return skb;
 }
 
+/* Hand a frame to the stack: through the port, or, on a macvlan's queue,
+ * straight to the macvlan, as ixgbe does for its l2-fwd-offload rings: the
+ * queue only takes frames for the macvlan's MAC, so macvlan's rx_handler
+ * lookup on the port would only find the macvlan again. macvlan's own
+ * counters count the frame, as its rx_handler would.
+ */
+static void vmq_rx_deliver(struct vmq_rxq *q, struct napi_struct *napi,
+			   struct sk_buff *skb)
+{
+	/* Cleared, under RTNL, before the queue is quiesced: a poll that
+	 * still sees the macvlan runs before its del_station returns.
+	 */
+	struct net_device *owner = READ_ONCE(q->owner);
+
+	if (!owner) {
+		skb->protocol = eth_type_trans(skb, napi->dev);
+		skb_record_rx_queue(skb, q->ring);
+		napi_gro_receive(napi, skb);
+		return;
+	}
+	skb->protocol = eth_type_trans(skb, owner);
+	macvlan_count_rx(netdev_priv(owner), skb->len + ETH_HLEN, true,
+			 skb->pkt_type == PACKET_MULTICAST);
+	napi_gro_receive(napi, skb);
+}
+
 /**
  * vmq_rx_poll() - NAPI poll of one RX ring
  * @napi: the ring's NAPI instance
@@ -419,9 +449,7 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		}
 		packets++;
 		bytes += skb->len;
-		skb->protocol = eth_type_trans(skb, napi->dev);
-		skb_record_rx_queue(skb, q->ring);
-		napi_gro_receive(napi, skb);
+		vmq_rx_deliver(q, napi, skb);
 	}
 
 	u64_stats_update_begin(&stats->syncp);

@@ -692,7 +692,8 @@ struct vmq_rxq_stats {
  * @state: enum vmq_queue_state; written under RTNL, read locklessly by
  *	the receive path
  * @owner: the macvlan whose queue this is (l2-fwd-offload), or NULL for
- *	a queue ethtool manages; under RTNL
+ *	a queue ethtool manages; written under RTNL, read by NAPI, which
+ *	delivers the queue's frames to it
  * @napi_on: @napi is enabled; under RTNL
  * @mem: its shared memory; changed under RTNL with DMA off and NAPI
  *	disabled
@@ -847,6 +848,7 @@ void vmq_health_fini(struct vmq_dev *vdev);
 
 void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan);
 void vmq_macvlan_del(struct net_device *lower, void *priv);
+void vmq_macvlan_release_all(struct net_device *lower);
 
 /* ==== end of devlink params, vm_queues, health, macvlan offload ======== */
 

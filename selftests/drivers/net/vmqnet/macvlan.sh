@@ -3,10 +3,14 @@
 #
 # macvlan L2 forwarding offload: with l2-fwd-offload on, each macvlan that
 # opens on a port gets a VM queue (owner = the macvlan, one filter on its
-# MAC, Running); when no queue is free the macvlan still comes up, on the
-# software path; a shrink of the rings under a macvlan is refused; deleting
-# the macvlans, or a devlink reload, gives the queues back and
-# shared_memory occupancy returns to its baseline.
+# MAC, Running); frames for its MAC from a linked peer port land in that
+# queue and reach the macvlan, none in the default queue; when no queue is
+# free the macvlan still comes up, on the software path; a shrink of the
+# rings under a macvlan, and ethtool -N on its queue or its filter, are
+# refused; the health dump names each queue's owner; l2-fwd-offload off
+# puts the macvlans on the software path and idles their queues, on leaves
+# open macvlans there; deleting the macvlans, or a devlink reload, gives
+# the queues back and shared_memory occupancy returns to its baseline.
 #
 # The test functions run through vmq_test, which shellcheck cannot follow.
 # shellcheck disable=SC2317
@@ -18,9 +22,15 @@ vmq_require_tools devlink jq ethtool ip
 vmq_require_module
 
 ID=11
+ID_PEER=13	# one port, linked to ours, in its own netns
 DL=vmqnet/vmqnet$ID
 ND=
 BASE=
+NSP=vmqmvP$$
+PEER=
+IP_MV=198.51.100.1
+IP_PEER=198.51.100.2
+NFRAMES=20
 
 occ()
 {
@@ -53,6 +63,62 @@ cleanup_mv()
 	for m in mv0 mv1 mv2 mv3; do
 		ip link del "$m" 2> /dev/null
 	done
+	ip netns del "$NSP" 2> /dev/null
+}
+
+# qstat RING COUNTER: rx_queue_<RING>_<COUNTER> of our port (ethtool -S).
+qstat()
+{
+	ethtool -S "$ND" | awk -v k="rx_queue_$1_$2:" '$1 == k { print $2 }'
+}
+
+# mvstat DEV: unicast frames DEV received; in bridge mode the sibling
+# macvlans' multicast reaches it too, counted in "multicast".
+mvstat()
+{
+	local d=/sys/class/net/$1/statistics
+
+	echo $(($(cat "$d/rx_packets") - $(cat "$d/multicast")))
+}
+
+# to_mv0: from the peer's netns, NFRAMES UDP datagrams to mv0's IP. The
+# neighbours are permanent on both sides, so no ARP goes either way, and
+# the peer has no IPv6 to multicast: mv0's queue must see exactly these.
+to_mv0()
+{
+	local mac
+
+	mac=$(cat /sys/class/net/mv0/address)
+	ip -n "$NSP" neigh replace "$IP_MV" lladdr "$mac" dev "$PEER" \
+		nud permanent || return 1
+	ip neigh replace "$IP_PEER" dev mv0 nud permanent \
+		lladdr "$(ip -n "$NSP" -j link show dev "$PEER" | jq -r '.[0].address')" ||
+		return 1
+	# bash's /dev/udp: one process, one socket per datagram.
+	# shellcheck disable=SC2016 # expanded by that bash
+	ip netns exec "$NSP" bash -c \
+		'for ((i = 0; i < $2; i++)); do echo vmq > "/dev/udp/$1/9"; done' \
+		- "$IP_MV" "$NFRAMES"
+}
+
+# check_rx RING OTHER: send mv0 NFRAMES frames; all of them must land in
+# queue RING, none in queue OTHER, and mv0 must receive every one.
+check_rx()
+{
+	local ring=$1 other=$2 r0 o0 m0 i r1
+
+	r0=$(qstat "$ring" packets) o0=$(qstat "$other" packets) m0=$(mvstat mv0)
+	to_mv0 || return 1
+	# NAPI may still be handing the last ones up.
+	for ((i = 0; i < 50; i++)); do
+		r1=$(qstat "$ring" packets)
+		[ $((r1 - r0)) -lt "$NFRAMES" ] || break
+		sleep 0.1
+	done
+	vmq_assert_eq "frames on queue $ring" "$NFRAMES" $((r1 - r0)) || return 1
+	vmq_assert_eq "frames on queue $other" 0 \
+		$(($(qstat "$other" packets) - o0)) || return 1
+	vmq_assert_eq "mv0 rx_packets" "$NFRAMES" $(($(mvstat mv0) - m0))
 }
 trap 'cleanup_mv; vmq_cleanup' EXIT
 
@@ -91,6 +157,29 @@ test_offload()
 		"$(ethtool -n "$ND" | grep -ci "$mac")"
 }
 
+# A peer port in its own netns, linked to ours; mv0's frames from it land
+# in mv0's queue and nowhere else, and mv0 receives them.
+test_traffic()
+{
+	local fdi fdp ifp
+
+	ip netns add "$NSP" || return 1
+	ip netns exec "$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || return 1
+	vmq_dev_create "$ID_PEER" 1 4 || return 1
+	PEER=$(vmq_dev_netdevs "$ID_PEER")
+	ip link set "$PEER" netns "$NSP" || return 1
+	ifp=$(ip -n "$NSP" -j link show dev "$PEER" | jq -r '.[0].ifindex')
+	exec {fdi}</proc/self/ns/net {fdp}<"/run/netns/$NSP"
+	vmq_write_expect 0 "$VMQ_BUS/link_device" \
+		"$fdi:$(cat "/sys/class/net/$ND/ifindex") $fdp:$ifp\n"
+	exec {fdi}<&- {fdp}<&-
+	ip -n "$NSP" addr add "$IP_PEER/24" dev "$PEER" &&
+		ip -n "$NSP" link set "$PEER" up &&
+		ip addr add "$IP_MV/24" dev mv0 || return 1
+	check_rx 1 0
+}
+
 test_fallback()
 {
 	mv_add mv1 || return 1
@@ -107,6 +196,64 @@ test_shrink_refused()
 {
 	vmq_cmd_expect EBUSY ethtool -L "$ND" combined 1 || return 1
 	vmq_assert_eq "queues kept" 3 "$(nowned)"
+}
+
+# Neither mv0's filter nor its queue are ethtool's to change.
+test_nfc_refused()
+{
+	local loc
+
+	loc=$(ethtool -n "$ND" |
+		awk '/^Filter:/ { l = $2 } /Direct to queue 1$/ { print l }')
+	vmq_assert_ge "mv0's rule" 0 "$loc" || return 1
+	vmq_cmd_expect EBUSY ethtool -N "$ND" delete "$loc" || return 1
+	if ! dmesg | tail -n 20 |
+	     grep -q "delete of rule $loc refused: it is the filter of macvlan mv0"; then
+		ktap_diag "no kernel message names mv0"
+		return 1
+	fi
+	vmq_cmd_expect EBUSY ethtool -N "$ND" flow-type ether \
+		dst 02:00:00:00:11:01 action 1 || return 1
+	vmq_assert_eq "mv0's queue kept" "1 running 1" "$(owner_of mv0)" ||
+		return 1
+	check_rx 1 0
+}
+
+# The dump (and debugfs) name each queue's owner.
+test_dump_owners()
+{
+	local dbg=$VMQ_DEBUGFS/vmqnet$ID/ports/0/queues
+
+	devlink health dump clear "$DL" reporter vmq || return 1
+	vmq_assert_eq "owners in the dump" "0:default 1:mv0 2:mv1 3:mv2" \
+		"$(devlink -j health dump show "$DL" reporter vmq |
+			jq -r '[.ports[0].queues[] | "\(.id):\(.owner)"] |
+				join(" ")')" || return 1
+	vmq_assert_eq "owners in debugfs" "0:- 1:mv0 2:mv1 3:mv2" \
+		"$(awk 'NR > 1 { printf "%s%s:%s", sep, $1, $4; sep = " " }' "$dbg")"
+}
+
+# off: the macvlans go to the software path and their queues are idle;
+# on: open macvlans stay there until they reopen.
+test_offload_off()
+{
+	vmq_cmd_expect 0 ethtool -K "$ND" l2-fwd-offload off || return 1
+	vmq_assert_eq "no queue owned" 0 "$(nowned)" || return 1
+	vmq_assert_eq "no filters" 0 \
+		"$(diag | jq '[.ports[0].queues[].filters] | add')" || return 1
+	vmq_assert_eq "queues idle" "paused paused paused" \
+		"$(diag | jq -r '[.ports[0].queues[] | select(.id > 0) |
+			.state] | join(" ")')" || return 1
+	vmq_assert_eq "occupancy at baseline" "$BASE" "$(occ)" || return 1
+	check_rx 0 1 || return 1
+
+	vmq_cmd_expect 0 ethtool -K "$ND" l2-fwd-offload on || return 1
+	vmq_assert_eq "open macvlans keep the software path" 0 "$(nowned)" ||
+		return 1
+	ip link set mv0 down && ip link set mv0 up || return 1
+	vmq_assert_eq "mv0 queue at reopen" "1 running 1" "$(owner_of mv0)" ||
+		return 1
+	check_rx 1 0
 }
 
 test_delete()
@@ -147,12 +294,16 @@ test_reload()
 	vmq_assert_eq "VM queues freed" 0 "$base"
 }
 
-ktap_plan 8
+ktap_plan 12
 vmq_test setup test_setup
 vmq_test no_offload_software_path test_no_offload
 vmq_test offload_queue_per_macvlan test_offload
+vmq_test traffic_lands_in_macvlan_queue test_traffic
 vmq_test fallback_when_no_queue test_fallback
 vmq_test shrink_refused_under_macvlan test_shrink_refused
+vmq_test nfc_refused_on_macvlan_queue test_nfc_refused
+vmq_test dump_shows_owners test_dump_owners
+vmq_test offload_off_releases_queues test_offload_off
 vmq_test delete_frees_queues test_delete
 vmq_test lower_down_then_up test_lower_down
 vmq_test reload_drops_macvlans test_reload
