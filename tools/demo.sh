@@ -1,13 +1,35 @@
 #!/bin/bash
 # make demo, guest side: what a user of vmqnet would look at.
-set -eu
+#
+#   1. a device, its ports and devlink instance;
+#   2. VM queues on a linked pair of ports in two namespaces: allocated
+#      (ethtool -L), filtered (ethtool -N) and taken by a macvlan
+#      (l2-fwd-offload), listed with their shared memory; traffic split
+#      into them by MAC, with the per-queue counters; then freed;
+#   3. the receive buffer layout: devlink params applied at reload.
+#
+# Every step that must work is checked: the demo exits non-zero otherwise.
+set -eu -o pipefail
 
 show() {
 	printf '\n$ %s\n' "$*"
 	"$@"
 }
 
+# shown CMD...: print a command line, then run it through bash (pipes;
+# any failing stage fails it).
+shown() {
+	printf '\n$ %s\n' "$*"
+	bash -o pipefail -c "$*"
+}
+
+section() { printf '\n\n==== %s\n' "$*"; }
+
+grep -q ' /sys/kernel/debug ' /proc/mounts ||
+	mount -t debugfs none /sys/kernel/debug
+
 echo "vmqnet demo on $(uname -r)"
+section "a device: ports, devlink"
 show sh -c 'echo "1 2 8" > /sys/bus/vmqnet/new_device'
 show ls /sys/bus/vmqnet/devices/vmqnet1/net/
 mapfile -t ports < <(ls /sys/bus/vmqnet/devices/vmqnet1/net/)
@@ -21,61 +43,108 @@ show ethtool -l "${ports[0]}"
 show sh -c 'echo 1 > /sys/bus/vmqnet/del_device'
 show devlink dev show
 
-# ---- traffic: two linked ports in two namespaces ---------------------------
-echo
-echo "== traffic between two namespaces over a linked pair"
-show sh -c 'echo "2 2 4" > /sys/bus/vmqnet/new_device'
-mapfile -t tp <<< "$(ls /sys/bus/vmqnet/devices/vmqnet2/net/)"
+# ---- VM queues and traffic between two namespaces --------------------------
+section "VM queues: two linked ports, A in demo_a, B in demo_b"
+DL=vmqnet/vmqnet2
+DBG=/sys/kernel/debug/vmqnet/vmqnet2
+show sh -c 'echo "2 2 2" > /sys/bus/vmqnet/new_device'
+mapfile -t tp < <(ls /sys/bus/vmqnet/devices/vmqnet2/net/)
+A=${tp[0]} B=${tp[1]}
+QB=$DBG/ports/1/queues
 show ip netns add demo_a
 show ip netns add demo_b
-show ip link set "${tp[0]}" netns demo_a
-show ip link set "${tp[1]}" netns demo_b
-ifa=$(ip -n demo_a -j link show dev "${tp[0]}" | jq -r '.[0].ifindex')
-ifb=$(ip -n demo_b -j link show dev "${tp[1]}" | jq -r '.[0].ifindex')
+show ip netns add demo_c
+show ip link set "$A" netns demo_a
+show ip link set "$B" netns demo_b
+ifa=$(ip -n demo_a -j link show dev "$A" | jq -r '.[0].ifindex')
+ifb=$(ip -n demo_b -j link show dev "$B" | jq -r '.[0].ifindex')
 exec {fda}</run/netns/demo_a {fdb}</run/netns/demo_b
 printf '\n$ echo "%s" > /sys/bus/vmqnet/link_device   # NETNSFD:IFINDEX x2\n' \
 	"$fda:$ifa $fdb:$ifb"
 echo "$fda:$ifa $fdb:$ifb" > /sys/bus/vmqnet/link_device
-show ip -n demo_a addr add 10.8.0.1/24 dev "${tp[0]}"
-show ip -n demo_b addr add 10.8.0.2/24 dev "${tp[1]}"
-show ip -n demo_a link set "${tp[0]}" up
-show ip -n demo_b link set "${tp[1]}" up
-show ip -n demo_b link show "${tp[1]}"
-macb=$(ip -n demo_b -j link show dev "${tp[1]}" | jq -r '.[0].address')
-# VM queue 1 takes the frames to B's MAC, if the filter is accepted.
-show ip netns exec demo_b ethtool -N "${tp[1]}" flow-type ether dst "$macb" \
-	action 1 || true
-ip netns exec demo_b iperf3 -s -1 > /dev/null 2>&1 &
-sleep 1
-show ip netns exec demo_a iperf3 -c 10.8.0.2 -t 2
-wait || true
-show ip -n demo_a -s link show "${tp[0]}"
-show ip netns exec demo_b ethtool -S "${tp[1]}" || true
-for f in blocks totals; do
-	f=/sys/kernel/debug/vmqnet/vmqnet2/shmem/$f
-	[ ! -f "$f" ] || show cat "$f"
-done
+show ip -n demo_a addr add 10.8.0.1/24 dev "$A"
+show ip -n demo_b addr add 10.8.0.2/24 dev "$B"
+show ip -n demo_a link set "$A" up
+show ip -n demo_b link set "$B" up
+macb=$(ip -n demo_b -j link show dev "$B" | jq -r '.[0].address')
+
+section "allocate: ethtool -L (ALLOCATE_QUEUE + ALLOCATION_COMPLETE)"
+show ip netns exec demo_b ethtool -l "$B"
+show ip netns exec demo_b ethtool -L "$B" combined 4
+shown "column -t $QB"
+
+section "filter: ethtool -N (SET_FILTER), B's own MAC to VM queue 1"
+show ip netns exec demo_b ethtool -N "$B" flow-type ether dst "$macb" action 1
+show ip netns exec demo_b ethtool -n "$B"
+
+section "macvlan offload: mv_c (in demo_c, on B) takes a VM queue of its own"
+show ip netns exec demo_b ethtool -K "$B" l2-fwd-offload on
+show ip -n demo_b link add mv_c link "$B" type macvlan mode bridge
+show ip -n demo_b link set mv_c netns demo_c
+show ip -n demo_c addr add 10.8.0.3/24 dev mv_c
+show ip -n demo_c link set mv_c up
+
+section "the queues of B and their shared memory"
+shown "column -t $QB"
+# The dump, one line per queue and one per shared memory block.
+jq_queues='.ports[1].queues[] |
+	"queue \(.id) \(.state), owner \(.owner), filters [\([.filter_list[].mac] | join(" "))]",
+	(.blocks[] | "    \(.block): usage \(.usage), shmem_handle \(.shmem_handle), \(.bytes) bytes")'
+show devlink health dump clear "$DL" reporter vmq
+printf '\n$ devlink -j health dump show %s reporter vmq | jq ...   # %s\n' \
+	"$DL" "a line per queue, one per shared memory block"
+devlink -j health dump show "$DL" reporter vmq | jq -r "$jq_queues"
+show devlink resource show "$DL"
+
+section "traffic: A -> B (MAC filter, queue 1), A -> mv_c (macvlan, queue 2)"
+# iperf3's summary lines only; the servers serve one client and exit.
+iperf() {
+	local ns=$1 ip=$2 pid
+
+	ip netns exec "$ns" iperf3 -s -1 -B "$ip" > /dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	shown "ip netns exec demo_a iperf3 -c $ip -t 2 | grep -E 'sender|receiver'"
+	wait "$pid"
+}
+iperf demo_b 10.8.0.2
+iperf demo_c 10.8.0.3
+shown "ip netns exec demo_b ethtool -S $B |
+	grep -E 'rx_queue_[0-9]+_(packets|bytes|shmem_bytes):'"
+show ip -n demo_c -s link show mv_c
+shown "column -t $DBG/shmem/blocks"
+show cat "$DBG/shmem/totals"
+
+section "free: the macvlan goes, the filter goes, ethtool -L shrinks (FREE_QUEUE)"
+show ip -n demo_c link del mv_c
+show ip netns exec demo_b ethtool -N "$B" delete \
+	"$(ip netns exec demo_b ethtool -n "$B" | awk '/^Filter:/ { print $2; exit }')"
+shown "column -t $QB"
+show ip netns exec demo_b ethtool -L "$B" combined 2
+shown "column -t $QB"
+show devlink resource show "$DL"
+
 printf '\n$ echo "%s" > /sys/bus/vmqnet/unlink_device\n' "$fda:$ifa"
 echo "$fda:$ifa" > /sys/bus/vmqnet/unlink_device
-show ip -n demo_b link show "${tp[1]}"
+show ip -n demo_b link show "$B"
 exec {fda}<&- {fdb}<&-
 show ip netns del demo_a
 show ip netns del demo_b
+show ip netns del demo_c
 show sh -c 'echo 2 > /sys/bus/vmqnet/del_device'
 
-# ---- macvlan offload and the devlink view of the VM queues (issue 4) --------
-printf "\n# macvlan l2-fwd-offload: one VM queue per macvlan\n"
-show sh -c 'echo "3 1 4" > /sys/bus/vmqnet/new_device'
-pd=$(ls /sys/bus/vmqnet/devices/vmqnet3/net/)
-show ip link set "$pd" up
-show ethtool -K "$pd" l2-fwd-offload on
-show ip link add mvdemo0 link "$pd" type macvlan mode bridge
-show ip link set mvdemo0 up
-show devlink health diagnose vmqnet/vmqnet3 reporter vmq
-show devlink resource show vmqnet/vmqnet3
-show ip link del mvdemo0
+# ---- receive buffer layout: devlink params, applied at reload --------------
+section "lookahead split: a devlink param, applied at reload"
+show sh -c 'echo "3 1 2" > /sys/bus/vmqnet/new_device'
+shown "devlink -j health diagnose vmqnet/vmqnet3 reporter vmq |
+	jq -M -c .capabilities"
 show devlink dev param set vmqnet/vmqnet3 name lookahead_split value true \
 	cmode driverinit
 show devlink dev reload vmqnet/vmqnet3
-show devlink health diagnose vmqnet/vmqnet3 reporter vmq
+pd=$(ls /sys/bus/vmqnet/devices/vmqnet3/net/)
+show ip link set "$pd" up
+shown "column -t /sys/kernel/debug/vmqnet/vmqnet3/ports/0/queues"
+shown "column -t /sys/kernel/debug/vmqnet/vmqnet3/shmem/blocks"
 show sh -c 'echo 3 > /sys/bus/vmqnet/del_device'
+echo
+echo "demo done"
