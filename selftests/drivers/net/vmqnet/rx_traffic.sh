@@ -1,0 +1,715 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The receive side with traffic: two linked ports in two namespaces, A
+# sends UDP, B's filters steer it into VM queues, ethtool -S on B counts
+# per queue. A unicast stream to a filtered MAC lands in its queue and the
+# default queue gets only broadcast and ARP; a MAC that is not B's is taken
+# only when filtered (or promiscuous); a VLAN filter steers only tagged
+# frames; a queue whose filter is cleared mid-stream (Paused) receives
+# nothing more and the default queue takes over; and a queue freed, and
+# ethtool -L / -G changes made, under a flood lose nothing unaccounted:
+# what A sent equals what B received plus what it dropped, by cause, and
+# the shared memory goes back to what the queues hold.
+#
+# IPv6 is off and neighbours are static, so that no frame but the test's
+# own reaches B unless the test asks for it.
+#
+# Background senders (the bounded sender, a flood) are processes of
+# python itself (nsenter execs it), never a subshell around it: they are
+# killed and waited for (flood_stop, the exit trap), so none outlives its
+# test or the script. A flood also ends by itself after FLOOD_MAX_S.
+# Frames a sender had in flight are counted an instant after it stops:
+# counters are read once they settle.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ethtool ip devlink nsenter python3
+vmq_require_module
+
+ID=73
+DL=vmqnet/vmqnet$ID
+NSA=vmqrxA$$
+NSB=vmqrxB$$
+IPA=192.0.2.1
+IPB=192.0.2.2
+IPX=192.0.2.99		# a neighbour of A whose MAC is not B's
+MACX=02:00:00:00:73:99
+VIPA=198.51.100.1
+VIPB=198.51.100.2
+VID=10
+N=200
+PAGE=$(getconf PAGESIZE)
+TMPD=$(mktemp -d /tmp/vmqrx.XXXXXX) || exit 1
+PY_UDP=$TMPD/udp.py
+FLOOD_LOG=$TMPD/flood.log
+# sysfs as each namespace sees it, so that a port's stats64 is a file read
+# rather than a command run in its namespace.
+SYSA=$TMPD/sysA
+SYSB=$TMPD/sysB
+NAP=$TMPD/nap
+# A flood ends by itself after this long even if nothing stops it: only a
+# safety net, flood_stop ends it long before.
+FLOOD_MAX_S=600
+# How many polls (0.1 s apart) a wait for counters may take.
+WAIT_POLLS=600
+flood_pid=
+sender_pid=
+
+# Kill a background sender and reap it; then it is gone for sure.
+flood_kill()
+{
+	[ -n "$flood_pid" ] || return 0
+	kill "$flood_pid" 2>/dev/null
+	wait "$flood_pid" 2>/dev/null
+	flood_pid=
+}
+
+rx_cleanup()
+{
+	flood_kill
+	if [ -n "$sender_pid" ]; then
+		kill "$sender_pid" 2>/dev/null
+		wait "$sender_pid" 2>/dev/null
+	fi
+	vmq_cleanup
+	umount "$SYSA" "$SYSB" 2>/dev/null
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	rm -f "$PY_UDP" "$FLOOD_LOG" "$NAP"
+	rmdir "$SYSA" "$SYSB" "$TMPD" 2>/dev/null
+}
+trap rx_cleanup EXIT
+
+# "DST COUNT SIZE SECS": sends COUNT UDP datagrams of SIZE bytes to DST
+# port 9 (COUNT 0: until killed, or SECS seconds), broadcast allowed, send
+# errors ignored. "-": reads "DST COUNT SIZE" lines and answers each with
+# "sent COUNT" once it has sent them, so that one process serves every
+# bounded send (a python start costs seconds under TCG).
+cat > "$PY_UDP" <<'PY'
+import itertools, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+def send(dst, count, size, secs):
+    data = bytes(size)
+    end = time.monotonic() + secs
+    for i in (range(count) if count else itertools.count()):
+        if not count and not i % 1024 and time.monotonic() > end:
+            break
+        try:
+            s.sendto(data, (dst, 9))
+        except OSError:
+            pass
+if sys.argv[1] != "-":
+    send(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    sys.exit(0)
+for line in sys.stdin:
+    dst, count, size = line.split()
+    send(dst, int(count), int(size), 0)
+    print("sent", count, flush=True)
+PY
+
+# ---- helpers ----------------------------------------------------------------
+
+# nap SECONDS: sleep without starting a process: a read that times out on
+# a FIFO nobody writes to.
+mkfifo "$NAP" && exec {nap_fd}<> "$NAP" || exit 1
+nap() { read -r -t "$1" -u "$nap_fd"; }
+#
+# Under TCG every exec costs, and ten times as much on the debug kernel:
+# counters are parsed with shell builtins, and commands enter a namespace
+# with nsenter, which only switches the network namespace (ip netns exec
+# also remounts /sys).
+
+a() { nsenter --net="/run/netns/$NSA" "$@"; }
+b() { nsenter --net="/run/netns/$NSB" "$@"; }
+
+# The bounded sender in A, for send. Its process is python itself.
+sender_start()
+{
+	coproc SENDER { exec nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" -; }
+	# shellcheck disable=SC2153 # set by coproc
+	sender_pid=$SENDER_PID
+}
+
+# send DST COUNT [SIZE]: COUNT datagrams from A, sent when this returns.
+send()
+{
+	local reply=
+
+	if [ -n "${SENDER[1]:-}" ] && echo "$1 $2 ${3:-64}" >&"${SENDER[1]}" &&
+	   read -r -t 300 reply <&"${SENDER[0]}" && [ "$reply" = "sent $2" ]; then
+		return 0
+	fi
+	ktap_diag "the sender did not send $2 datagrams to $1 (${reply:-no answer})"
+	return 1
+}
+
+# ethtool -S of a port, one "name value" a line.
+estats()
+{
+	local name value
+
+	while read -r name value; do
+		[[ $name == *: ]] && echo "${name%:} $value"
+	done < <(nsenter --net="/run/netns/$1" ethtool -S "$2")
+}
+bstats() { estats "$NSB" "$PB"; }
+
+# stat NAME STATS: one counter from estats output.
+stat()
+{
+	local re=$'(^|\n)'"$1"' (-?[0-9]+)'
+
+	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[2]}"
+}
+
+# sum REGEX STATS: the sum of the counters whose names match REGEX.
+sum()
+{
+	local name value t=0
+
+	while read -r name value; do
+		[[ $name =~ $1 ]] && t=$((t + value))
+	done <<< "$2"
+	echo "$t"
+}
+
+# delta OLD NEW: NEW - OLD for every counter of NEW (estats outputs).
+delta()
+{
+	local -A o
+	local name value
+
+	while read -r name value; do
+		o[$name]=$value
+	done <<< "$1"
+	while read -r name value; do
+		echo "$name $((value - ${o[$name]:-0}))"
+	done <<< "$2"
+}
+
+# per_queue FIELD STATS: "v0 v1 ..." of rx_queue_<q>_FIELD, by queue.
+per_queue()
+{
+	local q v out=
+
+	for ((q = 0; ; q++)); do
+		v=$(stat "rx_queue_${q}_$1" "$2") || break
+		out="$out $v"
+	done
+	echo "${out# }"
+}
+
+# B's drops by cause in the device (DMA) and in the driver (NAPI).
+DEV_DROPS='^rx_queue_[0-9]+_drops_(no_buffer|not_running|oversize)$'
+NAPI_DROPS='^rx_queue_[0-9]+_drops_no_mem$'
+
+# "q0 q1 ... filtered": packets per active queue of B, and frames dropped
+# as not for B, from one read of its counters.
+snapshot()
+{
+	local s
+
+	s=$(bstats)
+	echo "$(per_queue packets "$s") $(stat rx_drops_filtered "$s")"
+}
+
+# vdelta BEFORE AFTER: per-field differences of two snapshots.
+vdelta()
+{
+	local -a x y
+	local i out=
+
+	read -r -a x <<< "$1"
+	read -r -a y <<< "$2"
+
+	for ((i = 0; i < ${#y[@]}; i++)); do
+		out="$out $((y[i] - ${x[i]:-0}))"
+	done
+	echo "${out# }"
+}
+
+# A's "delivered dropped": its TX queues' packets and drops (A's channel
+# count never changes, so ethtool -S shows them all).
+atx()
+{
+	local s
+
+	s=$(estats "$NSA" "$PA")
+	echo "$(sum '^tx_queue_[0-9]+_packets$' "$s") $(sum '^tx_queue_[0-9]+_drops$' "$s")"
+}
+
+# st64 SYSFS DEV NAME...: stats64 counters of a netdev, from the sysfs of
+# its namespace.
+st64()
+{
+	local d=$1/class/net/$2/statistics n v out=
+
+	shift 2
+	for n in "$@"; do
+		read -r v < "$d/$n" || return 1
+		out="$out $v"
+	done
+	echo "${out# }"
+}
+
+# A's "delivered dropped" and B's "received dropped" (stats64).
+a64() { st64 "$SYSA" "$PA" tx_packets tx_dropped; }
+b64() { st64 "$SYSB" "$PB" rx_packets rx_dropped; }
+
+# Frames in flight when a sender stops (in a qdisc, for NAPI) are counted
+# an instant later: wait until A's transmit and B's receive counters have
+# not moved for 0.3 s. Fails if they never stop.
+settle()
+{
+	local prev cur i same=0
+
+	cur="$(a64) $(b64)"
+	for ((i = 0; i < 200; i++)); do
+		nap 0.1
+		prev=$cur
+		cur="$(a64) $(b64)"
+		if [ "$cur" = "$prev" ]; then
+			same=$((same + 1))
+			[ "$same" -lt 3 ] || return 0
+		else
+			same=0
+		fi
+	done
+	ktap_diag "counters still moving after 20 s: a sender is still running"
+	return 1
+}
+
+# ledger: everything A sent, accounted for by B by cause: one line with
+# the counts, then one line per way it does not add up. What A delivered (tx packets)
+# is what B's NAPI received or failed to build an skb for; what A dropped
+# (tx dropped) is what B's device dropped (no buffer, DMA stopped,
+# oversize) or did not take (not for B); B's per-queue counters and its
+# stats64 agree, and so do A's.
+ledger()
+{
+	local s tx rx recv napi dev filt
+
+	s=$(bstats)
+	tx=$(atx)
+	rx=$(b64)
+	recv=$(sum '^rx_queue_[0-9]+_packets$' "$s")
+	napi=$(sum "$NAPI_DROPS" "$s")
+	dev=$(sum "$DEV_DROPS" "$s")
+	filt=$(stat rx_drops_filtered "$s")
+	echo "A delivered ${tx% *}, dropped ${tx#* }; B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
+	[ "${tx% *}" = $((recv + napi)) ] ||
+		echo "A delivered != B received + NAPI drops"
+	[ "${tx#* }" = $((dev + filt)) ] ||
+		echo "A dropped != B device drops + not for B"
+	[ "$tx" = "$(a64)" ] ||
+		echo "A stats64 tx $(a64) != ethtool -S $tx"
+	[ "$rx" = "$recv $((dev + napi))" ] ||
+		echo "B stats64 rx $rx != ethtool -S $recv $((dev + napi))"
+}
+
+# B must be up and A send nothing but the test's frames. Counters are
+# read one after the other, so a frame NAPI polls in between would
+# unbalance them: settle, and read again if they do not add up, a few
+# times; a real hole in the accounting stays.
+check_ledger()
+{
+	local l line i
+
+	for ((i = 0; i < 5; i++)); do
+		settle || return 1
+		l=$(ledger)
+		[[ $l == *$'\n'* ]] || break
+	done
+	while read -r line; do
+		ktap_diag "$line"
+	done <<< "$l"
+	[[ $l != *$'\n'* ]]
+}
+
+filter() { vmq_cmd_expect 0 b ethtool -N "$PB" "$@"; }
+
+# The location of the rule that steers to queue Q.
+rule_of()
+{
+	local l loc=
+
+	while read -r -a l; do
+		[ "${l[0]}" = Filter: ] && loc=${l[1]}
+		[ "${l[*]}" = "Action: Direct to queue $1" ] && echo "$loc"
+	done < <(b ethtool -n "$PB")
+}
+
+# A flood from A to B until flood_stop. $! is the sender itself: nsenter
+# execs it, and a plain command in the background is not wrapped in a
+# subshell (a shell function would be, and killing that would leave the
+# sender running).
+flood_start()
+{
+	[ -z "$flood_pid" ] || { ktap_diag "a flood is running already"; return 1; }
+	: > "$FLOOD_LOG"
+	nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" "$IPB" 0 64 \
+		"$FLOOD_MAX_S" > /dev/null 2> "$FLOOD_LOG" &
+	flood_pid=$!
+}
+
+# Stop the flood, wait for it, and fail if it ended on its own (an error,
+# or the safety net) rather than by being stopped.
+flood_stop()
+{
+	local rc
+
+	[ -n "$flood_pid" ] || { ktap_diag "no flood to stop"; return 1; }
+	if ! kill "$flood_pid" 2>/dev/null; then
+		wait "$flood_pid"
+		rc=$?
+		flood_pid=
+		ktap_diag "the flood ended by itself (status $rc): $(< "$FLOOD_LOG")"
+		return 1
+	fi
+	wait "$flood_pid" 2>/dev/null
+	flood_pid=
+	[ ! -s "$FLOOD_LOG" ] || { ktap_diag "flood: $(< "$FLOOD_LOG")"; return 1; }
+}
+
+# wait_more WHAT MIN CMD...: wait until CMD prints at least MIN.
+wait_more()
+{
+	local what=$1 min=$2 v i
+
+	shift 2
+	for ((i = 0; i < WAIT_POLLS; i++)); do
+		v=$("$@")
+		[ "$v" -ge "$min" ] 2>/dev/null && return 0
+		nap 0.1
+	done
+	ktap_diag "$what: expected at least $min, still $v"
+	return 1
+}
+
+qpk() { stat "rx_queue_$1_packets" "$(bstats)"; }
+
+# The shared memory of the device, three ways: what the queues of both
+# ports say they hold (debugfs ports/*/queues), the allocator's blocks of
+# those queues (shmem/blocks) and totals, and the devlink resource
+# shared_memory, whose occupancy counts each block rounded up to pages, in
+# 4 KiB units. All must agree, and no block may belong to anything else.
+check_shmem()
+{
+	local -A live
+	local -a l
+	local d=$VMQ_DEBUGFS/vmqnet$ID held=0 hblocks=0 bytes=0 units=0 n=0 other=0
+	local tot i f occ=
+
+	for f in "$d"/ports/*/queues; do
+		while read -r -a l; do
+			[ "${l[0]}" = queue ] && continue
+			live[${l[1]}]=1
+			hblocks=$((hblocks + l[11]))
+			held=$((held + l[12]))
+		done < "$f"
+	done
+	while read -r -a l; do
+		[ "${l[0]}" = handle ] && continue
+		if [ -z "${live[${l[2]}]:-}" ]; then
+			other=$((other + 1))
+			continue
+		fi
+		n=$((n + 1))
+		bytes=$((bytes + l[4]))
+		units=$((units + (l[4] + PAGE - 1) / PAGE * PAGE / 4096))
+	done < "$d/shmem/blocks"
+	read -r -a l < "$d/shmem/totals"
+	tot="${l[2]} ${l[4]} ${l[6]}"
+	while read -r -a l; do
+		[ "${l[1]:-}" = shared_memory ] || continue
+		for ((i = 0; i < ${#l[@]}; i++)); do
+			[ "${l[i]}" = occ ] && occ=${l[i + 1]}
+		done
+	done < <(devlink resource show "$DL")
+	vmq_assert_eq "blocks of no live queue" 0 "$other" &&
+	vmq_assert_eq "queues' blocks, bytes = theirs in the allocator" \
+		"$hblocks $held" "$n $bytes" &&
+	vmq_assert_eq "allocator totals (blocks bytes units)" \
+		"$n $bytes $units" "$tot" &&
+	vmq_assert_eq "devlink shared_memory occupancy" "$units" "$occ"
+}
+
+# A queue's state in B's debugfs, or nothing if it does not exist.
+qstate()
+{
+	local -a l
+
+	while read -r -a l; do
+		[ "${l[0]}" = "$1" ] && echo "${l[2]}"
+	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+}
+
+# ---- tests ------------------------------------------------------------------
+
+test_setup()
+{
+	local devs fda fdb ns ifa ifb
+
+	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	for ns in "$NSA" "$NSB"; do
+		nsenter --net="/run/netns/$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+					   echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' ||
+			return 1
+	done
+	vmq_dev_create "$ID" 2 4 || return 1
+	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
+	PA=${devs[0]} PB=${devs[1]}
+	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" || return 1
+	mkdir "$SYSA" "$SYSB" &&
+	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
+	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
+	read -r ifa < "$SYSA/class/net/$PA/ifindex" &&
+	read -r MACA < "$SYSA/class/net/$PA/address" &&
+	read -r ifb < "$SYSB/class/net/$PB/ifindex" &&
+	read -r MACB < "$SYSB/class/net/$PB/address" || return 1
+	ip -n "$NSA" addr add "$IPA/24" brd + dev "$PA" &&
+	ip -n "$NSB" addr add "$IPB/24" brd + dev "$PB" || return 1
+	ip -n "$NSA" neigh add "$IPB" lladdr "$MACB" dev "$PA" nud permanent &&
+	ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent &&
+	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent || return 1
+	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
+	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fda:$ifa $fdb:$ifb\n" ||
+		return 1
+	exec {fda}<&- {fdb}<&-
+	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up &&
+	sender_start
+}
+
+test_steer_unicast()
+{
+	local s0 s1 q1 rx
+
+	filter flow-type ether dst "$MACB" action 1 || return 1
+	settle || return 1
+	s0=$(snapshot)
+	send "$IPB" "$N" || return 1
+	settle || return 1
+	s1=$(snapshot)
+	vmq_assert_eq "per queue (q0 q1 q2 q3 filtered)" "0 $N 0 0 0" \
+		"$(vdelta "$s0" "$s1")" || return 1
+
+	# Broadcast goes to the default queue only.
+	send 192.0.2.255 20 || return 1
+	settle || return 1
+	s0=$s1 s1=$(snapshot)
+	vmq_assert_eq "broadcast" "20 0 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
+
+	# ARP: A resolves B again; the request (broadcast) goes to the default
+	# queue, the datagram that waited for it to queue 1.
+	ip -n "$NSA" neigh del "$IPB" dev "$PA" || return 1
+	send "$IPB" 1 || return 1
+	q1=${s1#* } q1=${q1%% *}
+	wait_more "B's queue 1 after ARP" $((q1 + 1)) qpk 1 ||
+		return 1
+	settle || return 1
+	s0=$s1 s1=$(snapshot)
+	vmq_assert_eq "after ARP" "1 1 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	ip -n "$NSA" neigh replace "$IPB" lladdr "$MACB" dev "$PA" nud permanent || return 1
+	# B's stack got them all.
+	rx=$(b64)
+	vmq_assert_ge "B rx_packets" $((N + 22)) "${rx% *}" ||
+		return 1
+	check_ledger
+}
+
+test_steer_other_mac()
+{
+	local s0 s1
+
+	# Not B's MAC, not filtered, not promiscuous: dropped as not for B.
+	s0=$(snapshot)
+	send "$IPX" 50 || return 1
+	settle || return 1
+	s1=$(snapshot)
+	vmq_assert_eq "unfiltered" "0 0 0 0 50" "$(vdelta "$s0" "$s1")" || return 1
+	# Filtered: that queue.
+	filter flow-type ether dst "$MACX" action 2 loc 9 || return 1
+	send "$IPX" 50 || return 1
+	settle || return 1
+	s0=$s1 s1=$(snapshot)
+	vmq_assert_eq "filtered" "0 0 50 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	filter delete 9 || return 1
+	# Promiscuous: the default queue.
+	ip -n "$NSB" link set "$PB" promisc on || return 1
+	send "$IPX" 50 || return 1
+	settle || return 1
+	s0=$s1 s1=$(snapshot)
+	ip -n "$NSB" link set "$PB" promisc off || return 1
+	vmq_assert_eq "promiscuous" "50 0 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	check_ledger
+}
+
+test_vlan()
+{
+	local s0 s1 v0
+
+	ip -n "$NSA" link add link "$PA" name "$PA.$VID" type vlan id "$VID" &&
+	ip -n "$NSB" link add link "$PB" name "$PB.$VID" type vlan id "$VID" || return 1
+	ip -n "$NSA" addr add "$VIPA/24" dev "$PA.$VID" &&
+	ip -n "$NSB" addr add "$VIPB/24" dev "$PB.$VID" &&
+	ip -n "$NSA" neigh add "$VIPB" lladdr "$MACB" dev "$PA.$VID" nud permanent &&
+	ip -n "$NSB" neigh add "$VIPA" lladdr "$MACA" dev "$PB.$VID" nud permanent &&
+	ip -n "$NSA" link set "$PA.$VID" up && ip -n "$NSB" link set "$PB.$VID" up ||
+		return 1
+	# MAC+VLAN on queue 3; the MAC-only filter on queue 1 stays.
+	filter flow-type ether dst "$MACB" vlan "$VID" action 3 || return 1
+	settle || return 1
+	v0=$(st64 "$SYSB" "$PB.$VID" rx_packets)
+	s0=$(snapshot)
+	send "$VIPB" "$N" || return 1
+	settle || return 1
+	s1=$(snapshot)
+	vmq_assert_eq "tagged" "0 0 0 $N 0" "$(vdelta "$s0" "$s1")" || return 1
+	vmq_assert_eq "received on the VLAN" $((v0 + N)) \
+		"$(st64 "$SYSB" "$PB.$VID" rx_packets)" || return 1
+	send "$IPB" "$N" || return 1
+	settle || return 1
+	s0=$s1 s1=$(snapshot)
+	vmq_assert_eq "untagged" "0 $N 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	filter delete "$(rule_of 3)" || return 1
+	check_ledger
+}
+
+# Queue 1 loses its only filter mid-stream: Running -> Paused. Frames that
+# were classified to it before the clear are polled an instant later; once
+# the default queue has taken a good share of the stream, queue 1 must
+# not move any more.
+test_paused()
+{
+	local s0 s1 s2 d d1 tx0 tx
+
+	settle || return 1
+	s0=$(bstats)
+	tx0=$(atx)
+	flood_start || return 1
+	wait_more "queue 1 under the flood" $(( $(stat rx_queue_1_packets "$s0") + 1000 )) \
+		qpk 1 || { flood_stop; return 1; }
+	filter delete "$(rule_of 1)" || { flood_stop; return 1; }
+	vmq_assert_eq "queue 1" paused "$(qstate 1)" || { flood_stop; return 1; }
+	# The default queue takes over; by then anything in flight to queue 1
+	# has landed.
+	wait_more "queue 0 after the clear" $(( $(qpk 0) + 2000 )) qpk 0 ||
+		{ flood_stop; return 1; }
+	s1=$(bstats)
+	wait_more "queue 0 after the clear" $(( $(stat rx_queue_0_packets "$s1") + 2000 )) \
+		qpk 0 || { flood_stop; return 1; }
+	flood_stop || return 1
+	settle || return 1
+	s2=$(bstats)
+	tx=$(atx)
+	d=$(delta "$s0" "$s2")
+	ktap_diag "A sent $(( ${tx% *} - ${tx0% *} )) delivered, $(( ${tx#* } - ${tx0#* } )) dropped; B per queue: $(per_queue packets "$d"), device drops $(sum "$DEV_DROPS" "$d")"
+	d1=$(delta "$s1" "$s2")
+	vmq_assert_eq "queue 1 after the clear (packets, drops)" "0 0" \
+		"$(stat rx_queue_1_packets "$d1") $(sum '^rx_queue_1_drops' "$d1")" ||
+		return 1
+	vmq_assert_eq "queues 2, 3 (packets, drops) and not for B" "0 0 0" \
+		"$(sum '^rx_queue_2_(packets|drops_.*)$' "$d") $(sum '^rx_queue_3_(packets|drops_.*)$' "$d") $(stat rx_drops_filtered "$d")" ||
+		return 1
+	vmq_assert_eq "A delivered = queue 0 + queue 1 received" \
+		$(( ${tx% *} - ${tx0% *} )) \
+		$(( $(stat rx_queue_0_packets "$d") + $(stat rx_queue_1_packets "$d") +
+		    $(sum "$NAPI_DROPS" "$d") )) || return 1
+	vmq_assert_eq "A dropped = queue 0 + queue 1 device drops" \
+		$(( ${tx#* } - ${tx0#* } )) "$(sum "$DEV_DROPS" "$d")" || return 1
+	check_ledger
+}
+
+# Queue 3 steered to, Paused and freed (ethtool -L) while the flood goes
+# on, three times; each time it is gone with its memory.
+test_free_under_traffic()
+{
+	local i rc=0
+
+	flood_start || return 1
+	for ((i = 0; i < 3; i++)); do
+		filter flow-type ether dst "$MACB" action 3 loc 1 || break
+		wait_more "queue 3 under the flood" $(( $(qpk 3) + 500 )) qpk 3 || break
+		# Paused, then freed while frames keep arriving.
+		filter delete 1 || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined 3 || break
+		vmq_assert_eq "queue 3 gone" "" "$(qstate 3)" || break
+		check_shmem || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined 4 || break
+		vmq_assert_eq "queue 3 back" paused "$(qstate 3)" || break
+	done
+	flood_stop || rc=1
+	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
+	check_ledger || return 1
+	check_shmem
+}
+
+# ethtool -G and -L on B, a bounded number of cycles, while queue 2 takes
+# a flood.
+test_resize_under_traffic()
+{
+	local i rc=0 s
+
+	filter flow-type ether dst "$MACB" action 2 loc 2 || return 1
+	flood_start || return 1
+	for ((i = 0; i < 3; i++)); do
+		wait_more "queue 2 under the flood" $(( $(qpk 2) + 500 )) qpk 2 || break
+		vmq_cmd_expect 0 b ethtool -G "$PB" rx 64 || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined 6 || break
+		check_shmem || break
+		vmq_cmd_expect 0 b ethtool -G "$PB" rx 256 || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined 4 || break
+	done
+	flood_stop || rc=1
+	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
+	settle || return 1
+	s=$(bstats)
+	ktap_diag "queue 2: $(stat rx_queue_2_packets "$s") packets, $(stat rx_queue_2_drops_not_running "$s") not running, $(stat rx_queue_2_drops_no_buffer "$s") no buffer"
+	filter delete 2 || return 1
+	check_ledger || return 1
+	check_shmem
+}
+
+test_teardown_under_traffic()
+{
+	local rc=0
+
+	flood_start || return 1
+	wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	ip -n "$NSB" link set "$PB" down && ip -n "$NSB" link set "$PB" up || rc=1
+	check_shmem || rc=1
+	vmq_dev_delete "$ID" || rc=1
+	flood_stop || rc=1
+	return "$rc"
+}
+
+# DMA-API debug counts every misuse it catches (also reported in the
+# kernel log, which the guest runner scans).
+test_dma_api()
+{
+	local f=/sys/kernel/debug/dma-api/error_count
+
+	if [ ! -r "$f" ]; then
+		VMQ_SKIP_REASON="no DMA-API debug (CONFIG_DMA_API_DEBUG) in this kernel"
+		return "$KSFT_SKIP"
+	fi
+	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
+}
+
+ktap_plan 9
+vmq_test "rx: two linked ports in two namespaces" test_setup
+vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
+vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
+vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
+vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
+vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
+vmq_test "rx: -G and -L under traffic, counters add up, memory back" test_resize_under_traffic
+vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
+vmq_test "rx: no DMA-API debug errors" test_dma_api
+ktap_finish
