@@ -57,17 +57,24 @@ has_carrier()
 # linked; FDA/FDB are fds of the namespaces, IFA/IFB the ifindexes.
 setup()
 {
+	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	exec {FDA}<"/run/netns/$NSA" {FDB}<"/run/netns/$NSB"
+	vmq_dev_create "$ID" 2 4 || return 1
+	ports_to_ns
+}
+
+# Move device $ID's two ports into the namespaces and address them; again
+# after a reload, which re-creates the ports.
+ports_to_ns()
+{
 	local devs
 
-	ip netns add "$NSA" && ip netns add "$NSB" || return 1
-	vmq_dev_create "$ID" 2 4 || return 1
 	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
 	PA=${devs[0]} PB=${devs[1]}
 	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" ||
 		return 1
 	ip -n "$NSA" addr add "$IPA/24" dev "$PA" &&
 	ip -n "$NSB" addr add "$IPB/24" dev "$PB" || return 1
-	exec {FDA}<"/run/netns/$NSA" {FDB}<"/run/netns/$NSB"
 	IFA=$(ifindex "$NSA" "$PA") IFB=$(ifindex "$NSB" "$PB")
 }
 
@@ -235,7 +242,7 @@ test_ping()
 	ping_ab 5
 }
 
-test_tcp_checksum()
+tcp_transfer()
 {
 	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
 
@@ -249,11 +256,33 @@ test_tcp_checksum()
 	pid=$!
 	sleep 0.5
 	ip netns exec "$NSA" socat -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
-		{ kill "$pid"; return 1; }
+		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
 	rm -f "$src" "$dst"
 	vmq_assert_eq "sha256 of 8 MiB received" "$sa" "$sb"
+}
+
+test_tcp_checksum() { tcp_transfer; }
+
+# With lookahead split each frame lands in two buffers (lookahead and
+# post-lookahead) and NAPI joins them: the payload must not change. The
+# param is driverinit, so the reload re-creates the ports: link them
+# again. The tests after this one run with the split on.
+test_tcp_checksum_split()
+{
+	local dl=vmqnet/vmqnet$ID la
+
+	devlink dev param set "$dl" name lookahead_split value true \
+		cmode driverinit &&
+	devlink dev param set "$dl" name lookahead_size value 64 \
+		cmode driverinit &&
+	devlink dev reload "$dl" || return 1
+	ports_to_ns && link_ab && up_ab || return 1
+	la=$(devlink -j health diagnose "$dl" reporter vmq |
+		jq -r '.ports[0].queues[] | select(.id == 0) | .lookahead')
+	vmq_assert_eq "lookahead of the default queue" 64 "$la" || return 1
+	check_carrier 1 1 && tcp_transfer
 }
 
 # TX counters: what A sent shows up on A's TX; nothing dropped while linked.
@@ -367,7 +396,7 @@ test_rmmod_under_traffic()
 	vmq_module_load
 }
 
-ktap_plan 11
+ktap_plan 12
 if ! setup; then
 	ktap_diag "setup failed"
 	exit "$KSFT_FAIL"
@@ -377,6 +406,7 @@ vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
 vmq_test "ping" test_ping
 vmq_test "tcp checksum" test_tcp_checksum
+vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
 vmq_test "tx stats" test_tx_stats
 vmq_test "peer mtu drops" test_peer_mtu_drops
 vmq_test "netns move" test_netns_move
