@@ -12,6 +12,18 @@
 
 #include "vmqnet.h"
 
+/* Transmit offloads, as a NIC has them: gather (the "DMA" copies from the
+ * skb's fragments), checksum insertion for any protocol (rx.c fills in the
+ * sum while it copies) and TCP segmentation. A TSO frame crosses the wire
+ * whole and the receiving port coalesces it, as LRO would, into
+ * consecutive receive buffers (rx.c), so only TCP is offered: a GSO type
+ * the receiver could not rebuild is segmented by the stack before xmit.
+ * Receive checksum offload is always on: the receiver reports what it
+ * verified.
+ */
+#define VMQ_NETDEV_OFFLOADS	(NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_HIGHDMA | \
+				 NETIF_F_ALL_TSO)
+
 static int vmq_open(struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
@@ -167,6 +179,9 @@ int vmq_netdev_create(struct vmq_port *port)
 	 * queues that ethtool would otherwise manage.
 	 */
 	netdev->hw_features |= NETIF_F_HW_L2FW_DOFFLOAD;
+	netdev->hw_features |= VMQ_NETDEV_OFFLOADS;
+	netdev->features |= VMQ_NETDEV_OFFLOADS | NETIF_F_RXCSUM;
+	netdev->vlan_features |= VMQ_NETDEV_OFFLOADS;
 	eth_hw_addr_random(netdev);
 
 	err = netif_set_real_num_tx_queues(netdev, vdev->bdev->queues);

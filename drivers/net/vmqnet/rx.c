@@ -20,6 +20,22 @@
  * Checksums: a frame the sender left CHECKSUM_PARTIAL gets its checksum
  * filled in while it is copied, as the sender's NIC would on transmit, and
  * is reported verified (CHECKSUM_UNNECESSARY), as the receiver's NIC would.
+ *
+ * TSO/LRO: the ports offer TSO (netdev.c), and a TSO super-frame crosses
+ * the wire whole: the receiving device does what LRO (GRO_HW) hardware
+ * does with the segments the sender's TSO would cut from it, and writes it
+ * as one frame into consecutive receive buffers, chained in their
+ * completions with VMQ_RXD_F_MORE; its first completion carries the GSO
+ * type, segment size and segment count. NAPI builds one skb with those GSO
+ * fields, headers in the linear part and the rest in page fragments,
+ * reported verified: each segment's checksum was the sender's TSO's to
+ * fill in and the receiving device's to check. It is one frame in every
+ * counter (one packet of skb->len bytes, or one drop), as the stack
+ * counts it on both ports, and it is taken whole or dropped whole: a
+ * queue without free buffers for all of it drops it (no_buffer), and one
+ * that could never hold it (more buffers than the ring has) too
+ * (oversize). Lookahead split applies to each buffer of the chain alike,
+ * so the bytes the stack receives do not depend on it.
  * VLAN: a tag the sender kept out of band (TX VLAN offload) stays out of
  * the buffer and is reported in the completion, as RX VLAN stripping would
  * report it; a tag in the frame stays there for the stack to remove.
@@ -236,13 +252,89 @@ static void vmq_rx_count_drop(struct vmq_rxq *q, u64 *counter)
 	u64_stats_update_end(&q->stats.syncp);
 }
 
-/* Write @skb into @q's next receive buffer and complete it. */
+/* Descriptor @i + @k of the ring, @k <= nbufs. */
+static u32 vmq_rx_add(const struct vmq_rxq_mem *m, u32 i, u32 k)
+{
+	return i + k >= m->nbufs ? i + k - m->nbufs : i + k;
+}
+
+static u32 vmq_rx_next(const struct vmq_rxq_mem *m, u32 i)
+{
+	return vmq_rx_add(m, i, 1);
+}
+
+/* Receive buffers @skb fills: one for a plain frame, which must fit in one
+ * as on the wire; as many as it takes for a GSO super-frame, which the
+ * device coalesces (LRO) rather than have its segments cross the wire one
+ * by one. 0 if the queue cannot take it at all.
+ */
+static u32 vmq_rx_bufs_needed(const struct vmq_rxq_mem *m,
+			      const struct sk_buff *skb)
+{
+	u32 n;
+
+	if (!skb_is_gso(skb))
+		return skb->len <= m->buf_size;
+	n = DIV_ROUND_UP(skb->len, m->buf_size);
+	return n <= m->nbufs ? n : 0;
+}
+
+/* Copy @len bytes of @skb from @off into buffer @i and describe them in
+ * its descriptor @d; returns VMQ_RXD_F_SPLIT if they took two pieces.
+ */
+static u16 vmq_rx_put(const struct vmq_rxq_mem *m, u32 i,
+		      const struct sk_buff *skb, u32 off, u32 len,
+		      struct vmq_rx_desc *d, struct vmq_rx_seg *s)
+{
+	vmq_rx_seg_init(m, i, len, s);
+	skb_copy_bits(skb, off, s->p[0], s->len[0]);
+	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
+	d->offset = cpu_to_le32(s->p[0] - (u8 *)m->bufs.vaddr);
+	d->len = cpu_to_le16(s->len[0]);
+	if (!s->len[1])
+		return 0;
+	skb_copy_bits(skb, off + s->len[0], s->p[1], s->len[1]);
+	d->post_shmem_handle = cpu_to_le32(m->post.shmem_handle);
+	d->post_offset = cpu_to_le32(s->p[1] - (u8 *)m->post.vaddr);
+	d->post_len = cpu_to_le16(s->len[1]);
+	return VMQ_RXD_F_SPLIT;
+}
+
+/* The GSO fields of a frame's first descriptor, and whether its checksums
+ * count as verified: each wire segment's were filled in by the sender's
+ * TSO and checked by the receiving device before it coalesced them, so a
+ * super-frame is reported like one from GRO_HW. One whose checksums were
+ * neither left to the hardware nor verified already gets no such report.
+ */
+static u16 vmq_rx_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+
+	if (!skb_is_gso(skb)) {
+		d->gso_type = 0;
+		d->gso_size = 0;
+		d->gso_segs = 0;
+		return 0;
+	}
+	d->gso_type = cpu_to_le32(si->gso_type);
+	d->gso_size = cpu_to_le16(si->gso_size);
+	d->gso_segs = cpu_to_le16(si->gso_segs);
+	if (skb->ip_summed == CHECKSUM_PARTIAL ||
+	    skb->ip_summed == CHECKSUM_UNNECESSARY)
+		return VMQ_RXD_F_CSUM_OK;
+	return 0;
+}
+
+/* Write @skb into @q's next receive buffers and complete it: all of its
+ * buffers or none, since it is one packet and is counted (or dropped) as
+ * one, whatever number of wire segments a super-frame stands for.
+ */
 static int vmq_rx_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
-	u16 flags = VMQ_RXD_F_DONE;
-	u32 len = skb->len, i;
-	struct vmq_rx_desc *d;
+	struct vmq_rx_desc *ring = m->ring.vaddr, *d;
+	u32 len = skb->len, head, i, k, n, off, piece;
+	u16 flags, more;
 	struct vmq_rx_seg s;
 	int err = 0;
 
@@ -252,43 +344,57 @@ static int vmq_rx_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		err = -ENETDOWN;
 		goto out;
 	}
-	if (unlikely(len > m->buf_size)) {
+	n = vmq_rx_bufs_needed(m, skb);
+	if (unlikely(!n)) {
 		vmq_rx_count_drop(q, &q->stats.drops_oversize);
 		err = -EMSGSIZE;
 		goto out;
 	}
-	i = q->prod;
-	d = (struct vmq_rx_desc *)m->ring.vaddr + i;
-	/* Acquire: NAPI has finished reading buffer i before we write it. */
-	if (le16_to_cpu(smp_load_acquire(&d->flags)) & VMQ_RXD_F_DONE) {
-		vmq_rx_count_drop(q, &q->stats.drops_no_buffer);
-		err = -ENOBUFS;
-		goto out;
+	head = q->prod;
+	for (k = 0, i = head; k < n; k++, i = vmq_rx_next(m, i)) {
+		/* Acquire: NAPI has finished reading buffer i before we
+		 * write it.
+		 */
+		if (le16_to_cpu(smp_load_acquire(&ring[i].flags)) &
+		    VMQ_RXD_F_DONE) {
+			vmq_rx_count_drop(q, &q->stats.drops_no_buffer);
+			err = -ENOBUFS;
+			goto out;
+		}
 	}
 
-	vmq_rx_seg_init(m, i, len, &s);
-	skb_copy_bits(skb, 0, s.p[0], s.len[0]);
-	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
-	d->offset = cpu_to_le32(s.p[0] - (u8 *)m->bufs.vaddr);
-	d->len = cpu_to_le16(s.len[0]);
-	if (s.len[1]) {
-		skb_copy_bits(skb, s.len[0], s.p[1], s.len[1]);
-		d->post_shmem_handle = cpu_to_le32(m->post.shmem_handle);
-		d->post_offset = cpu_to_le32(s.p[1] - (u8 *)m->post.vaddr);
-		d->post_len = cpu_to_le16(s.len[1]);
-		flags |= VMQ_RXD_F_SPLIT;
+	/* The continuation buffers first, complete as they are written: NAPI
+	 * does not look past the first descriptor until that is complete.
+	 */
+	for (k = n - 1, off = (n - 1) * m->buf_size; k; k--) {
+		i = vmq_rx_add(m, head, k);
+		piece = len - off;
+		d = &ring[i];
+		flags = vmq_rx_put(m, i, skb, off, piece, d, &s);
+		more = k + 1 < n ? VMQ_RXD_F_MORE : 0;
+		/* Release: as for the first descriptor, below. */
+		smp_store_release(&d->flags,
+				  cpu_to_le16(VMQ_RXD_F_DONE | flags | more));
+		len = off;
+		off -= m->buf_size;
 	}
-	if (skb->ip_summed == CHECKSUM_PARTIAL && vmq_rx_csum_fill(&s, skb, len))
+
+	d = &ring[head];
+	flags = VMQ_RXD_F_DONE | (n > 1 ? VMQ_RXD_F_MORE : 0);
+	flags |= vmq_rx_put(m, head, skb, 0, len, d, &s);
+	flags |= vmq_rx_put_gso(skb, d);
+	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
+	    vmq_rx_csum_fill(&s, skb, len))
 		flags |= VMQ_RXD_F_CSUM_OK;
 	if (skb_vlan_tag_present(skb)) {
 		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
 		flags |= VMQ_RXD_F_VLAN;
 	}
-	/* Release: the buffer and descriptor are written before NAPI sees
-	 * DONE.
+	/* Release: the buffers and descriptors are written before NAPI sees
+	 * DONE on the first one.
 	 */
 	smp_store_release(&d->flags, cpu_to_le16(flags));
-	q->prod = i + 1 == m->nbufs ? 0 : i + 1;
+	q->prod = vmq_rx_add(m, head, n);
 out:
 	spin_unlock(&q->lock);
 	if (!err)
@@ -353,38 +459,135 @@ static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
 	return (const u8 *)blk->vaddr + off;
 }
 
-/* Copy a completed frame out of shared memory into a new skb. */
-static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
-				    const struct vmq_rx_desc *d, u16 flags)
+/* The pieces of buffer @d describes, checked; false if one is bad. */
+static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
+			  const struct vmq_rx_desc *d, u16 flags,
+			  const u8 **p, u16 *len)
 {
-	const struct vmq_rxq_mem *m = &q->mem;
-	u16 len = le16_to_cpu(d->len), post_len = 0;
-	const u8 *data, *post = NULL;
+	len[0] = le16_to_cpu(d->len);
+	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, len[0]);
+	len[1] = 0;
+	p[1] = NULL;
+	if (!p[0])
+		return false;
+	if (!(flags & VMQ_RXD_F_SPLIT))
+		return true;
+	len[1] = le16_to_cpu(d->post_len);
+	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset,
+			    len[1]);
+	return p[1];
+}
+
+/* Linear part of a super-frame's skb: room for its headers, the rest of
+ * it goes into page fragments.
+ */
+#define VMQ_RX_HEAD_LEN		256
+
+/* An skb for a frame of @len bytes that spans several buffers: its
+ * headers in the linear part, the rest in page fragments, ready to be
+ * filled in with skb_store_bits().
+ */
+static struct sk_buff *vmq_rx_alloc_frags(struct napi_struct *napi, u32 len)
+{
+	u32 head = min_t(u32, len, VMQ_RX_HEAD_LEN), rest = len - head, sz;
 	struct sk_buff *skb;
+	struct page *page;
+	unsigned int k;
+	void *va;
 
-	data = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, len);
-	if (!data)
-		return NULL;
-	if (flags & VMQ_RXD_F_SPLIT) {
-		post_len = le16_to_cpu(d->post_len);
-		post = vmq_rx_piece(&m->post, d->post_shmem_handle,
-				    d->post_offset, post_len);
-		if (!post)
-			return NULL;
-	}
-
-	skb = napi_alloc_skb(&q->napi, len + post_len);
+	skb = napi_alloc_skb(napi, head);
 	if (!skb)
 		return NULL;
-	skb_put_data(skb, data, len);
-	if (post)
-		skb_put_data(skb, post, post_len);
+	skb_put(skb, head);
+	for (k = 0; rest; k++, rest -= sz) {
+		sz = min_t(u32, rest, PAGE_SIZE);
+		va = k < MAX_SKB_FRAGS ? napi_alloc_frag(sz) : NULL;
+		if (!va) {
+			kfree_skb(skb);
+			return NULL;
+		}
+		page = virt_to_head_page(va);
+		skb_add_rx_frag(skb, k, page, va - page_address(page), sz, sz);
+	}
+	return skb;
+}
+
+/* Copy a completed frame out of shared memory into a new skb: the buffer
+ * of descriptor q->cons, and those chained to it with VMQ_RXD_F_MORE.
+ * *@nbufs is set to how many descriptors the frame used, NULL returned for
+ * a frame that is dropped.
+ */
+static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
+				    const struct vmq_rx_desc *d, u16 flags,
+				    u32 *nbufs)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	const struct vmq_rx_desc *ring = m->ring.vaddr;
+	u32 n = 1, total, off, i = q->cons, k;
+	u16 f = flags, len[2];
+	struct sk_buff *skb;
+	const u8 *p[2];
+
+	*nbufs = 1;
+	if (!vmq_rx_pieces(m, d, flags, p, len))
+		return NULL;
+	total = len[0] + len[1];
+
+	if (likely(!(flags & VMQ_RXD_F_MORE))) {
+		skb = napi_alloc_skb(&q->napi, total);
+		if (!skb)
+			return NULL;
+		skb_put_data(skb, p[0], len[0]);
+		if (len[1])
+			skb_put_data(skb, p[1], len[1]);
+		goto meta;
+	}
+
+	/* A super-frame. The first descriptor was completed last (acquire),
+	 * so the rest of the chain is there.
+	 */
+	do {
+		i = vmq_rx_next(m, i);
+		f = le16_to_cpu(READ_ONCE(ring[i].flags));
+		if (WARN_ON_ONCE(i == q->cons || !(f & VMQ_RXD_F_DONE)))
+			return NULL;
+		total += le16_to_cpu(ring[i].len);
+		if (f & VMQ_RXD_F_SPLIT)
+			total += le16_to_cpu(ring[i].post_len);
+		n++;
+	} while (f & VMQ_RXD_F_MORE);
+	*nbufs = n;
+
+	skb = vmq_rx_alloc_frags(&q->napi, total);
+	if (!skb)
+		return NULL;
+	for (k = 0, i = q->cons, off = 0; k < n; k++, i = vmq_rx_next(m, i)) {
+		f = le16_to_cpu(READ_ONCE(ring[i].flags));
+		if (k && !vmq_rx_pieces(m, &ring[i], f, p, len))
+			goto err;
+		skb_store_bits(skb, off, p[0], len[0]);
+		off += len[0];
+		if (len[1])
+			skb_store_bits(skb, off, p[1], len[1]);
+		off += len[1];
+	}
+meta:
+	/* Also for a super-frame that fit in one buffer (a small MSS). */
+	if (d->gso_size) {
+		skb_shinfo(skb)->gso_size = le16_to_cpu(d->gso_size);
+		skb_shinfo(skb)->gso_type = le32_to_cpu(d->gso_type);
+		skb_shinfo(skb)->gso_segs = le16_to_cpu(d->gso_segs);
+	}
 	if (flags & VMQ_RXD_F_CSUM_OK)
 		skb->ip_summed = CHECKSUM_UNNECESSARY;
 	if (flags & VMQ_RXD_F_VLAN)
 		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
 				       le16_to_cpu(d->vlan_tci));
 	return skb;
+
+err:
+	kfree_skb(skb);
+	return NULL;
 }
 
 /* Hand a frame to the stack: through the port, or, on a macvlan's queue,
@@ -418,7 +621,10 @@ static void vmq_rx_deliver(struct vmq_rxq *q, struct napi_struct *napi,
  * @napi: the ring's NAPI instance
  * @budget: at most this many frames
  *
- * Return: the number of completions consumed.
+ * A super-frame is one frame, one packet in the counters, and one unit of
+ * @budget, however many buffers it filled.
+ *
+ * Return: the number of frames consumed.
  */
 int vmq_rx_poll(struct napi_struct *napi, int budget)
 {
@@ -426,22 +632,26 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_netdev *vn = netdev_priv(napi->dev);
 	struct vmq_ring_stats *stats = &vn->rx_stats[q->ring];
 	const struct vmq_rxq_mem *m = &q->mem;
+	struct vmq_rx_desc *ring = m->ring.vaddr;
 	u64 bytes = 0, packets = 0, drops = 0;
 	struct vmq_rx_desc *d;
 	struct sk_buff *skb;
 	int done = 0;
+	u32 n;
 	u16 flags;
 
 	while (done < budget) {
-		d = (struct vmq_rx_desc *)m->ring.vaddr + q->cons;
+		d = ring + q->cons;
 		/* Acquire: the device wrote the buffer before DONE. */
 		flags = le16_to_cpu(smp_load_acquire(&d->flags));
 		if (!(flags & VMQ_RXD_F_DONE))
 			break;
-		skb = vmq_rx_build(q, d, flags);
-		/* Release: the buffer is back once the copy is made. */
-		smp_store_release(&d->flags, 0);
-		q->cons = q->cons + 1 == m->nbufs ? 0 : q->cons + 1;
+		skb = vmq_rx_build(q, d, flags, &n);
+		do {
+			/* Release: the buffer is back once the copy is made. */
+			smp_store_release(&ring[q->cons].flags, 0);
+			q->cons = vmq_rx_next(m, q->cons);
+		} while (--n);
 		done++;
 		if (!skb) {
 			drops++;

@@ -603,6 +603,8 @@ void vmq_shmem_debugfs_exit(struct vmq_shmem_pool *pool);
 #define VMQ_RXD_F_DONE			BIT(0)	/* written, not yet consumed */
 #define VMQ_RXD_F_VLAN			BIT(1)	/* @vlan_tci holds a stripped tag */
 #define VMQ_RXD_F_SPLIT			BIT(2)	/* @post_* hold the rest */
+/* BIT(3) is rx.c's checksum-verified flag. */
+#define VMQ_RXD_F_MORE			BIT(4)	/* frame goes on in the next one */
 
 /**
  * struct vmq_rx_desc - one receive completion, in the queue's ring
@@ -616,9 +618,17 @@ void vmq_shmem_debugfs_exit(struct vmq_shmem_pool *pool);
  * @flags: VMQ_RXD_F_*; VMQ_RXD_F_DONE is written last (release) by the
  *	device and cleared last by the driver, which returns the buffer
  * @vlan_tci: the tag with VMQ_RXD_F_VLAN
+ * @gso_type: SKB_GSO_* of a coalesced super-frame (first descriptor of
+ *	the frame), 0 for a plain frame
+ * @gso_size: with @gso_type, the payload bytes of each wire segment (MSS)
+ * @gso_segs: with @gso_type, how many wire segments the frame stands for
  *
  * Descriptor i always describes receive buffer i: the ring is the free
  * list too, as on a NIC whose driver posts buffer i at descriptor i.
+ * A frame longer than a buffer (a TSO super-frame the receiving side
+ * coalesces, as LRO/GRO_HW hardware does) fills consecutive buffers: every
+ * descriptor but its last has VMQ_RXD_F_MORE, and the first one, which
+ * carries the frame's flags and GSO fields, is completed (DONE) last.
  * Little endian, as a device would write it.
  */
 struct vmq_rx_desc {
@@ -630,6 +640,9 @@ struct vmq_rx_desc {
 	__le16 post_len;
 	__le16 flags;
 	__le16 vlan_tci;
+	__le32 gso_type;
+	__le16 gso_size;
+	__le16 gso_segs;
 };
 
 /**
@@ -671,7 +684,8 @@ struct vmq_rxq_mem {
  * struct vmq_rxq_stats - receive counters of one queue kept by the device
  * @drops_no_buffer: no free receive buffer (ring full)
  * @drops_not_running: the queue's DMA was stopped
- * @drops_oversize: frame longer than the receive buffer
+ * @drops_oversize: frame longer than the receive buffer (a GSO
+ *	super-frame: than all of the queue's buffers)
  * @syncp: for 64-bit reads on 32-bit hosts
  *
  * Written under the queue's producer lock. Delivered packets and bytes,
