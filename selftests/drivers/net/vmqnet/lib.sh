@@ -299,6 +299,20 @@ vmq_dev_nports()
 	echo "$n"
 }
 
+# vmq_netns_add NS...: network namespaces without IPv6. The kernel's own
+# IPv6 traffic (DAD, router and MLD solicitations) would otherwise land
+# in the counters the tests check exactly, at times no test controls.
+vmq_netns_add()
+{
+	local ns
+
+	for ns in "$@"; do
+		ip netns add "$ns" &&
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 > /dev/null || return 1
+	done
+}
+
 vmq_cleanup()
 {
 	local id

@@ -57,7 +57,7 @@ has_carrier()
 # linked; FDA/FDB are fds of the namespaces, IFA/IFB the ifindexes.
 setup()
 {
-	ip netns add "$NSA" && ip netns add "$NSB" || return 1
+	vmq_netns_add "$NSA" "$NSB" || return 1
 	exec {FDA}<"/run/netns/$NSA" {FDB}<"/run/netns/$NSB"
 	vmq_dev_create "$ID" 2 4 || return 1
 	ports_to_ns
@@ -139,23 +139,6 @@ ping_ab()
 	pingx "$NSA" "$IPB" "${1:-3}" 2> /dev/null && return 0
 	ktap_diag "ping $IPA -> $IPB failed"
 	return 1
-}
-
-# udp_send NS DST COUNT SIZE: send COUNT UDP datagrams (0: until killed),
-# ignoring send errors: the sender must keep going whatever the link does.
-udp_send()
-{
-	ip netns exec "$1" python3 - "$2" "$3" "$4" <<-'PY'
-	import itertools, socket, sys
-	dst, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-	data = bytes(size)
-	for _ in (range(count) if count else itertools.count()):
-	    try:
-	        s.sendto(data, (dst, 9))
-	    except OSError:
-	        pass
-	PY
 }
 
 # Background UDP flood A -> B; flood_pid (ip netns exec execs python).
@@ -315,7 +298,7 @@ test_netns_move()
 {
 	local fdc ifc
 
-	ip netns add "$NSC" || return 1
+	vmq_netns_add "$NSC" || return 1
 	flood_start
 	ip -n "$NSB" link set "$PB" netns "$NSC" || return 1
 	flood_stop

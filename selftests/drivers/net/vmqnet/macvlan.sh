@@ -163,9 +163,7 @@ test_traffic()
 {
 	local fdi fdp ifp
 
-	ip netns add "$NSP" || return 1
-	ip netns exec "$NSP" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 || return 1
+	vmq_netns_add "$NSP" || return 1
 	vmq_dev_create "$ID_PEER" 1 4 || return 1
 	PEER=$(vmq_dev_netdevs "$ID_PEER")
 	ip link set "$PEER" netns "$NSP" || return 1

@@ -454,14 +454,9 @@ qstate()
 
 test_setup()
 {
-	local devs fda fdb ns ifa ifb
+	local devs fda fdb ifa ifb
 
-	ip netns add "$NSA" && ip netns add "$NSB" || return 1
-	for ns in "$NSA" "$NSB"; do
-		nsenter --net="/run/netns/$ns" sh -c 'echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
-					   echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6' ||
-			return 1
-	done
+	vmq_netns_add "$NSA" "$NSB" || return 1
 	vmq_dev_create "$ID" 2 4 || return 1
 	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
 	PA=${devs[0]} PB=${devs[1]}
