@@ -299,6 +299,50 @@ vmq_dev_nports()
 	echo "$n"
 }
 
+# vmq_table ARRAY FILE: a debugfs table (a header of column names, then a
+# row a line, named by its first field) into the associative ARRAY, which
+# the caller declares: ARRAY[ROW,COLUMN], and ARRAY[rows] the row names in
+# order. Builtins only: an awk or jq costs a fork and an exec each, which
+# are slow in a debug guest under TCG.
+# shellcheck disable=SC2004,SC2034 # vmq_tab is the caller's array
+vmq_table()
+{
+	local -n vmq_tab=$1
+	local -a cols row
+	local i rows=
+
+	vmq_tab=()
+	{
+		read -r -a cols
+		while read -r -a row; do
+			[ ${#row[@]} -gt 0 ] || continue
+			rows+=${rows:+ }${row[0]}
+			for i in "${!cols[@]}"; do
+				vmq_tab[${row[0]},${cols[i]}]=${row[i]:-}
+			done
+		done
+	} < "$2"
+	vmq_tab[rows]=$rows
+}
+
+# vmq_dl_resource DEV NAME FIELD: FIELD (size, size_new, occ, unit...) of
+# the devlink resource NAME of DEV. devlink's plain output is "name NAME"
+# and then key-value pairs, which builtins read without a jq.
+vmq_dl_resource()
+{
+	local -a w
+	local i
+
+	while read -r -a w; do
+		if [ "${w[0]:-}" != name ] || [ "${w[1]:-}" != "$2" ]; then
+			continue
+		fi
+		for ((i = 2; i + 1 < ${#w[@]}; i += 2)); do
+			[ "${w[i]}" != "$3" ] || echo "${w[i + 1]}"
+		done
+	done < <(devlink resource show "$1")
+}
+
 # vmq_netns_add NS...: network namespaces without IPv6. The kernel's own
 # IPv6 traffic (DAD, router and MLD solicitations) would otherwise land
 # in the counters the tests check exactly, at times no test controls.

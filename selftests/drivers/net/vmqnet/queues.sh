@@ -15,7 +15,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-vmq_require_tools devlink ethtool ip jq
+vmq_require_tools devlink ethtool ip
 vmq_require_module
 
 ID=11
@@ -32,41 +32,61 @@ DEV=
 
 # ---- helpers ----------------------------------------------------------------
 
-units() { echo $(( ($1 + PAGE - 1) / PAGE * PAGE / 4096 )); }
+# u BYTES: the budget units (4 KiB) of a block of BYTES, in U.
+u() { U=$(( ($1 + PAGE - 1) / PAGE * PAGE / 4096 )); }
 # Budget units of one queue with the default layout.
-queue_units() { echo $(( $(units $((NBUFS * DESC))) + $(units $((NBUFS * BUFSZ))) )); }
+queue_units()
+{
+	local t
+
+	u $((NBUFS * DESC)); t=$U
+	u $((NBUFS * BUFSZ)); echo $((t + U))
+}
 
 netdev_refresh() { DEV=$(vmq_dev_netdevs "$ID" | head -n 1); }
 
+declare -A QT
+qload() { vmq_table QT "$Q"; }
+
 # qfield RING COLUMN: one column of a queue's line in the queues file.
-qfield()
+qfield() { qload; echo "${QT[$1,$2]}"; }
+
+# qcolumn COLUMN: that column of every queue, space separated.
+qcolumn()
 {
-	awk -v r="$1" -v c="$2" '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$1 == r { print $(col[c]) }' "$Q"
+	local r out=
+
+	qload
+	for r in ${QT[rows]}; do out+=${out:+ }${QT[$r,$1]}; done
+	echo "$out"
 }
 
 # "RING:STATE ..." for every queue that exists.
-qstates() { awk 'NR > 1 { printf "%s%s:%s", sep, $1, $3; sep = " " }' "$Q"; }
-
-occ()
+qstates()
 {
-	devlink -j resource show "$DL" |
-		jq -r --arg d "$DL" '.resources[$d][] | select(.name == "shared_memory") | .occ'
+	local r out=
+
+	qload
+	for r in ${QT[rows]}; do out+=${out:+ }$r:${QT[$r,state]}; done
+	echo "$out"
 }
+
+occ() { vmq_dl_resource "$DL" shared_memory occ; }
 
 # The units the queues should hold, from the layout each one shows.
 expected_units()
 {
-	awk -v page="$PAGE" -v desc="$DESC" '
-		function u(b) { return int((b + page - 1) / page) * page / 4096 }
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$(col["shmem_blocks"]) > 0 {
-			n = $(col["bufs"]); la = $(col["lookahead"])
-			t += u(n * desc) + u(n * $(col["buf_size"]))
-			if (la > 0) t += u(n * la)
-		}
-		END { print t + 0 }' "$Q"
+	local r n t=0
+
+	qload
+	for r in ${QT[rows]}; do
+		[ "${QT[$r,shmem_blocks]}" -gt 0 ] || continue
+		n=${QT[$r,bufs]}
+		u $((n * DESC)); t=$((t + U))
+		u $((n * QT[$r,buf_size])); t=$((t + U))
+		[ "${QT[$r,lookahead]}" -eq 0 ] || { u $((n * QT[$r,lookahead])); t=$((t + U)); }
+	done
+	echo "$t"
 }
 
 # The allocator's accounts equal what the queues hold: devlink occupancy
@@ -74,18 +94,27 @@ expected_units()
 # allocator equal its own (none for a queue without memory).
 check_shmem()
 {
-	local want r id bytes got
+	local want kind a b e f r dev_units='' leaked=''
+	local -A qbytes=()
 
 	want=$(expected_units)
 	vmq_assert_eq "devlink occupancy" "$want" "$(occ)" || return 1
-	vmq_assert_eq "debugfs units" "$want" \
-		"$(awk '$1 == "device" { print $7 }' "$SHM/totals")" || return 1
-	while read -r r id bytes; do
-		got=$(awk -v q="$id" '$1 == "queue" && $2 == q { print $6 }' "$SHM/totals")
-		vmq_assert_eq "queue $r bytes in the allocator" "$bytes" "${got:-0}" || return 1
-	done < <(awk 'NR > 1 { print $1, $2, $NF }' "$Q")
-	vmq_assert_eq "leaked blocks" 0 \
-		"$(awk '$1 == "leaked" { print $3 }' "$SHM/totals")"
+	# "device blocks N bytes N units N budget N", "queue ID blocks N
+	# bytes N", "leaked blocks N bytes N".
+	while read -r kind a b _ _ e f _; do
+		case $kind in
+		device) dev_units=$f ;;
+		queue) qbytes[$a]=$e ;;
+		leaked) leaked=$b ;;
+		esac
+	done < "$SHM/totals"
+	vmq_assert_eq "debugfs units" "$want" "$dev_units" || return 1
+	qload
+	for r in ${QT[rows]}; do
+		vmq_assert_eq "queue $r bytes in the allocator" "${QT[$r,shmem_bytes]}" \
+			"${qbytes[${QT[$r,shmem_id]}]:-0}" || return 1
+	done
+	vmq_assert_eq "leaked blocks" 0 "$leaked"
 }
 
 # running STATES RING ON-OFF: all queue states, and DMA and NAPI of RING.
@@ -93,10 +122,26 @@ running()
 {
 	vmq_assert_eq "states" "$1" "$(qstates)" &&
 	vmq_assert_eq "queue $2 dma napi" "$3 $3" \
-		"$(qfield "$2" dma) $(qfield "$2" napi)"
+		"$(qload; echo "${QT[$2,dma]} ${QT[$2,napi]}")"
 }
 
-channels() { ethtool -l "$DEV" | awk '/^Current/ { c = 1 } c && /^(RX|Combined):/ { printf "%s%s", sep, $2; sep = " " }'; }
+# ethtool_current OPTION KEY...: the "Current" values of ethtool OPTION
+# (-l, -g) for the keys given ("RX:"), space separated.
+ethtool_current()
+{
+	local opt=$1 k v cur='' out=''
+
+	shift
+	while read -r k v; do
+		case $k in Current) cur=1 ;; esac
+		[ -n "$cur" ] || continue
+		case " $* " in *" $k "*) out+=${out:+ }$v ;; esac
+	done < <(ethtool "$opt" "$DEV")
+	echo "$out"
+}
+
+channels() { ethtool_current -l RX: Combined:; }
+ring_rx() { ethtool_current -g RX:; }
 
 dmesg_mark() { dmesg_at=$(dmesg | wc -l); }
 dmesg_new() { dmesg | tail -n +$((dmesg_at + 1)); }
@@ -260,9 +305,9 @@ test_ring_resize()
 
 	vmq_cmd_expect 0 ethtool -G "$DEV" rx 64 || return 1
 	vmq_assert_eq "buffers" "64 64 64 64" \
-		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+		"$(qcolumn bufs)" || return 1
 	vmq_assert_eq "ethtool -g" 64 \
-		"$(ethtool -g "$DEV" | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2 }')" || return 1
+		"$(ring_rx)" || return 1
 	vmq_assert_eq "states kept" "0:running 1:running 2:paused 3:paused" \
 		"$(qstates)" || return 1
 	vmq_assert_eq "filter kept" 1 "$(ethtool -n "$DEV" | grep -c 'Filter: ')" || return 1
@@ -281,9 +326,9 @@ test_ring_resize()
 	echo 0 > "$SHM/fail_count"
 	[ $rc = 0 ] || return 1
 	vmq_assert_eq "old buffers kept" "64 64 64 64" \
-		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+		"$(qcolumn bufs)" || return 1
 	vmq_assert_eq "ring size kept" 64 \
-		"$(ethtool -g "$DEV" | awk '/^Current/ { c = 1 } c && /^RX:/ { print $2 }')" || return 1
+		"$(ring_rx)" || return 1
 	check_shmem || return 1
 
 	# Down: queues with memory switch too, allocated ones take it later.
@@ -291,11 +336,11 @@ test_ring_resize()
 	vmq_cmd_expect 0 ethtool -L "$DEV" combined 5 || return 1
 	vmq_cmd_expect 0 ethtool -G "$DEV" rx 32 || return 1
 	vmq_assert_eq "down" "32 32 32 32 0" \
-		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+		"$(qcolumn bufs)" || return 1
 	check_shmem || return 1
 	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
 	vmq_assert_eq "at open" "32 32 32 32 32" \
-		"$(awk 'NR > 1 { printf "%s%s", sep, $6; sep = " " }' "$Q")" || return 1
+		"$(qcolumn bufs)" || return 1
 	check_shmem || return 1
 
 	vmq_cmd_expect 0 ethtool -N "$DEV" delete 0 || return 1

@@ -18,7 +18,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-vmq_require_tools devlink jq
+vmq_require_tools devlink
 vmq_require_module
 
 ID=5
@@ -96,34 +96,78 @@ BASE=0
 
 occ() { echo $(( $(res_field occ) - BASE )); }
 res_size() { res_field size; }
-res_field()
-{
-	devlink -j resource show "$DL" |
-		jq -r --arg d "$DL" --arg f "$1" \
-			'.resources[$d][] | select(.name == "shared_memory") | .[$f]'
-}
+res_field() { vmq_dl_resource "$DL" shared_memory "$1"; }
 
 # totals KEY FIELD: "device blocks" -> its number in the totals file,
 # without vmqnet's own blocks (device, queue 0) and units (device).
 totals()
 {
-	awk -v k="$1" -v f="$2" -v c="client $VMQ_CLIENT" -v base="$BASE" '
-		{ key = $1; if ($1 == "queue" || $1 == "client") key = $1 " " $2 }
-		{ for (i = 1; i < NF; i++) val[key, $i] = $(i + 1); seen[key] = 1 }
-		END {
-			if (!seen[k]) exit
-			v = val[k, f]
-			if ((k == "device" || k == "queue 0") && (f == "blocks" || f == "bytes"))
-				v -= val[c, f]
-			if (k == "device" && f == "units")
-				v -= base
-			print v
-		}' "$SHM/totals"
+	local -A val=()
+	local -a w
+	local key i v
+
+	while read -r -a w; do
+		key=${w[0]}
+		case $key in queue|client) key+=" ${w[1]}" ;; esac
+		for ((i = 0; i + 1 < ${#w[@]}; i++)); do
+			val[$key,${w[i]}]=${w[i + 1]}
+		done
+		val[$key]=1
+	done < "$SHM/totals"
+	[ -n "${val[$1]:-}" ] || return 0
+	v=${val[$1,$2]:-0}
+	case "$1,$2" in
+	device,blocks|device,bytes|"queue 0,blocks"|"queue 0,bytes")
+		v=$((v - ${val[client $VMQ_CLIENT,$2]:-0})) ;;
+	device,units) v=$((v - BASE)) ;;
+	esac
+	echo "$v"
+}
+
+# keyval FILE KEY: the value of the "KEY VALUE" line of FILE.
+keyval()
+{
+	local k v
+
+	while read -r k v _; do
+		[ "$k" != "$2" ] || echo "$v"
+	done < "$1"
+}
+
+# fields LINE N...: fields N... (from 1) of LINE.
+fields()
+{
+	local -a w
+	local i out=
+
+	read -r -a w <<< "$1"
+	shift
+	for i; do out+=${out:+ }${w[i - 1]}; done
+	echo "$out"
+}
+
+# blocks_where N VALUE [N VALUE]: the listing lines whose field N is VALUE.
+blocks_where()
+{
+	local -a w
+
+	while read -r -a w; do
+		[ "${w[$1 - 1]}" = "$2" ] || continue
+		[ $# -lt 4 ] || [ "${w[$3 - 1]}" = "$4" ] || continue
+		echo "${w[*]}"
+	done < "$SHM/blocks"
 }
 
 # The listing line of a handle.
-block() { awk -v h="$1" '$1 == h' "$SHM/blocks"; }
-nblocks() { awk -v o="$OWNER" '$9 == o' "$SHM/blocks" | wc -l; }
+block() { blocks_where 1 "$1"; }
+# The number of listed blocks of the test module.
+nblocks()
+{
+	local -a l
+
+	mapfile -t l < <(blocks_where 9 "$OWNER")
+	echo "${#l[@]}"
+}
 
 dmesg_mark() { dmesg_at=$(dmesg | wc -l); }
 dmesg_new() { dmesg | tail -n +$((dmesg_at + 1)); }
@@ -136,7 +180,7 @@ free_all()
 
 	while read -r h; do
 		ucmd 0 free "$h" || return 1
-	done < <(awk -v o="$OWNER" '$3 == 0 && $9 == o { print $1 }' "$SHM/blocks")
+	done < <(blocks_where 3 0 9 "$OWNER" | while read -r h _; do echo "$h"; done)
 	for q in 1 2 3; do
 		ucmd 0 free_queue "$q" || return 1
 	done
@@ -153,7 +197,7 @@ test_setup()
 	BASE=$(res_field occ)
 	vmq_assert_eq "vmqnet's own blocks on queue 0 only" \
 		"$(totals "client $VMQ_CLIENT" blocks)" \
-		"$(awk -v c="$VMQ_CLIENT" '$3 == 0 && $9 == c' "$SHM/blocks" | wc -l)" || return 1
+		"$(blocks_where 3 0 9 "$VMQ_CLIENT" | wc -l)" || return 1
 	vmq_assert_eq "occupancy" 0 "$(occ)" || return 1
 	vmq_assert_eq "listing" 0 "$(nblocks)" || return 1
 	user_load || return 1
@@ -178,17 +222,17 @@ test_alloc_free_mix()
 	vmq_assert_eq "listed blocks" 5 "$(nblocks)" || return 1
 	line=$(block "$h1")
 	vmq_assert_eq "block $h1" "0 receive 4096 yes 1" \
-		"$(awk '{print $3, $4, $5, $6, $7}' <<< "$line")" || return 1
+		"$(fields "$line" 3 4 5 6 7)" || return 1
 	vmq_assert_eq "owner of $h1" "vmqnet_shmem_user dma" \
-		"$(awk '{print $9, $10}' <<< "$line")" || return 1
+		"$(fields "$line" 9 10)" || return 1
 	vmq_assert_eq "block $h2" "1 xmit 100 no" \
-		"$(block "$h2" | awk '{print $3, $4, $5, $6}')" || return 1
+		"$(fields "$(block "$h2")" 3 4 5 6)" || return 1
 	vmq_assert_eq "block $h3" "2 receive_data 65536 no" \
-		"$(block "$h3" | awk '{print $3, $4, $5, $6}')" || return 1
+		"$(fields "$(block "$h3")" 3 4 5 6)" || return 1
 	vmq_assert_eq "block $h4" "3 other 1048576 no" \
-		"$(block "$h4" | awk '{print $3, $4, $5, $6}')" || return 1
+		"$(fields "$(block "$h4")" 3 4 5 6)" || return 1
 	vmq_assert_eq "block $h5" "0 xmit_header 5000 yes" \
-		"$(block "$h5" | awk '{print $3, $4, $5, $6}')" || return 1
+		"$(fields "$(block "$h5")" 3 4 5 6)" || return 1
 
 	vmq_assert_eq "device blocks" 5 "$(totals device blocks)" || return 1
 	vmq_assert_eq "device bytes" "$bytes" "$(totals device bytes)" || return 1
@@ -334,7 +378,7 @@ test_provider()
 
 	ucmd 0 provider on || return 1
 	ucmd EBUSY provider on || return 1
-	vmq_assert_eq "provider" vmqnet_shmem_user "$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+	vmq_assert_eq "provider" vmqnet_shmem_user "$(keyval "$SHM/totals" provider)" || return 1
 	h=$(ualloc 1 receive 8192) || return 1
 	shm=$(result shmem)
 	case $shm in
@@ -342,14 +386,14 @@ test_provider()
 	*) ktap_diag "shared memory handle $shm is not the provider's"; return 1 ;;
 	esac
 	vmq_assert_eq "listed provider" "$shm vmqnet_shmem_user" \
-		"$(block "$h" | awk '{print $2, $10}')" || return 1
-	prov=$(awk '$1 == "provider_allocs" {print $2}' "$USER/stats")
+		"$(fields "$(block "$h")" 2 10)" || return 1
+	prov=$(keyval "$USER/stats" provider_allocs)
 	vmq_assert_ge "provider allocs" 1 "$prov" || return 1
 	ucmd 0 free "$h" || return 1
 	vmq_assert_eq "provider frees" "$prov" \
-		"$(awk '$1 == "provider_frees" {print $2}' "$USER/stats")" || return 1
+		"$(keyval "$USER/stats" provider_frees)" || return 1
 	ucmd 0 provider off || return 1
-	vmq_assert_eq "provider back" dma "$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+	vmq_assert_eq "provider back" dma "$(keyval "$SHM/totals" provider)" || return 1
 	vmq_assert_eq "occupancy" 0 "$(occ)"
 }
 
@@ -385,7 +429,7 @@ test_unload_with_blocks()
 	vmq_assert_eq "occupancy after rmmod" 0 "$(occ)" || return 1
 	vmq_assert_eq "listing after rmmod" 0 "$(nblocks)" || return 1
 	vmq_assert_eq "provider after rmmod" dma \
-		"$(awk '$1 == "provider" {print $2}' "$SHM/totals")" || return 1
+		"$(keyval "$SHM/totals" provider)" || return 1
 	vmq_assert_eq "leaked" $((leaked + 4)) "$(totals leaked blocks)" || return 1
 	vmq_assert_eq "leak reports" 2 "$(dmesg_new | grep -c \
 		-e 'vmqnet_shmem_user lost its provider with 3 blocks' \
