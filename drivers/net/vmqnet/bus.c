@@ -269,9 +269,12 @@ static int __init vmq_module_init(void)
 
 	vmq_debugfs_init();
 
-	err = bus_register(&vmq_bus);
+	err = vmq_macvlan_init();
 	if (err)
 		goto err_debugfs;
+	err = bus_register(&vmq_bus);
+	if (err)
+		goto err_macvlan;
 	err = driver_register(&vmq_driver);
 	if (err)
 		goto err_bus;
@@ -283,6 +286,8 @@ static int __init vmq_module_init(void)
 
 err_bus:
 	bus_unregister(&vmq_bus);
+err_macvlan:
+	vmq_macvlan_exit();
 err_debugfs:
 	vmq_debugfs_exit();
 	return err;
@@ -300,6 +305,7 @@ static void __exit vmq_module_exit(void)
 
 	driver_unregister(&vmq_driver);
 	bus_unregister(&vmq_bus);
+	vmq_macvlan_exit();
 	vmq_debugfs_exit();
 }
 

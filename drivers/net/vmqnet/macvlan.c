@@ -36,6 +36,12 @@
  * "on" only concerns macvlans that open from then on: one already open
  * stays on the software path until it is brought down and up again, as
  * macvlan asks for a queue only at open.
+ *
+ * A macvlan that changes its MAC while it holds a queue keeps the queue:
+ * a filter on the new MAC is set before the old one is cleared, so the
+ * queue stays Running and no frame for the new address misses it. If
+ * the new filter cannot be set (table full), the macvlan goes to the
+ * software path as at "l2-fwd-offload off".
  */
 
 #include <linux/err.h>
@@ -212,4 +218,90 @@ void vmq_macvlan_release_all(struct net_device *lower)
 		netdev_info(lower, "%s: VM queue %u released, software path\n",
 			    netdev_name(upper), q->ring);
 	}
+}
+
+/* The macvlan's queue, if @dev is a macvlan that holds a vmqnet queue. */
+static struct vmq_rxq *vmq_macvlan_queue(struct net_device *dev)
+{
+	struct net_device *lower;
+	struct vmq_rxq *q;
+
+	if (!netif_is_macvlan(dev))
+		return NULL;
+	lower = macvlan_dev_real_dev(dev);
+	if (!vmq_netdev_is_vmq(lower))
+		return NULL;
+	q = macvlan_accel_priv(dev);
+	if (!q || WARN_ON_ONCE(q->port != vmq_netdev_port(lower) ||
+			       q->owner != dev))
+		return NULL;
+	return q;
+}
+
+static void vmq_macvlan_readdress(struct net_device *macvlan,
+				  struct vmq_rxq *q)
+{
+	struct net_device *lower = macvlan_dev_real_dev(macvlan);
+	const struct vmq_filter_table *t;
+	struct vmq_port *port = q->port;
+	struct vmq_filter f = {};
+	unsigned int loc;
+	int at, err;
+
+	t = &port->rx->filters;
+	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX)
+		if (t->slots[loc].queue == q->ring &&
+		    ether_addr_equal(t->slots[loc].mac, macvlan->dev_addr))
+			return;
+
+	ether_addr_copy(f.mac, macvlan->dev_addr);
+	f.queue = q->ring;
+	at = vmq_queue_filter_set(port, &f, VMQ_FILTER_LOC_ANY, NULL);
+	if (at < 0) {
+		err = macvlan_release_l2fw_offload(macvlan);
+		vmq_macvlan_del(lower, q);
+		netdev_info(lower, "%s: no filter for its new MAC (%pe), VM queue released, software path%s\n",
+			    netdev_name(macvlan), ERR_PTR(at),
+			    err ? " (and no unicast address: its frames are dropped)" : "");
+		return;
+	}
+	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX)
+		if (loc != at && t->slots[loc].queue == q->ring)
+			vmq_queue_filter_clear(port, loc, NULL);
+}
+
+static int vmq_macvlan_event(struct notifier_block *nb, unsigned long event,
+			     void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct vmq_rxq *q;
+
+	if (event != NETDEV_CHANGEADDR)
+		return NOTIFY_DONE;
+	q = vmq_macvlan_queue(dev);
+	if (q)
+		vmq_macvlan_readdress(dev, q);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block vmq_macvlan_nb = {
+	.notifier_call = vmq_macvlan_event,
+};
+
+/**
+ * vmq_macvlan_init() - follow the MAC changes of macvlans on vmqnet ports
+ *
+ * Return: 0 or a negative errno.
+ */
+int vmq_macvlan_init(void)
+{
+	return register_netdevice_notifier(&vmq_macvlan_nb);
+}
+
+/**
+ * vmq_macvlan_exit() - undo vmq_macvlan_init()
+ */
+void vmq_macvlan_exit(void)
+{
+	unregister_netdevice_notifier(&vmq_macvlan_nb);
 }

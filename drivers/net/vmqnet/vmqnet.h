@@ -863,6 +863,8 @@ void vmq_health_fini(struct vmq_dev *vdev);
 void *vmq_macvlan_add(struct net_device *lower, struct net_device *macvlan);
 void vmq_macvlan_del(struct net_device *lower, void *priv);
 void vmq_macvlan_release_all(struct net_device *lower);
+int vmq_macvlan_init(void);
+void vmq_macvlan_exit(void);
 
 /* ==== end of devlink params, vm_queues, health, macvlan offload ======== */
 

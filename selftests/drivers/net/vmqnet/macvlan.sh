@@ -4,7 +4,8 @@
 # macvlan L2 forwarding offload: with l2-fwd-offload on, each macvlan that
 # opens on a port gets a VM queue (owner = the macvlan, one filter on its
 # MAC, Running); frames for its MAC from a linked peer port land in that
-# queue and reach the macvlan, none in the default queue; when no queue is
+# queue and reach the macvlan, none in the default queue, also after the
+# macvlan changes its MAC (the filter follows it); when no queue is
 # free the macvlan still comes up, on the software path; a shrink of the
 # rings under a macvlan, and ethtool -N on its queue or its filter, are
 # refused; the health dump names each queue's owner; l2-fwd-offload off
@@ -32,12 +33,7 @@ IP_MV=198.51.100.1
 IP_PEER=198.51.100.2
 NFRAMES=20
 
-occ()
-{
-	devlink -j resource show "$DL" |
-		jq -r --arg d "$DL" \
-			'.resources[$d][] | select(.name == "shared_memory") | .occ'
-}
+occ() { vmq_dl_resource "$DL" shared_memory occ; }
 
 diag() { devlink -j health diagnose "$DL" reporter vmq; }
 
@@ -178,6 +174,22 @@ test_traffic()
 	check_rx 1 0
 }
 
+# mv0 changes its MAC while it holds queue 1: the queue keeps one filter,
+# now on the new MAC, stays Running, and frames to the new MAC land in it.
+test_mac_change()
+{
+	local old new=02:00:00:00:11:77
+
+	old=$(cat /sys/class/net/mv0/address)
+	ip link set mv0 address "$new" || return 1
+	vmq_assert_eq "mv0 queue" "1 running 1" "$(owner_of mv0)" || return 1
+	vmq_assert_eq "ethtool -n: the new MAC" 1 \
+		"$(ethtool -n "$ND" | grep -ci "$new")" || return 1
+	vmq_assert_eq "ethtool -n: the old MAC" 0 \
+		"$(ethtool -n "$ND" | grep -ci "$old")" || return 1
+	check_rx 1 0
+}
+
 test_fallback()
 {
 	mv_add mv1 || return 1
@@ -292,11 +304,12 @@ test_reload()
 	vmq_assert_eq "VM queues freed" 0 "$base"
 }
 
-ktap_plan 12
+ktap_plan 13
 vmq_test setup test_setup
 vmq_test no_offload_software_path test_no_offload
 vmq_test offload_queue_per_macvlan test_offload
 vmq_test traffic_lands_in_macvlan_queue test_traffic
+vmq_test mac_change_moves_the_filter test_mac_change
 vmq_test fallback_when_no_queue test_fallback
 vmq_test shrink_refused_under_macvlan test_shrink_refused
 vmq_test nfc_refused_on_macvlan_queue test_nfc_refused
