@@ -183,6 +183,24 @@ void vmq_macvlan_del(struct net_device *lower, void *priv)
 	vmq_macvlan_queue_release(port, q->ring);
 }
 
+/* Put @upper on the software path (its MAC in @lower's unicast list) and
+ * give its queue @q back, as at del_station; @why goes in the log.
+ */
+static void vmq_macvlan_to_software(struct net_device *lower,
+				    struct net_device *upper,
+				    struct vmq_rxq *q, const char *why)
+{
+	int err;
+
+	err = macvlan_release_l2fw_offload(upper);
+	if (err)
+		netdev_warn(upper, "no unicast address on %s (%pe): its frames are dropped\n",
+			    netdev_name(lower), ERR_PTR(err));
+	vmq_macvlan_del(lower, q);
+	netdev_info(lower, "%s: VM queue %u released (%s), software path\n",
+		    netdev_name(upper), q->ring, why);
+}
+
 /**
  * vmq_macvlan_release_all() - l2-fwd-offload off: every macvlan's queue back
  * @lower: the vmqnet port
@@ -199,7 +217,6 @@ void vmq_macvlan_release_all(struct net_device *lower)
 	struct net_device *upper;
 	struct list_head *iter;
 	struct vmq_rxq *q;
-	int err;
 
 	ASSERT_RTNL();
 	netdev_for_each_upper_dev_rcu(lower, upper, iter) {
@@ -210,13 +227,7 @@ void vmq_macvlan_release_all(struct net_device *lower)
 			continue;
 		if (WARN_ON_ONCE(q->port != port || q->owner != upper))
 			continue;
-		err = macvlan_release_l2fw_offload(upper);
-		if (err)
-			netdev_warn(upper, "no unicast address on %s (%pe): its frames are dropped\n",
-				    netdev_name(lower), ERR_PTR(err));
-		vmq_macvlan_del(lower, q);
-		netdev_info(lower, "%s: VM queue %u released, software path\n",
-			    netdev_name(upper), q->ring);
+		vmq_macvlan_to_software(lower, upper, q, "l2-fwd-offload off");
 	}
 }
 
@@ -246,7 +257,7 @@ static void vmq_macvlan_readdress(struct net_device *macvlan,
 	struct vmq_port *port = q->port;
 	struct vmq_filter f = {};
 	unsigned int loc;
-	int at, err;
+	int at;
 
 	t = &port->rx->filters;
 	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX)
@@ -258,11 +269,9 @@ static void vmq_macvlan_readdress(struct net_device *macvlan,
 	f.queue = q->ring;
 	at = vmq_queue_filter_set(port, &f, VMQ_FILTER_LOC_ANY, NULL);
 	if (at < 0) {
-		err = macvlan_release_l2fw_offload(macvlan);
-		vmq_macvlan_del(lower, q);
-		netdev_info(lower, "%s: no filter for its new MAC (%pe), VM queue released, software path%s\n",
-			    netdev_name(macvlan), ERR_PTR(at),
-			    err ? " (and no unicast address: its frames are dropped)" : "");
+		netdev_info(lower, "%s: no filter for its new MAC (%pe)\n",
+			    netdev_name(macvlan), ERR_PTR(at));
+		vmq_macvlan_to_software(lower, macvlan, q, "MAC changed");
 		return;
 	}
 	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX)

@@ -5,7 +5,8 @@
 # opens on a port gets a VM queue (owner = the macvlan, one filter on its
 # MAC, Running); frames for its MAC from a linked peer port land in that
 # queue and reach the macvlan, none in the default queue, also after the
-# macvlan changes its MAC (the filter follows it); when no queue is
+# macvlan changes its MAC (the filter follows it, or with the filter table
+# full the macvlan goes to the software path); when no queue is
 # free the macvlan still comes up, on the software path; a shrink of the
 # rings under a macvlan, and ethtool -N on its queue or its filter, are
 # refused; the health dump names each queue's owner; l2-fwd-offload off
@@ -190,6 +191,27 @@ test_mac_change()
 	check_rx 1 0
 }
 
+# With the filter table full, mv0's next MAC gets no filter: mv0 goes to
+# the software path, where the default queue takes its frames, and its
+# queue goes back to ethtool; brought up again, it takes a queue again.
+test_mac_change_table_full()
+{
+	local i loc
+
+	for ((i = $(ethtool -n "$ND" | grep -c '^Filter:'); i < 32; i++)); do
+		vmq_cmd_expect 0 ethtool -N "$ND" flow-type ether \
+			dst "$(printf '02:00:00:00:12:%02x' "$i")" action 2 || return 1
+	done
+	ip link set mv0 address 02:00:00:00:11:78 || return 1
+	vmq_assert_eq "mv0 has no queue" "" "$(owner_of mv0)" || return 1
+	check_rx 0 1 || return 1
+	for loc in $(ethtool -n "$ND" | awk '/^Filter:/ { l = $2 } /Direct to queue 2$/ { print l }'); do
+		vmq_cmd_expect 0 ethtool -N "$ND" delete "$loc" || return 1
+	done
+	ip link set mv0 down && ip link set mv0 up || return 1
+	vmq_assert_eq "mv0 queue again" "1 running 1" "$(owner_of mv0)"
+}
+
 test_fallback()
 {
 	mv_add mv1 || return 1
@@ -304,12 +326,13 @@ test_reload()
 	vmq_assert_eq "VM queues freed" 0 "$base"
 }
 
-ktap_plan 13
+ktap_plan 14
 vmq_test setup test_setup
 vmq_test no_offload_software_path test_no_offload
 vmq_test offload_queue_per_macvlan test_offload
 vmq_test traffic_lands_in_macvlan_queue test_traffic
 vmq_test mac_change_moves_the_filter test_mac_change
+vmq_test mac_change_table_full_software_path test_mac_change_table_full
 vmq_test fallback_when_no_queue test_fallback
 vmq_test shrink_refused_under_macvlan test_shrink_refused
 vmq_test nfc_refused_on_macvlan_queue test_nfc_refused

@@ -178,9 +178,9 @@ free_all()
 {
 	local q h
 
-	while read -r h; do
+	while read -r h _; do
 		ucmd 0 free "$h" || return 1
-	done < <(blocks_where 3 0 9 "$OWNER" | while read -r h _; do echo "$h"; done)
+	done < <(blocks_where 3 0 9 "$OWNER")
 	for q in 1 2 3; do
 		ucmd 0 free_queue "$q" || return 1
 	done
