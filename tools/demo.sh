@@ -5,7 +5,8 @@
 #   2. VM queues on a linked pair of ports in two namespaces: allocated
 #      (ethtool -L), filtered (ethtool -N) and taken by a macvlan
 #      (l2-fwd-offload), listed with their shared memory; traffic split
-#      into them by MAC, with the per-queue counters; then freed;
+#      into them by MAC, with the per-queue counters; the macvlan's filter
+#      following its MAC; then freed;
 #   3. the receive buffer layout: devlink params applied at reload.
 #
 # Every step that must work is checked: the demo exits non-zero otherwise.
@@ -114,6 +115,10 @@ shown "ip netns exec demo_b ethtool -S $B |
 show ip -n demo_c -s link show mv_c
 shown "column -t $DBG/shmem/blocks"
 show cat "$DBG/shmem/totals"
+
+section "mv_c changes its MAC: the filter of its queue follows it"
+show ip -n demo_c link set mv_c address 02:00:00:00:0c:02
+show ip netns exec demo_b ethtool -n "$B"
 
 section "free: the macvlan goes, the filter goes, ethtool -L shrinks (FREE_QUEUE)"
 show ip -n demo_c link del mv_c
