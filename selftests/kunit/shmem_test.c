@@ -391,9 +391,12 @@ static void shmem_test_handles(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 0);
 	KUNIT_EXPECT_EQ(test, t->fake.frees, 4);
 
-	/* Handles are reused only once the space wraps. */
-	t->pool->handle_limit = XA_LIMIT(1, 3);
-	t->pool->next_handle = 1;
+	/* A table of three slots (every block was freed: swapping it is
+	 * safe). Full, it gives the NDIS "resources" answer; a freed slot
+	 * comes back under a new handle, and the old one stays dead.
+	 */
+	vmq_shmem_handles_destroy(&t->pool->handles);
+	vmq_shmem_handles_init(&t->pool->handles, 3);
 	h[0] = shmem_alloc_ok(test, t->client, 0, 1);
 	h[1] = shmem_alloc_ok(test, t->client, 0, 1);
 	h[2] = shmem_alloc_ok(test, t->client, 0, 1);
@@ -407,15 +410,95 @@ static void shmem_test_handles(struct kunit *test)
 	}
 	vmq_shmem_free(t->client, h[1]);
 	again = shmem_alloc_ok(test, t->client, 0, 1);
-	KUNIT_EXPECT_EQ(test, again, h[1]);
+	KUNIT_EXPECT_NE(test, again, h[1]);
+	KUNIT_EXPECT_EQ(test, again & (VMQ_SHMEM_SLOTS_MAX - 1),
+			h[1] & (VMQ_SHMEM_SLOTS_MAX - 1));
+	vmq_shmem_free(t->client, h[1]);
+	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 3);
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, t->fake.frees + 3);
 }
 
 /*
+ * The handle table on its own: handles are never 0 and fit in an int, it
+ * grows up to its limit, slots are reused in FIFO order under a new
+ * generation, and a handle value only comes back once its slot has gone
+ * through every generation.
+ */
+static void shmem_test_handle_table(struct kunit *test)
+{
+	struct vmq_shmem_block *blk[3], *b;
+	struct vmq_shmem_handles t;
+	u32 slot, first;
+	unsigned int i, n;
+	int h[3];
+
+	for (i = 0; i < ARRAY_SIZE(blk); i++)
+		blk[i] = (struct vmq_shmem_block *)(0x1000UL * (i + 1));
+	vmq_shmem_handles_init(&t, 2);
+	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, 0));
+	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, U32_MAX));
+
+	h[0] = vmq_shmem_handle_new(&t, blk[0]);
+	h[1] = vmq_shmem_handle_new(&t, blk[1]);
+	KUNIT_ASSERT_GT(test, h[0], 0);
+	KUNIT_ASSERT_GT(test, h[1], 0);
+	KUNIT_EXPECT_NE(test, h[0], h[1]);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_handle_new(&t, blk[2]), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, vmq_shmem_handle_find(&t, h[0]), blk[0]);
+	KUNIT_EXPECT_PTR_EQ(test, vmq_shmem_handle_find(&t, h[1]), blk[1]);
+	/* the right slot, the wrong generation */
+	KUNIT_EXPECT_NULL(test,
+			  vmq_shmem_handle_find(&t, h[0] + BIT(VMQ_SHMEM_SLOT_BITS)));
+
+	/* Both live blocks are walked, and only they. */
+	n = 0;
+	for (slot = 0; (b = vmq_shmem_handles_next(&t, &slot)); slot++) {
+		KUNIT_EXPECT_TRUE(test, b == blk[0] || b == blk[1]);
+		n++;
+	}
+	KUNIT_EXPECT_EQ(test, n, 2);
+
+	/* FIFO: the slot freed first is the one used next. */
+	vmq_shmem_handle_release(&t, h[1]);
+	vmq_shmem_handle_release(&t, h[0]);
+	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, h[0]));
+	h[2] = vmq_shmem_handle_new(&t, blk[2]);
+	KUNIT_EXPECT_EQ(test, h[2] & (VMQ_SHMEM_SLOTS_MAX - 1),
+			h[1] & (VMQ_SHMEM_SLOTS_MAX - 1));
+	KUNIT_EXPECT_NE(test, h[2], h[1]);
+	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, h[1]));
+	vmq_shmem_handle_release(&t, h[2]);
+
+	/* A handle stays dead until its slot wraps its generations. */
+	first = vmq_shmem_handle_new(&t, blk[0]);
+	vmq_shmem_handle_release(&t, first);
+	for (i = 1; i <= 2 * VMQ_SHMEM_GEN_MAX; i++) {
+		h[0] = vmq_shmem_handle_new(&t, blk[0]);
+		KUNIT_ASSERT_GT(test, h[0], 0);
+		if ((u32)h[0] == first)
+			break;
+		KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, first));
+		vmq_shmem_handle_release(&t, h[0]);
+	}
+	/* Two slots alternate, each through every generation. */
+	KUNIT_ASSERT_EQ(test, i, 2 * VMQ_SHMEM_GEN_MAX);
+	vmq_shmem_handle_release(&t, h[0]);
+	vmq_shmem_handles_destroy(&t);
+
+	/* Grown by doubling, from VMQ_SHMEM_SLOTS_MIN, up to the limit. */
+	vmq_shmem_handles_init(&t, VMQ_SHMEM_SLOTS_MIN * 2 + 1);
+	for (i = 0; i < VMQ_SHMEM_SLOTS_MIN * 2 + 1; i++)
+		KUNIT_ASSERT_GT(test, vmq_shmem_handle_new(&t, blk[0]), 0);
+	KUNIT_EXPECT_EQ(test, t.nr, VMQ_SHMEM_SLOTS_MIN * 2 + 1);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_handle_new(&t, blk[0]), -EBUSY);
+	vmq_shmem_handles_destroy(&t);
+}
+
+/*
  * Many allocate/free pairs, as a queue refilling one buffer does: handles
- * keep increasing across the xarray's 64-handle leaves (freed ones are
- * tombstones in the current leaf, erased when allocation moves on), every
- * old handle stays dead, and a block that outlives its leaf is still found.
+ * keep increasing as the free slots are reused in turn under a new
+ * generation, every old handle stays dead, and a block that was allocated
+ * before them all is still found.
  */
 static void shmem_test_handles_churn(struct kunit *test)
 {
@@ -441,7 +524,7 @@ static void shmem_test_handles_churn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->fake.frees, n);
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 1);
 
-	/* the first block's leaf is long gone as the current one */
+	/* the first block's slot was never reused */
 	vmq_shmem_free(t->client, old_blk);
 	KUNIT_EXPECT_EQ(test, t->fake.frees, n + 1);
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 0);
@@ -947,6 +1030,7 @@ static struct kunit_case shmem_test_cases[] = {
 	KUNIT_CASE_PARAM(shmem_test_params, shmem_param_gen_params),
 	KUNIT_CASE(shmem_test_handles),
 	KUNIT_CASE(shmem_test_handles_churn),
+	KUNIT_CASE(shmem_test_handle_table),
 	KUNIT_CASE(shmem_test_accounting),
 	KUNIT_CASE(shmem_test_budget),
 	KUNIT_CASE(shmem_test_failures),

@@ -3,16 +3,9 @@
  * vmqnet shared memory: NdisAllocateSharedMemory() / NdisFreeSharedMemory()
  * for Linux. See <vmqnet/shmem.h> for the API and vmqnet.h for the objects.
  *
- * Handles. An allocation handle is an index in the pool's @blocks xarray,
- * never a pointer: a stale or made-up handle is looked up and reported, not
- * dereferenced. Handles are allocated cyclically, so a freed handle is not
- * handed out again until the 31-bit space wraps, and a double free finds
- * nothing instead of freeing somebody else's new block. An xarray frees a
- * node as soon as its last entry goes, so a queue that allocates and frees
- * one block at a time would allocate a node and RCU-free it on every call;
- * instead a freed handle in the 64-handle leaf that handles are being
- * allocated from becomes a tombstone (a value entry), and the leaf's
- * tombstones are erased together when allocation moves on.
+ * Handles. An allocation handle names a slot of the pool's handle table
+ * and its generation (shmem_handle.c), never a pointer: a stale or made-up
+ * handle is looked up and reported, not dereferenced.
  *
  * Budget. Every block is charged its length rounded up to whole pages, in
  * 4 KiB units, against the devlink resource shared_memory. The check and
@@ -190,9 +183,12 @@ static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
 
 	lockdep_assert_held(&pool->lock);
 
+	queue = pool->last_queue;
+	if (queue && queue->id == queue_id)
+		return queue;
 	queue = xa_load(&pool->queues, queue_id);
 	if (queue)
-		return queue;
+		goto out;
 
 	/* Kept until the pool goes: a queue that had memory will again. */
 	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
@@ -205,77 +201,9 @@ static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
 		kfree(queue);
 		return ERR_PTR(err);
 	}
+out:
+	pool->last_queue = queue;
 	return queue;
-}
-
-/* ---- Handles (see the top of the file) -------------------------------- */
-
-#define VMQ_SHMEM_TOMBSTONE	xa_mk_value(0)
-
-static unsigned long vmq_shmem_leaf(u32 handle)
-{
-	return handle >> XA_CHUNK_SHIFT;
-}
-
-/* Erase the tombstones, which all live in the current leaf: in one walk
- * of that leaf under one lock, not one xa_erase() (a walk from the root
- * and a lock round trip) per entry, which cost about as much as the rest
- * of a 4 KiB allocate/free pair's bookkeeping.
- */
-static void vmq_shmem_tombstones_erase(struct vmq_shmem_pool *pool)
-{
-	unsigned long first = pool->hot_leaf << XA_CHUNK_SHIFT;
-	XA_STATE(xas, &pool->blocks, first);
-	void *entry;
-
-	xas_lock(&xas);
-	xas_for_each(&xas, entry, first + XA_CHUNK_SIZE - 1)
-		if (xa_is_value(entry))
-			xas_store(&xas, NULL);
-	xas_unlock(&xas);
-}
-
-static int vmq_shmem_handle_alloc(struct vmq_shmem_pool *pool,
-				  struct vmq_shmem_block *blk)
-{
-	int err;
-
-	err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
-			      pool->handle_limit, &pool->next_handle,
-			      GFP_KERNEL);
-	if (err == -EBUSY) {
-		/* Tombstones may be all that is free: give them back. */
-		vmq_shmem_tombstones_erase(pool);
-		err = xa_alloc_cyclic(&pool->blocks, &blk->handle, blk,
-				      pool->handle_limit, &pool->next_handle,
-				      GFP_KERNEL);
-	}
-	if (err < 0)
-		return err;
-
-	if (vmq_shmem_leaf(blk->handle) != pool->hot_leaf) {
-		vmq_shmem_tombstones_erase(pool);
-		pool->hot_leaf = vmq_shmem_leaf(blk->handle);
-	}
-	return 0;
-}
-
-static void vmq_shmem_handle_free(struct vmq_shmem_pool *pool, u32 handle)
-{
-	/* Replacing an entry allocates nothing. */
-	if (vmq_shmem_leaf(handle) == pool->hot_leaf)
-		xa_store(&pool->blocks, handle, VMQ_SHMEM_TOMBSTONE, GFP_KERNEL);
-	else
-		xa_erase(&pool->blocks, handle);
-}
-
-/* A live block, or NULL for a free, tombstoned or never used handle. */
-static struct vmq_shmem_block *vmq_shmem_handle_lookup(struct vmq_shmem_pool *pool,
-						       u32 handle)
-{
-	struct vmq_shmem_block *blk = xa_load(&pool->blocks, handle);
-
-	return xa_is_value(blk) ? NULL : blk;
 }
 
 /* Block structures are recycled through a short list (the lookaside list
@@ -320,7 +248,7 @@ static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 
 	lockdep_assert_held(&pool->lock);
 
-	vmq_shmem_handle_free(pool, blk->handle);
+	vmq_shmem_handle_release(&pool->handles, blk->handle);
 	list_del(&blk->queue_node);
 	vmq_shmem_stats_sub(&pool->total, blk);
 	vmq_shmem_stats_sub(&blk->queue->stats, blk);
@@ -386,12 +314,13 @@ static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
 	struct vmq_shmem_client *client;
 	struct vmq_shmem_block *blk;
 	unsigned int freed = 0;
-	unsigned long handle;
+	u32 slot;
 
 	lockdep_assert_held(&pool->lock);
 
-	xa_for_each(&pool->blocks, handle, blk) {
-		if (xa_is_value(blk) || !vmq_shmem_sweep_match(blk, sweep, arg))
+	for (slot = 0; (blk = vmq_shmem_handles_next(&pool->handles, &slot));
+	     slot++) {
+		if (!vmq_shmem_sweep_match(blk, sweep, arg))
 			continue;
 		if (vmq_shmem_sweep_leak(blk, sweep)) {
 			vmq_shmem_stats_add(&blk->client->leak, blk);
@@ -426,8 +355,8 @@ static void vmq_shmem_pool_release(struct kref *ref)
 	xa_for_each(&pool->queues, id, queue)
 		kfree(queue);
 	xa_destroy(&pool->queues);
-	/* Tombstones only: vmq_shmem_pool_destroy() freed every block. */
-	xa_destroy(&pool->blocks);
+	/* Empty: vmq_shmem_pool_destroy() freed every block. */
+	vmq_shmem_handles_destroy(&pool->handles);
 	list_for_each_entry_safe(blk, tmp, &pool->spares, queue_node)
 		kfree(blk);
 	mutex_destroy(&pool->lock);
@@ -470,8 +399,7 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
 	pool->dev_id = dev_id;
 	strscpy(pool->name, dev_name(dma_dev), sizeof(pool->name));
 	pool->state = VMQ_SHMEM_RUNNING;
-	xa_init_flags(&pool->blocks, XA_FLAGS_ALLOC1);
-	pool->handle_limit = XA_LIMIT(1, INT_MAX);
+	vmq_shmem_handles_init(&pool->handles, VMQ_SHMEM_SLOTS_MAX);
 	xa_init(&pool->queues);
 	INIT_LIST_HEAD(&pool->clients);
 	INIT_LIST_HEAD(&pool->spares);
@@ -763,12 +691,13 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	}
 
 	/* -EBUSY: every handle is in use, the NDIS "resources" case. */
-	err = vmq_shmem_handle_alloc(pool, blk);
+	err = vmq_shmem_handle_new(&pool->handles, blk);
 	if (err < 0) {
 		if (err == -EBUSY)
 			err = -ENOSPC;
 		goto err_free;
 	}
+	blk->handle = err;
 
 	blk->provider = prov;
 	blk->queue = queue;
@@ -866,7 +795,7 @@ void vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
 	if (pool->state != VMQ_SHMEM_RUNNING)
 		goto out_unlock;
 
-	blk = vmq_shmem_handle_lookup(pool, alloc_handle);
+	blk = vmq_shmem_handle_find(&pool->handles, alloc_handle);
 	if (!blk)
 		dev_warn_ratelimited(pool->dma_dev,
 				     "shmem: %s freed unknown or already freed allocation handle %u\n",

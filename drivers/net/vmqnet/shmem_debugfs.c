@@ -2,7 +2,7 @@
 /*
  * debugfs view of a device's shared memory, vmqnet/vmqnet<ID>/shmem/:
  *
- *   blocks             every live block, one per line, in handle order
+ *   blocks             every live block, one per line, in slot order
  *   totals             device, per-queue and per-client totals, leaks
  *   fail_count         fail the next N matching allocations with -ENOMEM
  *   fail_queue         ... only those for this queue ("any" or a number)
@@ -28,15 +28,13 @@ static int vmq_shmem_blocks_show(struct seq_file *m, void *unused)
 {
 	struct vmq_shmem_pool *pool = m->private;
 	struct vmq_shmem_block *blk;
-	unsigned long handle;
+	u32 slot;
 
 	seq_puts(m, "handle shmem_handle queue usage length contig nents node owner provider\n");
 	mutex_lock(&pool->lock);
-	xa_for_each(&pool->blocks, handle, blk) {
+	for (slot = 0; (blk = vmq_shmem_handles_next(&pool->handles, &slot));
+	     slot++) {
 		const struct vmq_shmem_params *p = &blk->params;
-
-		if (xa_is_value(blk))	/* a freed handle's tombstone */
-			continue;
 
 		seq_printf(m, "%u %#x %u %s %zu %s %u %d %s %s\n",
 			   blk->handle, p->shmem_handle, p->queue_id,

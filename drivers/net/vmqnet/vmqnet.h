@@ -392,6 +392,59 @@ struct vmq_shmem_fault {
 	u64 injected;
 };
 
+/* Allocation handles: (generation << VMQ_SHMEM_SLOT_BITS) | slot. Every
+ * block is charged at least one unit, so the budget bounds the live blocks
+ * by VMQ_SHMEM_BUDGET_MAX = VMQ_SHMEM_SLOTS_MAX; with 11 generation bits a
+ * handle is at most INT_MAX.
+ */
+#define VMQ_SHMEM_SLOT_BITS		20
+#define VMQ_SHMEM_SLOTS_MAX		BIT(VMQ_SHMEM_SLOT_BITS)
+#define VMQ_SHMEM_SLOTS_MIN		64
+#define VMQ_SHMEM_GEN_MAX		(BIT(31 - VMQ_SHMEM_SLOT_BITS) - 1)
+#define VMQ_SHMEM_SLOT_NONE		U32_MAX
+
+struct vmq_shmem_block;
+
+/**
+ * struct vmq_shmem_slot - one entry of the handle table
+ * @blk: the block it names, or NULL when free
+ * @gen: generation of the handle that names (or will name) @blk,
+ *	1 .. VMQ_SHMEM_GEN_MAX
+ * @next_free: next slot in the free FIFO, or VMQ_SHMEM_SLOT_NONE
+ */
+struct vmq_shmem_slot {
+	struct vmq_shmem_block *blk;
+	u32 gen;
+	u32 next_free;
+};
+
+/**
+ * struct vmq_shmem_handles - a pool's allocation handles
+ * @slots: @nr slots, grown by doubling
+ * @nr: slots allocated
+ * @max: at most this many slots
+ * @free_head: the free slot to use next, or VMQ_SHMEM_SLOT_NONE
+ * @free_tail: the free slot freed last, or VMQ_SHMEM_SLOT_NONE
+ */
+struct vmq_shmem_handles {
+	struct vmq_shmem_slot *slots;
+	u32 nr;
+	u32 max;
+	u32 free_head;
+	u32 free_tail;
+};
+
+void vmq_shmem_handles_init(struct vmq_shmem_handles *t, u32 max_slots);
+void vmq_shmem_handles_destroy(struct vmq_shmem_handles *t);
+int vmq_shmem_handle_new(struct vmq_shmem_handles *t,
+			 struct vmq_shmem_block *blk);
+struct vmq_shmem_block *
+vmq_shmem_handle_find(const struct vmq_shmem_handles *t, u32 handle);
+void vmq_shmem_handle_release(struct vmq_shmem_handles *t, u32 handle);
+
+struct vmq_shmem_block *
+vmq_shmem_handles_next(const struct vmq_shmem_handles *t, u32 *slot);
+
 enum vmq_shmem_state {
 	VMQ_SHMEM_RUNNING,	/* allocations are served */
 	VMQ_SHMEM_HALTED,	/* devlink reload in progress: all freed */
@@ -407,14 +460,12 @@ enum vmq_shmem_state {
  * @dev_id: its vmqnet ID, or VMQ_SHMEM_NO_ID
  * @name: for messages, which must not depend on @dma_dev being bound
  * @state: enum vmq_shmem_state
- * @blocks: live blocks by allocation handle, and tombstones of freed
- *	handles in the leaf @hot_leaf (shmem.c explains why)
- * @next_handle: where the cyclic handle search starts
- * @handle_limit: range of allocation handles (tests shrink it)
- * @hot_leaf: the 64-handle leaf of @blocks handles are allocated from
+ * @handles: live blocks by allocation handle (shmem_handle.c)
  * @spares: recycled block structures (struct vmq_shmem_block.queue_node)
  * @nr_spares: how many
  * @queues: struct vmq_shmem_queue by queue ID, created on first use
+ * @last_queue: the queue of the last allocation, or NULL: a queue
+ *	allocates its blocks in a row, so this spares most @queues lookups
  * @clients: open clients (struct vmq_shmem_client.node)
  * @dma_provider: the default provider (shmem_dma.c), context @pool
  * @provider: the provider serving allocations now
@@ -439,13 +490,11 @@ struct vmq_shmem_pool {
 	u32 dev_id;
 	char name[24];
 	enum vmq_shmem_state state;
-	struct xarray blocks;
-	u32 next_handle;
-	struct xa_limit handle_limit;
-	unsigned long hot_leaf;
+	struct vmq_shmem_handles handles;
 	struct list_head spares;
 	unsigned int nr_spares;
 	struct xarray queues;
+	struct vmq_shmem_queue *last_queue;
 	struct list_head clients;
 	struct vmq_shmem_provider dma_provider;
 	const struct vmq_shmem_provider *provider;
