@@ -195,7 +195,6 @@ static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
 	if (!queue)
 		return ERR_PTR(-ENOMEM);
 	queue->id = queue_id;
-	INIT_LIST_HEAD(&queue->blocks);
 	err = xa_insert(&pool->queues, queue_id, queue, GFP_KERNEL);
 	if (err) {
 		kfree(queue);
@@ -219,12 +218,11 @@ static struct vmq_shmem_block *vmq_shmem_block_get(struct vmq_shmem_pool *pool)
 	lockdep_assert_held(&pool->lock);
 
 	blk = list_first_entry_or_null(&pool->spares, struct vmq_shmem_block,
-				       queue_node);
+				       spare_node);
 	if (!blk)
-		return kzalloc(sizeof(*blk), GFP_KERNEL);
-	list_del(&blk->queue_node);
+		return kmalloc(sizeof(*blk), GFP_KERNEL);
+	list_del(&blk->spare_node);
 	pool->nr_spares--;
-	memset(blk, 0, sizeof(*blk));
 	return blk;
 }
 
@@ -237,7 +235,7 @@ static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
 		kfree(blk);
 		return;
 	}
-	list_add(&blk->queue_node, &pool->spares);
+	list_add(&blk->spare_node, &pool->spares);
 	pool->nr_spares++;
 }
 
@@ -249,7 +247,6 @@ static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 	lockdep_assert_held(&pool->lock);
 
 	vmq_shmem_handle_release(&pool->handles, blk->handle);
-	list_del(&blk->queue_node);
 	vmq_shmem_stats_sub(&pool->total, blk);
 	vmq_shmem_stats_sub(&blk->queue->stats, blk);
 	vmq_shmem_stats_sub(&blk->client->stats, blk);
@@ -357,7 +354,7 @@ static void vmq_shmem_pool_release(struct kref *ref)
 	xa_destroy(&pool->queues);
 	/* Empty: vmq_shmem_pool_destroy() freed every block. */
 	vmq_shmem_handles_destroy(&pool->handles);
-	list_for_each_entry_safe(blk, tmp, &pool->spares, queue_node)
+	list_for_each_entry_safe(blk, tmp, &pool->spares, spare_node)
 		kfree(blk);
 	mutex_destroy(&pool->lock);
 	put_device(pool->dma_dev);
@@ -701,7 +698,6 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 
 	blk->provider = prov;
 	blk->queue = queue;
-	list_add_tail(&blk->queue_node, &queue->blocks);
 	vmq_shmem_stats_add(&pool->total, blk);
 	vmq_shmem_stats_add(&queue->stats, blk);
 	vmq_shmem_stats_add(&blk->client->stats, blk);
@@ -753,8 +749,13 @@ int vmq_shmem_alloc(struct vmq_shmem_client *client,
 		err = -ENOMEM;
 		goto out_unlock;
 	}
+	/* Only what the provider and the bookkeeping read: a recycled
+	 * block is not zeroed as a whole.
+	 */
 	blk->params = *params;
+	memset(&blk->sgt, 0, sizeof(blk->sgt));
 	blk->params.sgt = &blk->sgt;
+	blk->mem_ctx = NULL;
 	blk->client = client;
 	blk->units = vmq_shmem_units(params->length);
 

@@ -369,12 +369,13 @@ struct vmq_shmem_stats {
 /**
  * struct vmq_shmem_queue - the blocks of one queue
  * @id: queue ID
- * @blocks: its blocks (struct vmq_shmem_block.queue_node)
  * @stats: their totals
+ *
+ * The blocks themselves are found through the handle table: freeing a
+ * queue is rare, allocating and freeing blocks is not.
  */
 struct vmq_shmem_queue {
 	u32 id;
-	struct list_head blocks;
 	struct vmq_shmem_stats stats;
 };
 
@@ -461,7 +462,7 @@ enum vmq_shmem_state {
  * @name: for messages, which must not depend on @dma_dev being bound
  * @state: enum vmq_shmem_state
  * @handles: live blocks by allocation handle (shmem_handle.c)
- * @spares: recycled block structures (struct vmq_shmem_block.queue_node)
+ * @spares: recycled block structures (struct vmq_shmem_block.spare_node)
  * @nr_spares: how many
  * @queues: struct vmq_shmem_queue by queue ID, created on first use
  * @last_queue: the queue of the last allocation, or NULL: a queue
@@ -534,7 +535,7 @@ struct vmq_shmem_client {
  * struct vmq_shmem_block - one live block
  * @params: the request and the provider's results
  * @sgt: the table @params.sgt points to, filled in by the provider
- * @queue_node: entry in @queue->blocks, or in the pool's spares
+ * @spare_node: entry in the pool's spares, while recycled
  * @queue: its queue
  * @client: its owner
  * @provider: the provider that allocated it and will free it
@@ -545,7 +546,7 @@ struct vmq_shmem_client {
 struct vmq_shmem_block {
 	struct vmq_shmem_params params;
 	struct sg_table sgt;
-	struct list_head queue_node;
+	struct list_head spare_node;
 	struct vmq_shmem_queue *queue;
 	struct vmq_shmem_client *client;
 	const struct vmq_shmem_provider *provider;
