@@ -210,6 +210,37 @@ vmq_cmd_expect()
 	vmq_expect_outcome "'$*'" "$want" $rc "$out"
 }
 
+# ---- waiting ----------------------------------------------------------------
+
+# How many polls (0.1 s apart) a wait for counters may take.
+VMQ_WAIT_POLLS=${VMQ_WAIT_POLLS:-600}
+
+# vmq_nap SECONDS: sleep without starting a process (a fork and an exec
+# are slow under TCG): a read that times out on a pipe no one writes to.
+# The pipe is opened read-write, so it never reads end of file.
+exec {vmq_nap_fd}<> <(:)
+vmq_nap() { read -r -t "$1" -u "$vmq_nap_fd"; return 0; }
+
+# vmq_wait_more WHAT MIN CMD...: wait until CMD prints a number of at
+# least MIN, polling every 0.1 s, VMQ_WAIT_POLLS times at most; fail
+# with a diagnostic if it never does, or at once if CMD fails.
+vmq_wait_more()
+{
+	local what=$1 min=$2 v='' i
+
+	shift 2
+	for ((i = 0; i < VMQ_WAIT_POLLS; i++)); do
+		if ! v=$("$@"); then
+			ktap_diag "$what: '$*' failed"
+			return 1
+		fi
+		[ "$v" -ge "$min" ] 2>/dev/null && return 0
+		vmq_nap 0.1
+	done
+	ktap_diag "$what: expected at least $min, still '$v'"
+	return 1
+}
+
 # ---- devices ----------------------------------------------------------------
 
 vmq_require_tools()

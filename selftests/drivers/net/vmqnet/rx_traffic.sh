@@ -51,12 +51,9 @@ FLOOD_LOG=$TMPD/flood.log
 # rather than a command run in its namespace.
 SYSA=$TMPD/sysA
 SYSB=$TMPD/sysB
-NAP=$TMPD/nap
 # A flood ends by itself after this long even if nothing stops it: only a
 # safety net, flood_stop ends it long before.
 FLOOD_MAX_S=600
-# How many polls (0.1 s apart) a wait for counters may take.
-WAIT_POLLS=600
 flood_pid=
 sender_pid=
 
@@ -80,7 +77,7 @@ rx_cleanup()
 	umount "$SYSA" "$SYSB" 2>/dev/null
 	ip netns del "$NSA" 2>/dev/null
 	ip netns del "$NSB" 2>/dev/null
-	rm -f "$PY_UDP" "$FLOOD_LOG" "$NAP"
+	rm -f "$PY_UDP" "$FLOOD_LOG"
 	rmdir "$SYSA" "$SYSB" "$TMPD" 2>/dev/null
 }
 trap rx_cleanup EXIT
@@ -115,11 +112,6 @@ PY
 
 # ---- helpers ----------------------------------------------------------------
 
-# nap SECONDS: sleep without starting a process: a read that times out on
-# a FIFO nobody writes to.
-mkfifo "$NAP" && exec {nap_fd}<> "$NAP" || exit 1
-nap() { read -r -t "$1" -u "$nap_fd"; }
-#
 # Under TCG every exec costs, and ten times as much on the debug kernel:
 # counters are parsed with shell builtins, and commands enter a namespace
 # with nsenter, which only switches the network namespace (ip netns exec
@@ -271,7 +263,7 @@ settle()
 
 	cur="$(a64) $(b64)"
 	for ((i = 0; i < 200; i++)); do
-		nap 0.1
+		vmq_nap 0.1
 		prev=$cur
 		cur="$(a64) $(b64)"
 		if [ "$cur" = "$prev" ]; then
@@ -375,21 +367,6 @@ flood_stop()
 	wait "$flood_pid" 2>/dev/null
 	flood_pid=
 	[ ! -s "$FLOOD_LOG" ] || { ktap_diag "flood: $(< "$FLOOD_LOG")"; return 1; }
-}
-
-# wait_more WHAT MIN CMD...: wait until CMD prints at least MIN.
-wait_more()
-{
-	local what=$1 min=$2 v i
-
-	shift 2
-	for ((i = 0; i < WAIT_POLLS; i++)); do
-		v=$("$@")
-		[ "$v" -ge "$min" ] 2>/dev/null && return 0
-		nap 0.1
-	done
-	ktap_diag "$what: expected at least $min, still $v"
-	return 1
 }
 
 qpk() { stat "rx_queue_$1_packets" "$(bstats)"; }
@@ -505,7 +482,7 @@ test_steer_unicast()
 	ip -n "$NSA" neigh del "$IPB" dev "$PA" || return 1
 	send "$IPB" 1 || return 1
 	q1=${s1#* } q1=${q1%% *}
-	wait_more "B's queue 1 after ARP" $((q1 + 1)) qpk 1 ||
+	vmq_wait_more "B's queue 1 after ARP" $((q1 + 1)) qpk 1 ||
 		return 1
 	settle || return 1
 	s0=$s1 s1=$(snapshot)
@@ -588,16 +565,16 @@ test_paused()
 	s0=$(bstats)
 	tx0=$(atx)
 	flood_start || return 1
-	wait_more "queue 1 under the flood" $(( $(stat rx_queue_1_packets "$s0") + 1000 )) \
+	vmq_wait_more "queue 1 under the flood" $(( $(stat rx_queue_1_packets "$s0") + 1000 )) \
 		qpk 1 || { flood_stop; return 1; }
 	filter delete "$(rule_of 1)" || { flood_stop; return 1; }
 	vmq_assert_eq "queue 1" paused "$(qstate 1)" || { flood_stop; return 1; }
 	# The default queue takes over; by then anything in flight to queue 1
 	# has landed.
-	wait_more "queue 0 after the clear" $(( $(qpk 0) + 2000 )) qpk 0 ||
+	vmq_wait_more "queue 0 after the clear" $(( $(qpk 0) + 2000 )) qpk 0 ||
 		{ flood_stop; return 1; }
 	s1=$(bstats)
-	wait_more "queue 0 after the clear" $(( $(stat rx_queue_0_packets "$s1") + 2000 )) \
+	vmq_wait_more "queue 0 after the clear" $(( $(stat rx_queue_0_packets "$s1") + 2000 )) \
 		qpk 0 || { flood_stop; return 1; }
 	flood_stop || return 1
 	settle || return 1
@@ -630,7 +607,7 @@ test_free_under_traffic()
 	flood_start || return 1
 	for ((i = 0; i < 3; i++)); do
 		filter flow-type ether dst "$MACB" action 3 loc 1 || break
-		wait_more "queue 3 under the flood" $(( $(qpk 3) + 500 )) qpk 3 || break
+		vmq_wait_more "queue 3 under the flood" $(( $(qpk 3) + 500 )) qpk 3 || break
 		# Paused, then freed while frames keep arriving.
 		filter delete 1 || break
 		vmq_cmd_expect 0 b ethtool -L "$PB" combined 3 || break
@@ -654,7 +631,7 @@ test_resize_under_traffic()
 	filter flow-type ether dst "$MACB" action 2 loc 2 || return 1
 	flood_start || return 1
 	for ((i = 0; i < 3; i++)); do
-		wait_more "queue 2 under the flood" $(( $(qpk 2) + 500 )) qpk 2 || break
+		vmq_wait_more "queue 2 under the flood" $(( $(qpk 2) + 500 )) qpk 2 || break
 		vmq_cmd_expect 0 b ethtool -G "$PB" rx 64 || break
 		vmq_cmd_expect 0 b ethtool -L "$PB" combined 6 || break
 		check_shmem || break
@@ -676,7 +653,7 @@ test_teardown_under_traffic()
 	local rc=0
 
 	flood_start || return 1
-	wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	vmq_wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
 	ip -n "$NSB" link set "$PB" down && ip -n "$NSB" link set "$PB" up || rc=1
 	check_shmem || rc=1
 	vmq_dev_delete "$ID" || rc=1
