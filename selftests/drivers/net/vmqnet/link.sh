@@ -148,11 +148,47 @@ flood_start()
 	flood_pid=$!
 }
 
+# Once the flood is over, A forgets its neighbours: a flood that ran into
+# a link that went away leaves B's entry resolving, its probes used up
+# and frames queued on it, and a ping right after could time out before
+# A gives up on it.
 flood_stop()
 {
 	kill "$flood_pid" 2>/dev/null
 	wait "$flood_pid" 2>/dev/null
 	flood_pid=
+	ip -n "$NSA" neigh flush dev "$PA" 2>/dev/null || :
+}
+
+# rx_packets NS DEV: what DEV has received (stats64); fails if there is
+# no DEV in NS.
+rx_packets()
+{
+	local out
+
+	out=$(ip -n "$1" -j -s link show dev "$2") &&
+	jq -e '.[0].stats64.rx.packets' <<< "$out"
+}
+
+# A test "under traffic" must not act before the flood flows: python
+# takes seconds to start under TCG, so a fixed sleep proves nothing.
+FLOOD_MIN=300
+
+# flood_flowing NS DEV: wait until DEV in NS, the flood's receiver, has
+# received FLOOD_MIN more packets than when called, and check that the
+# sender still runs. If not, stop the flood and fail.
+flood_flowing()
+{
+	local base
+
+	base=$(rx_packets "$1" "$2")
+	if vmq_wait_more "packets received by $2 under the flood" \
+		$((base + FLOOD_MIN)) rx_packets "$1" "$2"; then
+		kill -0 "$flood_pid" 2>/dev/null && return 0
+		ktap_diag "the flood ended by itself"
+	fi
+	flood_stop
+	return 1
 }
 
 # ---- tests ------------------------------------------------------------------
@@ -300,7 +336,8 @@ test_netns_move()
 
 	vmq_netns_add "$NSC" || return 1
 	flood_start
-	ip -n "$NSB" link set "$PB" netns "$NSC" || return 1
+	flood_flowing "$NSB" "$PB" || return 1
+	ip -n "$NSB" link set "$PB" netns "$NSC" || { flood_stop; return 1; }
 	flood_stop
 	exec {fdc}<"/run/netns/$NSC"
 	ifc=$(ifindex "$NSC" "$PB")
@@ -315,17 +352,21 @@ test_netns_move()
 	ip -n "$NSB" link set "$PB" up && ping_ab 2
 }
 
+# Twenty unlinks and links while A floods B; then the flood gets through
+# again.
 test_unlink_under_traffic()
 {
 	local i
 
 	flood_start
+	flood_flowing "$NSB" "$PB" || return 1
 	for ((i = 0; i < 20; i++)); do
 		if ! { unlink_a && link_ab; }; then
 			flood_stop
 			return 1
 		fi
 	done
+	flood_flowing "$NSB" "$PB" || return 1
 	flood_stop
 	ping_ab 2
 }
@@ -336,7 +377,7 @@ test_del_under_traffic()
 	local devs
 
 	flood_start
-	sleep 0.3
+	flood_flowing "$NSB" "$PB" || return 1
 	vmq_dev_delete "$ID" || { flood_stop; return 1; }
 	flood_stop
 	ip netns del "$NSA" && ip netns del "$NSB" || return 1
@@ -352,7 +393,7 @@ test_del_under_traffic()
 		"$FDA:$IFA $FDB:$(ifindex "$NSB" "${devs[0]}")\n" || return 1
 	ip -n "$NSB" link set "${devs[0]}" up || return 1
 	flood_start
-	sleep 0.3
+	flood_flowing "$NSB" "${devs[0]}" || return 1
 	vmq_dev_delete "$ID2" || { flood_stop; return 1; }
 	flood_stop
 	vmq_assert_eq "carrier of $PA after the peer's removal" 0 \
@@ -371,7 +412,8 @@ test_rmmod_under_traffic()
 		return "$KSFT_SKIP"
 	fi
 	flood_start
-	sleep 0.3
+	# Right before rmmod: traffic flows.
+	flood_flowing "$NSB" "$PB" || return 1
 	rmmod vmqnet || { flood_stop; return 1; }
 	flood_stop
 	vmq_created_ids=
