@@ -374,6 +374,22 @@ vmq_dl_resource()
 	done < <(devlink resource show "$1")
 }
 
+# vmq_ethtool_current KEYS CMD...: the "Current" values of the KEYS
+# ("RX: Combined:") in what CMD prints (ethtool -l or -g of a port, run in
+# its namespace if need be), space separated, in the order printed.
+vmq_ethtool_current()
+{
+	local keys=$1 k v cur='' out=''
+
+	shift
+	while read -r k v; do
+		case $k in Current) cur=1 ;; esac
+		[ -n "$cur" ] || continue
+		case " $keys " in *" $k "*) out+=${out:+ }$v ;; esac
+	done < <("$@")
+	echo "$out"
+}
+
 # vmq_netns_add NS...: network namespaces without IPv6. The kernel's own
 # IPv6 traffic (DAD, router and MLD solicitations) would otherwise land
 # in the counters the tests check exactly, at times no test controls.

@@ -129,15 +129,10 @@ running()
 # (-l, -g) for the keys given ("RX:"), space separated.
 ethtool_current()
 {
-	local opt=$1 k v cur='' out=''
+	local opt=$1
 
 	shift
-	while read -r k v; do
-		case $k in Current) cur=1 ;; esac
-		[ -n "$cur" ] || continue
-		case " $* " in *" $k "*) out+=${out:+ }$v ;; esac
-	done < <(ethtool "$opt" "$DEV")
-	echo "$out"
+	vmq_ethtool_current "$*" ethtool "$opt" "$DEV"
 }
 
 channels() { ethtool_current -l RX: Combined:; }

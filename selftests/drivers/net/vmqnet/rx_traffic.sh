@@ -10,7 +10,8 @@
 # nothing more and the default queue takes over; and a queue freed, and
 # ethtool -L / -G changes made, under a flood lose nothing unaccounted:
 # what A sent equals what B received plus what it dropped, by cause, and
-# the shared memory goes back to what the queues hold.
+# the shared memory goes back to what the queues hold, and to what it
+# was before.
 #
 # IPv6 is off and neighbours are static, so that no frame but the test's
 # own reaches B unless the test asks for it.
@@ -622,27 +623,63 @@ test_free_under_traffic()
 	check_shmem
 }
 
+# B's receive buffers per queue (ethtool -g) and its RX and combined
+# channels (ethtool -l): "BUFFERS RX COMBINED".
+ring_cfg()
+{
+	echo "$(vmq_ethtool_current RX: b ethtool -g "$PB")" \
+		"$(vmq_ethtool_current "RX: Combined:" b ethtool -l "$PB")"
+}
+
+# The device's devlink shared_memory occupancy, in 4 KiB units.
+occ() { vmq_dl_resource "$DL" shared_memory occ; }
+
 # ethtool -G and -L on B, a bounded number of cycles, while queue 2 takes
-# a flood.
+# a flood. Each cycle (a quarter of the buffers, two more channels, and
+# back) ends in the configuration B started from, and so must the shared
+# memory: once the flood is over, the devlink occupancy is what it was
+# before the flood, to the unit. In the middle of a cycle it must differ,
+# or comparing it says nothing.
 test_resize_under_traffic()
 {
-	local i rc=0 s
+	local i rc=0 s cfg0 bufs0 ch0 occ0 occ1 occ_mid=
 
 	filter flow-type ether dst "$MACB" action 2 loc 2 || return 1
+	cfg0=$(ring_cfg)
+	read -r bufs0 _ ch0 <<< "$cfg0"
+	vmq_assert_ge "buffers per queue" 64 "$bufs0" &&
+	vmq_assert_ge "combined channels" 1 "$ch0" || return 1
+	settle || return 1
+	occ0=$(occ)
+	vmq_assert_ge "shared_memory occupancy before the flood" 1 "$occ0" ||
+		return 1
 	flood_start || return 1
 	for ((i = 0; i < 3; i++)); do
 		vmq_wait_more "queue 2 under the flood" $(( $(qpk 2) + 500 )) qpk 2 || break
-		vmq_cmd_expect 0 b ethtool -G "$PB" rx 64 || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined 6 || break
+		vmq_cmd_expect 0 b ethtool -G "$PB" rx $((bufs0 / 4)) || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined $((ch0 + 2)) || break
 		check_shmem || break
-		vmq_cmd_expect 0 b ethtool -G "$PB" rx 256 || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined 4 || break
+		occ_mid="$occ_mid $(occ)"
+		vmq_cmd_expect 0 b ethtool -G "$PB" rx "$bufs0" || break
+		vmq_cmd_expect 0 b ethtool -L "$PB" combined "$ch0" || break
 	done
 	flood_stop || rc=1
 	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
 	settle || return 1
 	s=$(bstats)
 	ktap_diag "queue 2: $(stat rx_queue_2_packets "$s") packets, $(stat rx_queue_2_drops_not_running "$s") not running, $(stat rx_queue_2_drops_no_buffer "$s") no buffer"
+	vmq_assert_eq "B's buffers, RX and combined channels after the cycles" \
+		"$cfg0" "$(ring_cfg)" || return 1
+	occ1=$(occ)
+	ktap_diag "shared_memory occupancy: $occ0 before, ${occ_mid# } mid-cycle, $occ1 after"
+	vmq_assert_eq "shared_memory occupancy after the cycles" "$occ0" "$occ1" ||
+		return 1
+	case " $occ_mid " in
+	*" $occ0 "*)
+		ktap_diag "the occupancy mid-cycle was the starting one"
+		return 1
+		;;
+	esac
 	filter delete 2 || return 1
 	check_ledger || return 1
 	check_shmem
