@@ -6,12 +6,13 @@
 # per queue. A unicast stream to a filtered MAC lands in its queue and the
 # default queue gets only broadcast and ARP; a MAC that is not B's is taken
 # only when filtered (or promiscuous); a VLAN filter steers only tagged
-# frames; a queue whose filter is cleared mid-stream (Paused) receives
-# nothing more and the default queue takes over; and a queue freed, and
-# ethtool -L / -G changes made, under a flood lose nothing unaccounted:
-# what A sent equals what B received plus what it dropped, by cause, and
-# the shared memory goes back to what the queues hold, and to what it
-# was before.
+# frames; a multicast group only once B joins it (or is allmulticast);
+# a queue whose filter is cleared mid-stream (Paused) receives nothing
+# more and the default queue takes over; and a queue freed, and ethtool
+# -L / -G changes made, under a flood lose nothing unaccounted: what A
+# sent equals what B received plus what it dropped, by cause, and the
+# shared memory goes back to what the queues hold, and to what it was
+# before.
 #
 # IPv6 is off and neighbours are static, so that no frame but the test's
 # own reaches B unless the test asks for it.
@@ -44,6 +45,14 @@ VIPA=198.51.100.1
 VIPB=198.51.100.2
 VID=10
 N=200
+# Two multicast groups, and the MAC of the first (the second's is
+# 01:00:5e:01:01:02). The port's hash filter takes the top byte of the
+# Ethernet CRC of the MAC (vmq_rx_mc_bit()): 17 and 76 for these, 127
+# for all-hosts 01:00:5e:00:00:01, which B's IPv4 joins. No two share a
+# bit, so each is filtered on its own.
+MCG1=239.1.1.1
+MCMAC1=01:00:5e:01:01:01
+MCG2=239.1.1.2
 PAGE=$(getconf PAGESIZE)
 TMPD=$(mktemp -d /tmp/vmqrx.XXXXXX) || exit 1
 PY_UDP=$TMPD/udp.py
@@ -554,6 +563,50 @@ test_vlan()
 	check_ledger
 }
 
+# mc_send WHAT GROUP EXPECTED: send 50 datagrams to GROUP and check what
+# B made of them: EXPECTED is the snapshot difference (q0 q1 q2 q3
+# filtered).
+mc_send()
+{
+	local s0 s1
+
+	s0=$(snapshot)
+	send "$2" 50 || return 1
+	settle || return 1
+	s1=$(snapshot)
+	vmq_assert_eq "$1 (q0 q1 q2 q3 filtered)" "$3" "$(vdelta "$s0" "$s1")"
+}
+
+# Multicast through B's hash filter: a group B has not joined is not for
+# B (rx_drops_filtered); once B joins it (ip maddr add) it comes in
+# through the default queue, every frame; another group stays out until
+# B is in allmulticast mode, and again after it leaves it; a group B
+# leaves is out again. Filters on B's MAC do not apply to multicast.
+test_multicast()
+{
+	local rc=0 out="0 0 0 0 50" in="50 0 0 0 0"
+
+	ip -n "$NSA" route add 224.0.0.0/4 dev "$PA" || return 1
+	settle &&
+	mc_send "group 1, not joined" "$MCG1" "$out" &&
+	ip -n "$NSB" maddr add "$MCMAC1" dev "$PB" &&
+	mc_send "group 1, joined" "$MCG1" "$in" &&
+	mc_send "group 2, not joined" "$MCG2" "$out" &&
+	ip -n "$NSB" link set dev "$PB" allmulticast on &&
+	mc_send "group 2, allmulticast" "$MCG2" "$in" &&
+	ip -n "$NSB" link set dev "$PB" allmulticast off &&
+	mc_send "group 2, allmulticast off" "$MCG2" "$out" &&
+	mc_send "group 1, still joined" "$MCG1" "$in" &&
+	ip -n "$NSB" maddr del "$MCMAC1" dev "$PB" &&
+	mc_send "group 1, left" "$MCG1" "$out" || rc=1
+	if [ "$rc" != 0 ]; then
+		ip -n "$NSB" link set dev "$PB" allmulticast off
+		ip -n "$NSB" maddr del "$MCMAC1" dev "$PB" 2>/dev/null
+	fi
+	ip -n "$NSA" route del 224.0.0.0/4 dev "$PA" || rc=1
+	[ "$rc" = 0 ] && check_ledger
+}
+
 # Queue 1 loses its only filter mid-stream: Running -> Paused. Frames that
 # were classified to it before the clear are polled an instant later; once
 # the default queue has taken a good share of the stream, queue 1 must
@@ -711,11 +764,12 @@ test_dma_api()
 	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
 }
 
-ktap_plan 9
+ktap_plan 10
 vmq_test "rx: two linked ports in two namespaces" test_setup
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
+vmq_test "rx: multicast only when joined or allmulticast, in the default queue" test_multicast
 vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
 vmq_test "rx: -G and -L under traffic, counters add up, memory back" test_resize_under_traffic
