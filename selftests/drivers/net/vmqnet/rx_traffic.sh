@@ -7,12 +7,13 @@
 # default queue gets only broadcast and ARP; a MAC that is not B's is taken
 # only when filtered (or promiscuous); a VLAN filter steers only tagged
 # frames; a multicast group only once B joins it (or is allmulticast);
-# a queue whose filter is cleared mid-stream (Paused) receives nothing
-# more and the default queue takes over; and a queue freed, and ethtool
-# -L / -G changes made, under a flood lose nothing unaccounted: what A
-# sent equals what B received plus what it dropped, by cause, and the
-# shared memory goes back to what the queues hold, and to what it was
-# before.
+# nothing sent while B is down or unlinked reaches it, and all of it
+# once B is back; a queue whose filter is cleared mid-stream (Paused)
+# receives nothing more and the default queue takes over; and a queue
+# freed, and ethtool -L / -G changes made, under a flood lose nothing
+# unaccounted: what A sent equals what B received plus what it dropped,
+# by cause, and the shared memory goes back to what the queues hold, and
+# to what it was before.
 #
 # IPv6 is off and neighbours are static, so that no frame but the test's
 # own reaches B unless the test asks for it.
@@ -437,11 +438,34 @@ qstate()
 	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
 }
 
+# link_ab, unlink_a: link A and B, unlink them.
+link_ab()
+{
+	local fda fdb rc
+
+	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
+	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fda:$IFA $fdb:$IFB\n"
+	rc=$?
+	exec {fda}<&- {fdb}<&-
+	return "$rc"
+}
+
+unlink_a()
+{
+	local fda rc
+
+	exec {fda}<"/run/netns/$NSA"
+	vmq_write_expect 0 "$VMQ_BUS/unlink_device" "$fda:$IFA\n"
+	rc=$?
+	exec {fda}<&-
+	return "$rc"
+}
+
 # ---- tests ------------------------------------------------------------------
 
 test_setup()
 {
-	local devs fda fdb ifa ifb
+	local devs
 
 	vmq_netns_add "$NSA" "$NSB" || return 1
 	vmq_dev_create "$ID" 2 4 || return 1
@@ -451,19 +475,16 @@ test_setup()
 	mkdir "$SYSA" "$SYSB" &&
 	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
 	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
-	read -r ifa < "$SYSA/class/net/$PA/ifindex" &&
+	read -r IFA < "$SYSA/class/net/$PA/ifindex" &&
 	read -r MACA < "$SYSA/class/net/$PA/address" &&
-	read -r ifb < "$SYSB/class/net/$PB/ifindex" &&
+	read -r IFB < "$SYSB/class/net/$PB/ifindex" &&
 	read -r MACB < "$SYSB/class/net/$PB/address" || return 1
 	ip -n "$NSA" addr add "$IPA/24" brd + dev "$PA" &&
 	ip -n "$NSB" addr add "$IPB/24" brd + dev "$PB" || return 1
 	ip -n "$NSA" neigh add "$IPB" lladdr "$MACB" dev "$PA" nud permanent &&
 	ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent &&
 	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent || return 1
-	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
-	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fda:$ifa $fdb:$ifb\n" ||
-		return 1
-	exec {fda}<&- {fdb}<&-
+	link_ab || return 1
 	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up &&
 	sender_start
 }
@@ -605,6 +626,96 @@ test_multicast()
 	fi
 	ip -n "$NSA" route del 224.0.0.0/4 dev "$PA" || rc=1
 	[ "$rc" = 0 ] && check_ledger
+}
+
+# A's operational state, as the link watch last set it.
+aoper()
+{
+	local s
+
+	read -r s < "$SYSA/class/net/$PA/operstate" && echo "$s"
+}
+
+# oper_wait STATE: wait until the link watch has seen A's carrier change
+# (A's operstate is STATE) and is done with it: it sets the operstate,
+# then (de)activates A's qdisc, all under RTNL, which ip link show waits
+# for.
+oper_wait()
+{
+	local i s=
+
+	for ((i = 0; i < VMQ_WAIT_POLLS; i++)); do
+		s=$(aoper)
+		if [ "$s" = "$1" ]; then
+			ip -n "$NSA" link show dev "$PA" > /dev/null
+			return
+		fi
+		vmq_nap 0.1
+	done
+	ktap_diag "operstate of $PA: expected $1, still '$s'"
+	return 1
+}
+
+# peer_down off|on, peer_unlinked off|on: take B away from A, give it
+# back. Down flushes B's neighbours, the static one included: without it
+# B would resolve A for its ICMP errors, and A's ARP reply would be one
+# more frame in queue 1.
+peer_down()
+{
+	if [ "$1" = off ]; then
+		ip -n "$NSB" link set "$PB" down
+	else
+		ip -n "$NSB" link set "$PB" up &&
+		ip -n "$NSB" neigh replace "$IPA" lladdr "$MACA" dev "$PB" nud permanent
+	fi
+}
+
+peer_unlinked()
+{
+	if [ "$1" = off ]; then unlink_a; else link_ab; fi
+}
+
+# test_tx_no_peer down|unlinked: N datagrams from A while B is down or
+# not linked, then N more once it is back. Without its peer A has no
+# carrier, and once the link watch has seen that, A's qdisc is noop: the
+# frames are dropped before A's ndo_start_xmit (tx.c counts a drop only
+# for those in flight while the link watch catches up, which no test can
+# time). So neither A's TX counters (ethtool -S and stats64) nor any of
+# B's may move. With B back, nothing has stalled: the next N frames are
+# delivered, every one, to B's queue 1 (the filter on B's MAC).
+test_tx_no_peer()
+{
+	local how=peer_$1 rc=0 s0 s1 s2 t0 t1 t2 c
+
+	settle || return 1
+	vmq_assert_eq "operstate of $PA" up "$(aoper)" || return 1
+	s0=$(snapshot)
+	t0="$(atx) $(a64)"
+	"$how" off || return 1
+	read -r c < "$SYSA/class/net/$PA/carrier"
+	vmq_assert_eq "carrier of $PA, its peer $1" 0 "$c" &&
+	oper_wait down &&
+	send "$IPB" "$N" &&
+	settle || rc=1
+	if [ "$rc" = 0 ]; then
+		s1=$(snapshot)
+		t1="$(atx) $(a64)"
+		vmq_assert_eq "A's TX (delivered dropped, by ethtool -S, by stats64), $N sent to a peer $1" \
+			"0 0 0 0" "$(vdelta "$t0" "$t1")" &&
+		vmq_assert_eq "B (q0 q1 q2 q3 filtered) while $1" "0 0 0 0 0" \
+			"$(vdelta "$s0" "$s1")" || rc=1
+	fi
+	"$how" on || return 1
+	[ "$rc" = 0 ] || return 1
+	oper_wait up && send "$IPB" "$N" && settle || return 1
+	s2=$(snapshot)
+	t2="$(atx) $(a64)"
+	vmq_assert_eq "B (q0 q1 q2 q3 filtered), $N sent once back" "0 $N 0 0 0" \
+		"$(vdelta "$s1" "$s2")" &&
+	vmq_assert_eq "A's TX (delivered dropped, by ethtool -S, by stats64), once back" \
+		"$N 0 $N 0" "$(vdelta "$t1" "$t2")" &&
+	check_ledger &&
+	check_shmem
 }
 
 # Queue 1 loses its only filter mid-stream: Running -> Paused. Frames that
@@ -764,12 +875,14 @@ test_dma_api()
 	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
 }
 
-ktap_plan 10
+ktap_plan 12
 vmq_test "rx: two linked ports in two namespaces" test_setup
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
 vmq_test "rx: multicast only when joined or allmulticast, in the default queue" test_multicast
+vmq_test "tx: nothing reaches a peer that is down, all once it is up" test_tx_no_peer down
+vmq_test "tx: nothing reaches an unlinked peer, all once linked again" test_tx_no_peer unlinked
 vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
 vmq_test "rx: -G and -L under traffic, counters add up, memory back" test_resize_under_traffic
