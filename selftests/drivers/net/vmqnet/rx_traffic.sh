@@ -438,6 +438,20 @@ qstate()
 	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
 }
 
+# send_expect WHAT DST COUNT EXPECTED: send COUNT datagrams to DST and
+# check what B made of them: EXPECTED is the snapshot difference
+# (q0 q1 q2 q3 filtered).
+send_expect()
+{
+	local s0 s1
+
+	s0=$(snapshot)
+	send "$2" "$3" || return 1
+	settle || return 1
+	s1=$(snapshot)
+	vmq_assert_eq "$1 (q0 q1 q2 q3 filtered)" "$4" "$(vdelta "$s0" "$s1")"
+}
+
 # link_ab, unlink_a: link A and B, unlink them.
 link_ab()
 {
@@ -528,34 +542,24 @@ test_steer_unicast()
 
 test_steer_other_mac()
 {
-	local s0 s1
+	local rc
 
 	# Not B's MAC, not filtered, not promiscuous: dropped as not for B.
-	s0=$(snapshot)
-	send "$IPX" 50 || return 1
-	settle || return 1
-	s1=$(snapshot)
-	vmq_assert_eq "unfiltered" "0 0 0 0 50" "$(vdelta "$s0" "$s1")" || return 1
+	send_expect unfiltered "$IPX" 50 "0 0 0 0 50" || return 1
 	# Filtered: that queue.
-	filter flow-type ether dst "$MACX" action 2 loc 9 || return 1
-	send "$IPX" 50 || return 1
-	settle || return 1
-	s0=$s1 s1=$(snapshot)
-	vmq_assert_eq "filtered" "0 0 50 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	filter flow-type ether dst "$MACX" action 2 loc 9 &&
+	send_expect filtered "$IPX" 50 "0 0 50 0 0" &&
 	filter delete 9 || return 1
 	# Promiscuous: the default queue.
 	ip -n "$NSB" link set "$PB" promisc on || return 1
-	send "$IPX" 50 || return 1
-	settle || return 1
-	s0=$s1 s1=$(snapshot)
-	ip -n "$NSB" link set "$PB" promisc off || return 1
-	vmq_assert_eq "promiscuous" "50 0 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
-	check_ledger
+	send_expect promiscuous "$IPX" 50 "50 0 0 0 0"
+	rc=$?
+	ip -n "$NSB" link set "$PB" promisc off && [ "$rc" = 0 ] && check_ledger
 }
 
 test_vlan()
 {
-	local s0 s1 v0
+	local v0
 
 	ip -n "$NSA" link add link "$PA" name "$PA.$VID" type vlan id "$VID" &&
 	ip -n "$NSB" link add link "$PB" name "$PB.$VID" type vlan id "$VID" || return 1
@@ -569,33 +573,12 @@ test_vlan()
 	filter flow-type ether dst "$MACB" vlan "$VID" action 3 || return 1
 	settle || return 1
 	v0=$(st64 "$SYSB" "$PB.$VID" rx_packets)
-	s0=$(snapshot)
-	send "$VIPB" "$N" || return 1
-	settle || return 1
-	s1=$(snapshot)
-	vmq_assert_eq "tagged" "0 0 0 $N 0" "$(vdelta "$s0" "$s1")" || return 1
+	send_expect tagged "$VIPB" "$N" "0 0 0 $N 0" || return 1
 	vmq_assert_eq "received on the VLAN" $((v0 + N)) \
 		"$(st64 "$SYSB" "$PB.$VID" rx_packets)" || return 1
-	send "$IPB" "$N" || return 1
-	settle || return 1
-	s0=$s1 s1=$(snapshot)
-	vmq_assert_eq "untagged" "0 $N 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
+	send_expect untagged "$IPB" "$N" "0 $N 0 0 0" || return 1
 	filter delete "$(rule_of 3)" || return 1
 	check_ledger
-}
-
-# mc_send WHAT GROUP EXPECTED: send 50 datagrams to GROUP and check what
-# B made of them: EXPECTED is the snapshot difference (q0 q1 q2 q3
-# filtered).
-mc_send()
-{
-	local s0 s1
-
-	s0=$(snapshot)
-	send "$2" 50 || return 1
-	settle || return 1
-	s1=$(snapshot)
-	vmq_assert_eq "$1 (q0 q1 q2 q3 filtered)" "$3" "$(vdelta "$s0" "$s1")"
 }
 
 # Multicast through B's hash filter: a group B has not joined is not for
@@ -609,17 +592,17 @@ test_multicast()
 
 	ip -n "$NSA" route add 224.0.0.0/4 dev "$PA" || return 1
 	settle &&
-	mc_send "group 1, not joined" "$MCG1" "$out" &&
+	send_expect "group 1, not joined" "$MCG1" 50 "$out" &&
 	ip -n "$NSB" maddr add "$MCMAC1" dev "$PB" &&
-	mc_send "group 1, joined" "$MCG1" "$in" &&
-	mc_send "group 2, not joined" "$MCG2" "$out" &&
+	send_expect "group 1, joined" "$MCG1" 50 "$in" &&
+	send_expect "group 2, not joined" "$MCG2" 50 "$out" &&
 	ip -n "$NSB" link set dev "$PB" allmulticast on &&
-	mc_send "group 2, allmulticast" "$MCG2" "$in" &&
+	send_expect "group 2, allmulticast" "$MCG2" 50 "$in" &&
 	ip -n "$NSB" link set dev "$PB" allmulticast off &&
-	mc_send "group 2, allmulticast off" "$MCG2" "$out" &&
-	mc_send "group 1, still joined" "$MCG1" "$in" &&
+	send_expect "group 2, allmulticast off" "$MCG2" 50 "$out" &&
+	send_expect "group 1, still joined" "$MCG1" 50 "$in" &&
 	ip -n "$NSB" maddr del "$MCMAC1" dev "$PB" &&
-	mc_send "group 1, left" "$MCG1" "$out" || rc=1
+	send_expect "group 1, left" "$MCG1" 50 "$out" || rc=1
 	if [ "$rc" != 0 ]; then
 		ip -n "$NSB" link set dev "$PB" allmulticast off
 		ip -n "$NSB" maddr del "$MCMAC1" dev "$PB" 2>/dev/null
