@@ -205,25 +205,17 @@ out:
 	return queue;
 }
 
-/* Block structures are recycled through a short list (the lookaside list
- * of NDIS), so that allocating and freeing shared memory does not also
- * allocate and free its bookkeeping every time.
+/* Block structures are recycled through a short stack (the lookaside
+ * list of NDIS), so that allocating and freeing shared memory does not
+ * also allocate and free its bookkeeping every time.
  */
-#define VMQ_SHMEM_SPARES_MAX	16
-
 static struct vmq_shmem_block *vmq_shmem_block_get(struct vmq_shmem_pool *pool)
 {
-	struct vmq_shmem_block *blk;
-
 	lockdep_assert_held(&pool->lock);
 
-	blk = list_first_entry_or_null(&pool->spares, struct vmq_shmem_block,
-				       spare_node);
-	if (!blk)
-		return kmalloc(sizeof(*blk), GFP_KERNEL);
-	list_del(&blk->spare_node);
-	pool->nr_spares--;
-	return blk;
+	if (!pool->nr_spares)
+		return kmalloc(sizeof(struct vmq_shmem_block), GFP_KERNEL);
+	return pool->spares[--pool->nr_spares];
 }
 
 static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
@@ -231,12 +223,10 @@ static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
 {
 	lockdep_assert_held(&pool->lock);
 
-	if (pool->nr_spares >= VMQ_SHMEM_SPARES_MAX) {
+	if (pool->nr_spares >= ARRAY_SIZE(pool->spares))
 		kfree(blk);
-		return;
-	}
-	list_add(&blk->spare_node, &pool->spares);
-	pool->nr_spares++;
+	else
+		pool->spares[pool->nr_spares++] = blk;
 }
 
 static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
@@ -345,7 +335,6 @@ static void vmq_shmem_pool_release(struct kref *ref)
 {
 	struct vmq_shmem_pool *pool = container_of(ref, struct vmq_shmem_pool,
 						   ref);
-	struct vmq_shmem_block *blk, *tmp;
 	struct vmq_shmem_queue *queue;
 	unsigned long id;
 
@@ -354,8 +343,8 @@ static void vmq_shmem_pool_release(struct kref *ref)
 	xa_destroy(&pool->queues);
 	/* Empty: vmq_shmem_pool_destroy() freed every block. */
 	vmq_shmem_handles_destroy(&pool->handles);
-	list_for_each_entry_safe(blk, tmp, &pool->spares, spare_node)
-		kfree(blk);
+	while (pool->nr_spares)
+		kfree(pool->spares[--pool->nr_spares]);
 	mutex_destroy(&pool->lock);
 	put_device(pool->dma_dev);
 	kfree(pool);
@@ -399,7 +388,6 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
 	vmq_shmem_handles_init(&pool->handles, VMQ_SHMEM_SLOTS_MAX);
 	xa_init(&pool->queues);
 	INIT_LIST_HEAD(&pool->clients);
-	INIT_LIST_HEAD(&pool->spares);
 	pool->dma_provider.name = "dma";
 	pool->dma_provider.ops = &vmq_shmem_dma_ops;
 	pool->dma_provider.ctx = pool;

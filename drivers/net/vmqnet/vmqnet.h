@@ -351,6 +351,9 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
 #define VMQ_SHMEM_BUDGET_DEFAULT	8192		/* 32 MiB */
 #define VMQ_SHMEM_BUDGET_MAX		BIT_ULL(20)	/* 4 GiB */
 
+/* Block structures a pool keeps for reuse. */
+#define VMQ_SHMEM_SPARES_MAX		16
+
 /* A pool that no device ID names: not found by vmq_shmem_open(). */
 #define VMQ_SHMEM_NO_ID			U32_MAX
 /* Fault injection filters: match any queue / usage. */
@@ -462,8 +465,8 @@ enum vmq_shmem_state {
  * @name: for messages, which must not depend on @dma_dev being bound
  * @state: enum vmq_shmem_state
  * @handles: live blocks by allocation handle (shmem_handle.c)
- * @spares: recycled block structures (struct vmq_shmem_block.spare_node)
- * @nr_spares: how many
+ * @spares: recycled block structures
+ * @nr_spares: how many of @spares hold one
  * @queues: struct vmq_shmem_queue by queue ID, created on first use
  * @last_queue: the queue of the last allocation, or NULL: a queue
  *	allocates its blocks in a row, so this spares most @queues lookups
@@ -492,7 +495,7 @@ struct vmq_shmem_pool {
 	char name[24];
 	enum vmq_shmem_state state;
 	struct vmq_shmem_handles handles;
-	struct list_head spares;
+	struct vmq_shmem_block *spares[VMQ_SHMEM_SPARES_MAX];
 	unsigned int nr_spares;
 	struct xarray queues;
 	struct vmq_shmem_queue *last_queue;
@@ -535,7 +538,6 @@ struct vmq_shmem_client {
  * struct vmq_shmem_block - one live block
  * @params: the request and the provider's results
  * @sgt: the table @params.sgt points to, filled in by the provider
- * @spare_node: entry in the pool's spares, while recycled
  * @queue: its queue
  * @client: its owner
  * @provider: the provider that allocated it and will free it
@@ -546,7 +548,6 @@ struct vmq_shmem_client {
 struct vmq_shmem_block {
 	struct vmq_shmem_params params;
 	struct sg_table sgt;
-	struct list_head spare_node;
 	struct vmq_shmem_queue *queue;
 	struct vmq_shmem_client *client;
 	const struct vmq_shmem_provider *provider;
