@@ -304,6 +304,26 @@ test_tcp_checksum_split()
 	check_carrier 1 1 && tcp_transfer
 }
 
+# threaded NS DEV [0|1]: DEV's NAPI mode (/sys/class/net/DEV/threaded),
+# read, or set first.
+threaded()
+{
+	local f=/sys/class/net/$2/threaded
+
+	ip netns exec "$1" sh -c "${3:+echo $3 > $f && }cat $f"
+}
+
+# Threaded NAPI (the standard sysfs knob): each ring's poll runs in a
+# kthread of its own instead of softirq, on whichever CPU the scheduler
+# picks. The payload must not change. The tests after this one, moves,
+# unlinks and removals under traffic, run with it on.
+test_tcp_checksum_threaded()
+{
+	vmq_assert_eq "threaded NAPI of $PA" 1 "$(threaded "$NSA" "$PA" 1)" &&
+	vmq_assert_eq "threaded NAPI of $PB" 1 "$(threaded "$NSB" "$PB" 1)" &&
+	tcp_transfer
+}
+
 # TX counters: what A sent shows up on A's TX; nothing dropped while linked.
 test_tx_stats()
 {
@@ -434,7 +454,7 @@ test_rmmod_under_traffic()
 	vmq_module_load && vmq_assert_exists "$VMQ_BUS"
 }
 
-ktap_plan 12
+ktap_plan 13
 if ! setup; then
 	ktap_diag "setup failed"
 	exit "$KSFT_FAIL"
@@ -448,6 +468,7 @@ vmq_test "ping" test_ping
 vmq_test "peer mtu drops" test_peer_mtu_drops
 vmq_test "tcp checksum" test_tcp_checksum
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
+vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
 vmq_test "tx stats" test_tx_stats
 vmq_test "netns move" test_netns_move
 vmq_test "unlink under traffic" test_unlink_under_traffic

@@ -787,7 +787,7 @@ occ() { vmq_dl_resource "$DL" shared_memory occ; }
 # memory: once the flood is over, the devlink occupancy is what it was
 # before the flood, to the unit. In the middle of a cycle it must differ,
 # or comparing it says nothing.
-test_resize_under_traffic()
+resize_cycles()
 {
 	local i rc=0 s cfg0 bufs0 ch0 occ0 occ1 occ_mid=
 
@@ -832,6 +832,20 @@ test_resize_under_traffic()
 	check_shmem
 }
 
+# The same with B's NAPI threaded (/sys/class/net/DEV/threaded): each
+# ring's poll runs in a kthread, so quiescing a queue for -G and -L waits
+# for a poll on another CPU rather than in softirq. Back to softirq after.
+test_resize_under_traffic()
+{
+	local f=$SYSB/class/net/$PB/threaded rc
+
+	echo 1 > "$f" || return 1
+	resize_cycles
+	rc=$?
+	echo 0 > "$f" || return 1
+	return "$rc"
+}
+
 test_teardown_under_traffic()
 {
 	local rc=0
@@ -868,7 +882,7 @@ vmq_test "tx: nothing reaches a peer that is down, all once it is up" test_tx_no
 vmq_test "tx: nothing reaches an unlinked peer, all once linked again" test_tx_no_peer unlinked
 vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
-vmq_test "rx: -G and -L under traffic, counters add up, memory back" test_resize_under_traffic
+vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
 vmq_test "rx: no DMA-API debug errors" test_dma_api
 ktap_finish
