@@ -411,8 +411,8 @@ static void shmem_test_handles(struct kunit *test)
 	vmq_shmem_free(t->client, h[1]);
 	again = shmem_alloc_ok(test, t->client, 0, 1);
 	KUNIT_EXPECT_NE(test, again, h[1]);
-	KUNIT_EXPECT_EQ(test, again & (VMQ_SHMEM_SLOTS_MAX - 1),
-			h[1] & (VMQ_SHMEM_SLOTS_MAX - 1));
+	KUNIT_EXPECT_EQ(test, again & VMQ_SHMEM_SLOT_MASK,
+			h[1] & VMQ_SHMEM_SLOT_MASK);
 	vmq_shmem_free(t->client, h[1]);
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 3);
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, t->fake.frees + 3);
@@ -463,8 +463,8 @@ static void shmem_test_handle_table(struct kunit *test)
 	vmq_shmem_handle_release(&t, h[0]);
 	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, h[0]));
 	h[2] = vmq_shmem_handle_new(&t, blk[2]);
-	KUNIT_EXPECT_EQ(test, h[2] & (VMQ_SHMEM_SLOTS_MAX - 1),
-			h[1] & (VMQ_SHMEM_SLOTS_MAX - 1));
+	KUNIT_EXPECT_EQ(test, h[2] & VMQ_SHMEM_SLOT_MASK,
+			h[1] & VMQ_SHMEM_SLOT_MASK);
 	KUNIT_EXPECT_NE(test, h[2], h[1]);
 	KUNIT_EXPECT_NULL(test, vmq_shmem_handle_find(&t, h[1]));
 	vmq_shmem_handle_release(&t, h[2]);

@@ -28,8 +28,6 @@
 
 #include "vmqnet.h"
 
-#define VMQ_SHMEM_SLOT_MASK	(BIT(VMQ_SHMEM_SLOT_BITS) - 1)
-
 /**
  * vmq_shmem_handles_init() - an empty handle table
  * @t: the table

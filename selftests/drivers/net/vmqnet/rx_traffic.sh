@@ -832,9 +832,10 @@ resize_cycles()
 	check_shmem
 }
 
-# The same with B's NAPI threaded (/sys/class/net/DEV/threaded): each
-# ring's poll runs in a kthread, so quiescing a queue for -G and -L waits
-# for a poll on another CPU rather than in softirq. Back to softirq after.
+# The cycles run with B's NAPI threaded (/sys/class/net/DEV/threaded):
+# each ring's poll runs in a kthread, so quiescing a queue for -G and -L
+# waits for a poll on another CPU rather than in softirq (the queue freed
+# under traffic above covers softirq). Back to softirq after.
 test_resize_under_traffic()
 {
 	local f=$SYSB/class/net/$PB/threaded rc
