@@ -28,6 +28,30 @@
  * vmq_shmem_provider_register(), the way a virtual switch registers
  * NDIS_SHARED_MEMORY_PROVIDER_CHARACTERISTICS.
  *
+ * Who may free what. A block belongs to the client that allocated it and
+ * to its queue. vmq_shmem_free() frees one block of the caller's own, and
+ * refuses (-EPERM) a handle of another client: vmqnet's own rings and
+ * receive buffers are blocks of its own clients, so no other module can
+ * free them. vmq_shmem_free_queue() frees the caller's own blocks of a
+ * queue, and only of a VM queue that FREE_QUEUE has taken out of service
+ * (DMA stopped or Freeing); a live queue (-EBUSY) and the default queue of
+ * any port (-EINVAL) are refused and keep every block. FREE_QUEUE itself
+ * then frees whatever is left of the queue, and the halt (device removal,
+ * devlink reload) frees the default queues: blocks another client still
+ * held there are reported as that client's leak.
+ *
+ * When a provider may go. Every block a provider supplied to another
+ * client pins the provider's module (@owner of struct vmq_shmem_provider),
+ * so the module cannot be unloaded while, say, a running queue's ring is
+ * its memory: rmmod fails with EBUSY until the queue is reallocated or
+ * freed. vmq_shmem_provider_unregister() is refused with -EBUSY for the
+ * same reason, and leaves the provider registered. Refusing, rather than
+ * freeing or moving the memory, is the only choice that keeps NDIS's
+ * rule: a queue's memory is freed by FREE_QUEUE or the halt, after DMA has
+ * stopped, never under a running queue. Closing the client retires its
+ * provider (no new block comes from it); the blocks it supplied keep it,
+ * and the pin on its module, until they are freed.
+ *
  * Every function here may sleep: process context only.
  */
 #ifndef _VMQNET_SHMEM_H
@@ -40,6 +64,7 @@
 #include <linux/types.h>
 
 struct device;
+struct module;
 
 /**
  * VMQ_SHMEM_F_CONTIGUOUS - the block must be physically contiguous
@@ -51,8 +76,27 @@ struct device;
 /* Every flag vmq_shmem_alloc() knows; any other bit is -EINVAL. */
 #define VMQ_SHMEM_F_ALL		VMQ_SHMEM_F_CONTIGUOUS
 
-/* The default queue: it always exists and is never freed. */
-#define VMQ_SHMEM_DEFAULT_QUEUE	0
+/*
+ * Queue IDs: port P's ring R is queue P * VMQ_SHMEM_QUEUES_PER_PORT + R, and
+ * ring 0 of every port is that port's default queue: it always exists, its
+ * memory is freed only by the halt, and vmq_shmem_free_queue() refuses it.
+ */
+#define VMQ_SHMEM_QUEUES_PER_PORT	16
+#define VMQ_SHMEM_QUEUE_ID(port, ring) \
+	((port) * VMQ_SHMEM_QUEUES_PER_PORT + (ring))
+/* The default queue of port 0. */
+#define VMQ_SHMEM_DEFAULT_QUEUE		VMQ_SHMEM_QUEUE_ID(0, 0)
+
+/**
+ * vmq_shmem_queue_is_default() - is a queue ID the default queue of a port?
+ * @queue_id: a queue ID
+ *
+ * Return: true for the default queue of any port.
+ */
+static inline bool vmq_shmem_queue_is_default(u32 queue_id)
+{
+	return !(queue_id % VMQ_SHMEM_QUEUES_PER_PORT);
+}
 
 /*
  * Largest block: a request above it is a caller bug (-EINVAL), not a
@@ -97,8 +141,8 @@ enum vmq_shmem_usage {
 /**
  * struct vmq_shmem_params - one shared memory request and its result
  * @flags: in: VMQ_SHMEM_F_* flags
- * @queue_id: in: the VM queue the memory is for; VMQ_SHMEM_DEFAULT_QUEUE
- *	is the default queue
+ * @queue_id: in: the VM queue the memory is for, VMQ_SHMEM_QUEUE_ID();
+ *	it must exist and not be being freed
  * @usage: in: what the memory is for
  * @node: in: preferred NUMA node, or NUMA_NO_NODE for any. Scattered
  *	blocks take their pages from it when it has free memory; contiguous
@@ -164,11 +208,18 @@ struct vmq_shmem_provider_ops {
  * @name: shown in debugfs and in leak reports
  * @ops: its handlers
  * @ctx: provider context passed to @ops
+ * @owner: the module of @ops and @ctx, normally THIS_MODULE; each block
+ *	it supplies to another client holds a reference on it. NULL only
+ *	for code that cannot be unloaded.
+ *
+ * @ops and @ctx must stay valid until every block the provider supplied
+ * has been freed, which may be after vmq_shmem_close() of its client.
  */
 struct vmq_shmem_provider {
 	const char *name;
 	const struct vmq_shmem_provider_ops *ops;
 	void *ctx;
+	struct module *owner;
 };
 
 /* One user's handle on one vmqnet device: the NdisHandle of the calls. */
@@ -180,13 +231,12 @@ struct device *vmq_shmem_dma_device(struct vmq_shmem_client *client);
 
 int vmq_shmem_alloc(struct vmq_shmem_client *client,
 		    struct vmq_shmem_params *params, u32 *alloc_handle);
-void vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle);
-unsigned int vmq_shmem_free_queue(struct vmq_shmem_client *client,
-				  u32 queue_id);
+int vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle);
+int vmq_shmem_free_queue(struct vmq_shmem_client *client, u32 queue_id);
 
 int vmq_shmem_provider_register(struct vmq_shmem_client *client,
 				const struct vmq_shmem_provider *provider);
-void vmq_shmem_provider_unregister(struct vmq_shmem_client *client);
+int vmq_shmem_provider_unregister(struct vmq_shmem_client *client);
 
 int vmq_shmem_dma_alloc(struct device *dma_dev,
 			struct vmq_shmem_params *params, void **mem_ctx);

@@ -91,7 +91,20 @@ struct shmem_test {
 	struct vmq_shmem_pool *pool;
 	struct vmq_shmem_client *client;
 	struct shmem_fake fake;
+	u32 freeing;
 };
+
+/* The queue code's hook, as queue.c answers it: queue @t->freeing is in
+ * FREE_QUEUE (DMA stopped), the others below SHMEM_TEST_QUEUES are live.
+ */
+static enum vmq_shmem_qstate shmem_test_qstate(void *priv, u32 queue_id)
+{
+	struct shmem_test *t = priv;
+
+	if (queue_id >= SHMEM_TEST_QUEUES)
+		return VMQ_SHMEM_Q_NONE;
+	return queue_id == t->freeing ? VMQ_SHMEM_Q_FREEING : VMQ_SHMEM_Q_LIVE;
+}
 
 static int shmem_test_init(struct kunit *test)
 {
@@ -369,18 +382,18 @@ static void shmem_test_handles(struct kunit *test)
 	KUNIT_EXPECT_NE(test, h[3], h[0]);
 	KUNIT_EXPECT_NE(test, h[3], h[2]);
 
-	/* Double free, unknown handles: reported, nothing changes. */
-	vmq_shmem_free(t->client, h[1]);
-	vmq_shmem_free(t->client, 0);
-	vmq_shmem_free(t->client, 0x7fffffff);
-	vmq_shmem_free(t->client, U32_MAX);
+	/* Double free, unknown handles: refused, nothing changes. */
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, h[1]), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, 0), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, 0x7fffffff), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, U32_MAX), -ENOENT);
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 3);
 	KUNIT_EXPECT_EQ(test, t->fake.frees, 1);
 
 	/* Another client cannot free my block. */
 	other = vmq_shmem_pool_open(t->pool, "other");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
-	vmq_shmem_free(other, h[0]);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(other, h[0]), -EPERM);
 	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 3);
 	vmq_shmem_close(other);
 	KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 0);
@@ -620,32 +633,68 @@ static void shmem_test_accounting(struct kunit *test)
 		shmem_check_model(test, t, slots, clients);
 	}
 
-	/* Freeing a queue frees exactly its blocks, whoever owns them. */
+	/*
+	 * FREE_QUEUE: nobody frees a live queue's memory nor a default
+	 * queue's; once the queue is being freed, a client frees its own
+	 * blocks of it, and the queue's end frees the rest as leaks.
+	 */
 	{
-		unsigned int expect = 0, i;
+		unsigned int own = 0, others = 0, i;
+		u64 blocks = t->pool->total.blocks;
 
-		for (i = 0; i < SHMEM_ACCT_SLOTS; i++)
-			if (slots[i].handle && slots[i].queue == 2)
-				expect++;
 		KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 2),
-				expect);
+				-EBUSY);
+		KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 0),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test,
+				vmq_shmem_free_queue(t->client,
+						     VMQ_SHMEM_QUEUE_ID(1, 0)),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client,
+							   SHMEM_TEST_QUEUES),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, t->pool->total.blocks, blocks);
+
+		for (i = 0; i < SHMEM_ACCT_SLOTS; i++) {
+			if (!slots[i].handle || slots[i].queue != 2)
+				continue;
+			if (slots[i].client)
+				others++;
+			else
+				own++;
+		}
+		t->freeing = 2;
+		vmq_shmem_pool_set_queue_check(t->pool, shmem_test_qstate, t);
+		KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 2), own);
+		for (i = 0; i < SHMEM_ACCT_SLOTS; i++)
+			if (slots[i].queue == 2 && !slots[i].client)
+				slots[i].handle = 0;
+		shmem_check_model(test, t, slots, clients);
+		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 0);
+
+		KUNIT_EXPECT_EQ(test, vmq_shmem_queue_release(t->pool, 2,
+							      false), others);
 		for (i = 0; i < SHMEM_ACCT_SLOTS; i++)
 			if (slots[i].queue == 2)
 				slots[i].handle = 0;
 		shmem_check_model(test, t, slots, clients);
-		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 0);
+		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, others);
+		vmq_shmem_pool_set_queue_check(t->pool, NULL, NULL);
 	}
 
 	/* Closing a client frees and reports what it still holds. */
 	{
 		u64 blocks = clients[1]->stats.blocks;
 		u64 bytes = clients[1]->stats.bytes;
+		u64 leaked = t->pool->leaked.blocks;
+		u64 leaked_bytes = t->pool->leaked.bytes;
 		unsigned int i;
 
 		vmq_shmem_close(clients[1]);
 		clients[1] = NULL;
-		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, blocks);
-		KUNIT_EXPECT_EQ(test, t->pool->leaked.bytes, bytes);
+		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, leaked + blocks);
+		KUNIT_EXPECT_EQ(test, t->pool->leaked.bytes,
+				leaked_bytes + bytes);
 		for (i = 0; i < SHMEM_ACCT_SLOTS; i++)
 			if (slots[i].client == 1)
 				slots[i].handle = 0;
@@ -772,30 +821,49 @@ static void shmem_test_providers(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vmq_shmem_alloc(t->client, &p, &fake_h), 0);
 	KUNIT_EXPECT_EQ(test, p.shmem_handle & 0xf0000000, 0xf0000000);
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, 1);
-	KUNIT_EXPECT_STREQ(test, t->pool->provider->name, "vswitch");
+	KUNIT_EXPECT_STREQ(test, t->pool->prov->desc.name, "vswitch");
 
 	/* Not the owner: no effect. */
-	vmq_shmem_provider_unregister(t->client);
-	KUNIT_EXPECT_PTR_EQ(test, t->pool->provider_owner, other);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_provider_unregister(t->client),
+			-ENOENT);
+	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov->client, other);
 
 	/*
-	 * The provider leaves while a block it supplied is live: freed
-	 * through it and reported as leaked by the block's owner. The block
-	 * of the default provider stays.
+	 * The provider may not leave while a block it supplied is live: it
+	 * may be a running queue's ring. It stays registered, and the block
+	 * stays.
 	 */
-	vmq_shmem_provider_unregister(other);
-	KUNIT_EXPECT_EQ(test, t->fake.frees, 1);
-	KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 1);
-	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 1);
-	vmq_shmem_free(t->client, fake_h);	/* stale now: reported */
-	KUNIT_EXPECT_EQ(test, t->fake.frees, 1);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_provider_unregister(other), -EBUSY);
+	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov->client, other);
+	KUNIT_EXPECT_EQ(test, t->fake.frees, 0);
+	KUNIT_EXPECT_EQ(test, t->pool->total.blocks, 2);
 
+	/*
+	 * Closing its client retires it: no new block comes from it, but
+	 * the block it supplied keeps it until that block is freed.
+	 */
+	vmq_shmem_close(other);
+	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov, &t->pool->dma_prov);
+	KUNIT_EXPECT_EQ(test, t->fake.frees, 0);
+	KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 0);
 	p = shmem_req(0, 100, 0);
 	KUNIT_ASSERT_EQ(test, vmq_shmem_alloc(t->client, &p, &h), 0);
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, 1);
-	vmq_shmem_free(t->client, h);
-	vmq_shmem_free(t->client, dma_h);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, fake_h), 0);
+	KUNIT_EXPECT_EQ(test, t->fake.frees, 1);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, fake_h), -ENOENT);
+
+	/* Unregistered with nothing live, a provider is gone at once. */
+	other = vmq_shmem_pool_open(t->pool, "vswitch");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
+	prov.ops = &shmem_fake_ops;
+	KUNIT_ASSERT_EQ(test, vmq_shmem_provider_register(other, &prov), 0);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_provider_unregister(other), 0);
+	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov, &t->pool->dma_prov);
 	vmq_shmem_close(other);
+
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, h), 0);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, dma_h), 0);
 	KUNIT_EXPECT_EQ(test, vmq_shmem_pool_occupancy(t->pool), 0);
 }
 
@@ -823,8 +891,8 @@ static void shmem_test_halt(struct kunit *test)
 	p = shmem_req(0, 1, 0);
 	KUNIT_EXPECT_EQ(test, vmq_shmem_alloc(t->client, &p, &h), -ENODEV);
 	KUNIT_EXPECT_EQ(test, h, 0);
-	KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 1), 0);
-	vmq_shmem_free(t->client, 1);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 1), -ENODEV);
+	KUNIT_EXPECT_EQ(test, vmq_shmem_free(t->client, 1), -ENODEV);
 	KUNIT_EXPECT_PTR_EQ(test, vmq_shmem_pool_open(t->pool, "late"),
 			    ERR_PTR(-ENODEV));
 	/* exit() closes the client, which frees the pool */

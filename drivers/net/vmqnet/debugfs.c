@@ -7,6 +7,7 @@
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues (queue.c)
+ *   vmqnet/race_delay_us			widens race windows (vmqnet.h)
  *
  * As debugfs wants, failures are not checked: a failed directory is an
  * error pointer that later calls accept and ignore, and vmqnet works
@@ -20,6 +21,7 @@
 #include "vmqnet.h"
 
 static struct dentry *vmq_debugfs_root;
+u32 vmq_race_delay_us;
 
 /**
  * vmq_debugfs_init() - create the debugfs root directory vmqnet/
@@ -27,6 +29,8 @@ static struct dentry *vmq_debugfs_root;
 void vmq_debugfs_init(void)
 {
 	vmq_debugfs_root = debugfs_create_dir(VMQ_DRV_NAME, NULL);
+	debugfs_create_u32("race_delay_us", 0600, vmq_debugfs_root,
+			   &vmq_race_delay_us);
 }
 
 /**

@@ -124,7 +124,7 @@ static int vmq_dev_shmem_init(struct vmq_dev *vdev)
 					    VMQ_SHMEM_BUDGET_DEFAULT);
 	if (IS_ERR(vdev->shmem))
 		return PTR_ERR(vdev->shmem);
-	vmq_shmem_pool_set_queue_check(vdev->shmem, vmq_queue_shmem_valid,
+	vmq_shmem_pool_set_queue_check(vdev->shmem, vmq_queue_shmem_state,
 				       vdev);
 
 	err = vmq_shmem_devlink_register(devlink, vdev->shmem);

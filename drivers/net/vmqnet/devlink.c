@@ -35,20 +35,21 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 	struct vmq_dev *vdev = devlink_priv(devlink);
 	int err;
 
-	/* The ports first: their queues stop DMA and free their shared
-	 * memory in NDIS order before the pool halts, which would free it
-	 * under them (and call it leaked). What the pool then refuses for
-	 * is memory other clients hold; the ports come back unchanged.
+	/* Every check before anything is torn down: a refused reload must
+	 * leave the ports, their links, filters, uppers and settings as
+	 * they are. Then the ports go first: their queues stop DMA and free
+	 * their shared memory in NDIS order before the pool halts, which
+	 * would free it under them (and call it leaked).
 	 */
 	err = vmq_devlink_params_reload_down(vdev, extack);
 	if (err)
 		return err;
+	err = vmq_shmem_reload_check(devlink, vdev->shmem, extack);
+	if (err)
+		return err;
 	vmq_dev_ports_del(vdev);
-	err = vmq_shmem_reload_down(devlink, vdev->shmem, extack);
-	if (err && vmq_dev_ports_add(vdev))
-		dev_err(&vdev->bdev->dev,
-			"reload refused, and the ports could not be re-created\n");
-	return err;
+	vmq_shmem_reload_down(vdev->shmem);
+	return 0;
 }
 
 static int vmq_devlink_reload_up(struct devlink *devlink,

@@ -314,7 +314,7 @@ int vmq_ethtool_get_rxnfc(struct net_device *netdev, struct ethtool_rxnfc *cmd,
 
 static const char * const vmq_rxq_stat_names[] = {
 	"packets", "bytes", "drops_no_buffer", "drops_not_running",
-	"drops_oversize", "drops_no_mem", "shmem_bytes",
+	"drops_oversize", "drops_no_mem", "drops_paused", "shmem_bytes",
 };
 
 static const char * const vmq_txq_stat_names[] = {
@@ -386,6 +386,7 @@ void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = s.drops_not_running;
 		*data++ = s.drops_oversize;
 		*data++ = drops;
+		*data++ = s.drops_paused;
 		*data++ = vmq_queue_shmem_bytes(&rx->q[q]);
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);

@@ -5,6 +5,7 @@
  * Frames are transmitted to the linked peer port (tx.c, link.c).
  */
 
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -198,14 +199,19 @@ int vmq_netdev_create(struct vmq_port *port)
 	if (err)
 		goto err_free;
 
+	/* Before the netdev is visible: link_device and a peer's transmit
+	 * may find the port by its ifindex as soon as it is registered.
+	 */
+	port->netdev = netdev;
 	err = register_netdev(netdev);
 	if (err)
 		goto err_queues;
-
-	port->netdev = netdev;
+	if (unlikely(READ_ONCE(vmq_race_delay_us)))
+		fsleep(READ_ONCE(vmq_race_delay_us));
 	return 0;
 
 err_queues:
+	port->netdev = NULL;
 	vmq_queues_destroy(port);
 err_free:
 	free_netdev(netdev);

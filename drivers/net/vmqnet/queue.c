@@ -87,19 +87,24 @@ void vmq_rx_params_init(struct vmq_dev *vdev)
 }
 
 /**
- * vmq_queue_shmem_valid() - the shared memory pool's queue check
+ * vmq_queue_shmem_state() - the shared memory pool's queue check
  * @priv: the struct vmq_dev
  * @queue_id: a shared memory queue ID
  *
  * Context: any; under the pool lock.
- * Return: true if the queue exists (vmq_queue_alloc() .. vmq_queue_free()).
+ * Return: VMQ_SHMEM_Q_LIVE from vmq_queue_alloc() until FREE_QUEUE (or
+ * the halt) stops the queue's DMA, VMQ_SHMEM_Q_FREEING from then until its
+ * memory is gone, VMQ_SHMEM_Q_NONE otherwise.
  */
-bool vmq_queue_shmem_valid(void *priv, u32 queue_id)
+enum vmq_shmem_qstate vmq_queue_shmem_state(void *priv, u32 queue_id)
 {
 	struct vmq_dev *vdev = priv;
 
-	return queue_id < VMQ_PORTS_MAX * VMQ_QUEUES_MAX &&
-	       test_bit(queue_id, vdev->rx_queues);
+	if (queue_id >= VMQ_PORTS_MAX * VMQ_QUEUES_MAX ||
+	    !test_bit(queue_id, vdev->rx_queues))
+		return VMQ_SHMEM_Q_NONE;
+	return test_bit(queue_id, vdev->rx_queues_live) ? VMQ_SHMEM_Q_LIVE :
+							  VMQ_SHMEM_Q_FREEING;
 }
 
 /* ---- Shared memory of a queue ---------------------------------------- */
@@ -128,8 +133,9 @@ static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
 
 static void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
 {
+	/* Our own handle: only a vmqnet bug can make this fail. */
 	if (blk->vaddr)
-		vmq_shmem_free(q->port->rx->shmem, blk->alloc_handle);
+		WARN_ON(vmq_shmem_free(q->port->rx->shmem, blk->alloc_handle));
 	*blk = (struct vmq_rxq_blk){};
 }
 
@@ -195,6 +201,39 @@ static void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 	vmq_rxq_blk_free(q, &m->ring);
 }
 
+/* Give @q the memory @m (or none), returning what it had in @old. The
+ * producer reads the layout only under the queue's lock, so a frame is
+ * written into either the old memory or the new, never into a mix, and
+ * never into memory already freed. DMA is off and NAPI disabled.
+ */
+static void vmq_rxq_mem_swap(struct vmq_rxq *q, const struct vmq_rxq_mem *m,
+			     struct vmq_rxq_mem *old)
+{
+	spin_lock_bh(&q->lock);
+	*old = q->mem;
+	if (m)
+		q->mem = *m;
+	else
+		q->mem = (struct vmq_rxq_mem){};
+	q->prod = 0;
+	spin_unlock_bh(&q->lock);
+	q->cons = 0;
+}
+
+/* Free all of @q's memory: its own blocks, then (as leaks) what other
+ * clients still hold on it. The pool refuses new blocks for the queue
+ * already: vmq_rxq_stop_service() ran.
+ */
+static void vmq_rxq_mem_release(struct vmq_rxq *q, bool halt)
+{
+	struct vmq_rxq_mem old;
+
+	vmq_rxq_mem_swap(q, NULL, &old);
+	vmq_rxq_mem_free(q, &old);
+	vmq_shmem_queue_release(q->port->vdev->shmem, vmq_rxq_shmem_id(q),
+				halt);
+}
+
 /**
  * vmq_queue_shmem_bytes() - shared memory a queue holds
  * @q: the queue
@@ -244,6 +283,17 @@ static void vmq_rxq_quiesce(struct vmq_rxq *q)
 
 /* ---- The NDIS lifecycle ---------------------------------------------- */
 
+/* Steps 1 and 2 of FREE_QUEUE (and of a halt): stop DMA, then DMA stopped.
+ * From here on the pool refuses new blocks for the queue. The state is
+ * readable without RTNL (debugfs) while the free waits for NAPI.
+ */
+static void vmq_rxq_stop_service(struct vmq_rxq *q, enum vmq_queue_state next)
+{
+	vmq_rx_dma_stop(q);
+	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues_live);
+	WRITE_ONCE(q->state, next);
+}
+
 /**
  * vmq_queue_alloc() - allocate a VM queue (OID_RECEIVE_FILTER_ALLOCATE_QUEUE)
  * @port: the port
@@ -276,6 +326,7 @@ int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 		return vmq_queue_refuse(port, ring, extack, -ENOSPC,
 					"vm_queues resource exhausted");
 	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
+	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues_live);
 	WRITE_ONCE(q->state, VMQ_QS_ALLOCATED);
 	return 0;
 }
@@ -299,6 +350,7 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
 		       struct netlink_ext_ack *extack)
 {
 	struct vmq_rxq *q = &port->rx->q[ring];
+	struct vmq_rxq_mem m, old;
 	enum vmq_queue_state next;
 	const char *why;
 	int err;
@@ -307,14 +359,13 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
 				   &why);
 	if (err)
 		return vmq_queue_refuse(port, ring, extack, err, why);
-	err = vmq_rxq_mem_alloc(q, &q->mem);
+	err = vmq_rxq_mem_alloc(q, &m);
 	if (err)
 		return vmq_queue_refuse(port, ring, extack, err,
 					err == -ENOSPC ?
 					"shared_memory budget exhausted" :
 					"shared memory allocation failed");
-	q->prod = 0;
-	q->cons = 0;
+	vmq_rxq_mem_swap(q, &m, &old);
 	WRITE_ONCE(q->state, next);
 	vmq_rxq_start(q);
 	return 0;
@@ -326,10 +377,9 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
  */
 static void vmq_rxq_halt(struct vmq_rxq *q)
 {
-	vmq_rx_dma_stop(q);
-	WRITE_ONCE(q->state, VMQ_QS_DMA_STOPPED);
+	vmq_rxq_stop_service(q, VMQ_QS_DMA_STOPPED);
 	vmq_rxq_quiesce(q);
-	vmq_rxq_mem_free(q, &q->mem);
+	vmq_rxq_mem_release(q, true);
 	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues);
 	WRITE_ONCE(q->state, VMQ_QS_UNDEFINED);
 }
@@ -341,9 +391,11 @@ static void vmq_rxq_halt(struct vmq_rxq *q)
  * @extack: for the reason of a refusal, or NULL
  *
  * In NDIS order: DMA stops (no frame is written into the queue's memory
- * from then on), the queue is DMA stopped, NAPI hands up what was written
- * before and is disabled, so every buffer is back (Freeing), all of the
- * queue's shared memory is freed and the queue is Undefined.
+ * from then on), the queue is DMA stopped (logged, and shown by debugfs),
+ * NAPI returns every buffer, dropping what is left (a queue without
+ * filters indicates nothing), and is disabled (Freeing), all of the
+ * queue's shared memory is freed, blocks other clients left on it as
+ * their leak, and the queue is Undefined.
  *
  * Context: RTNL.
  * Return: 0, -EINVAL for the default queue or a queue that does not
@@ -357,19 +409,26 @@ int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 	const char *why;
 	int err;
 
-	if (!ring || ring >= VMQ_QUEUES_MAX)
+	if (!ring)
 		return vmq_queue_refuse(port, ring, extack, -EINVAL,
 					"the default queue is never freed");
+	if (ring >= VMQ_QUEUES_MAX)
+		return vmq_queue_refuse(port, ring, extack, -EINVAL,
+					"no such ring");
 	q = &port->rx->q[ring];
 	err = vmq_queue_next_state(q->state, VMQ_QE_FREE, &next, &why);
 	if (err)
 		return vmq_queue_refuse(port, ring, extack, err, why);
-	vmq_rx_dma_stop(q);
-	WRITE_ONCE(q->state, next);
+	vmq_rxq_stop_service(q, next);
+	/* The one queue state change NDIS requires a miniport to indicate;
+	 * a halt, which ends every queue at once, does not.
+	 */
+	netdev_info(port->rx->netdev,
+		    "queue %u: DMA stopped; waiting for its receive buffers\n",
+		    ring);
 	vmq_rxq_quiesce(q);
 	WARN_ON(vmq_rxq_event(q, VMQ_QE_BUFFERS_BACK, NULL));
-	vmq_shmem_free_queue(port->rx->shmem, vmq_rxq_shmem_id(q));
-	q->mem = (struct vmq_rxq_mem){};
+	vmq_rxq_mem_release(q, false);
 	clear_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
 	WARN_ON(vmq_rxq_event(q, VMQ_QE_FREED, NULL));
 	return 0;
@@ -378,11 +437,11 @@ int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 /* ---- Filters ----------------------------------------------------------- */
 
 /* Publish the table to the receive path. */
-static int vmq_filters_publish(struct vmq_port_rx *rx)
+static int vmq_filters_publish(struct vmq_port_rx *rx, gfp_t gfp)
 {
 	struct vmq_filter_snap *snap, *old;
 
-	snap = vmq_filter_snap_build(&rx->filters, GFP_KERNEL);
+	snap = vmq_filter_snap_build(&rx->filters, gfp);
 	if (!snap)
 		return -ENOMEM;
 	old = rcu_replace_pointer(rx->snap, snap, lockdep_rtnl_is_held());
@@ -429,13 +488,39 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 	at = vmq_filter_add(&rx->filters, f, loc, &why);
 	if (at < 0)
 		return vmq_queue_refuse(port, f->queue, extack, at, why);
-	err = vmq_filters_publish(rx);
+	err = vmq_filters_publish(rx, GFP_KERNEL);
 	if (err) {
 		vmq_filter_del(&rx->filters, at, NULL);
 		return err;
 	}
 	WRITE_ONCE(q->state, next);
 	return at;
+}
+
+/* The queue's last filter is gone: Set -> Allocated or Running -> Paused,
+ * and "a miniport driver must not indicate packets on a nondefault queue
+ * if it has completed the OID_RECEIVE_FILTER_CLEAR_FILTER request to clear
+ * the last filter on the queue". Under the producer lock, so that the
+ * device writes nothing more into the queue (rx.c sends it to the default
+ * queue), and with a new epoch, so that NAPI drops what the device wrote
+ * before, however late it runs. Once a poll that may have seen the old
+ * epoch has ended, nothing of the queue is indicated any more.
+ */
+static void vmq_rxq_filters_gone(struct vmq_rxq *q)
+{
+	spin_lock_bh(&q->lock);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_FILTER_CLEARED, NULL));
+	WRITE_ONCE(q->epoch, q->epoch + 1);
+	spin_unlock_bh(&q->lock);
+	synchronize_net();
+	/* Return the buffers of what is left, now rather than at the next
+	 * frame, which will not come.
+	 */
+	if (q->napi_on) {
+		local_bh_disable();
+		napi_schedule(&q->napi);
+		local_bh_enable();
+	}
 }
 
 /**
@@ -445,33 +530,30 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
  * @extack: for the reason of a refusal, or NULL
  *
  * Clearing the last filter of a queue takes it Set -> Allocated or
- * Running -> Paused: from then on its frames go to the default queue.
+ * Running -> Paused: from then on its frames go to the default queue, and
+ * frames still in its ring are dropped (drops_paused), not indicated.
+ * It cannot fail but for a filter that is not there, as CLEAR_FILTER
+ * cannot: callers undoing their own filters rely on that.
  *
  * Context: RTNL.
- * Return: 0, -ENOENT if there is no filter at @loc, or -ENOMEM.
+ * Return: 0, or -ENOENT if there is no filter at @loc.
  */
 int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
 			   struct netlink_ext_ack *extack)
 {
 	struct vmq_port_rx *rx = port->rx;
 	struct vmq_filter old;
-	struct vmq_rxq *q;
-	const char *why;
-	int err;
 
 	ASSERT_RTNL();
 	if (vmq_filter_del(&rx->filters, loc, &old))
 		return vmq_queue_refuse(port, 0, extack, -ENOENT,
 					"no filter at that location");
-	err = vmq_filters_publish(rx);
-	if (err) {
-		/* Cannot fail: the slot and the match were just free. */
-		vmq_filter_add(&rx->filters, &old, loc, &why);
-		return err;
-	}
-	q = &rx->q[old.queue];
+	/* A snapshot of at most VMQ_FILTERS_MAX entries, a few hundred
+	 * bytes: worth waiting for rather than leaving a filter behind.
+	 */
+	WARN_ON(vmq_filters_publish(rx, GFP_KERNEL | __GFP_NOFAIL));
 	if (!vmq_filter_queue_count(&rx->filters, old.queue))
-		WARN_ON(vmq_rxq_event(q, VMQ_QE_FILTER_CLEARED, NULL));
+		vmq_rxq_filters_gone(&rx->q[old.queue]);
 	return 0;
 }
 
@@ -626,10 +708,7 @@ int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
 		if (!mem[r].ring.vaddr)
 			continue;
 		vmq_rxq_quiesce(q);
-		old = q->mem;
-		q->mem = mem[r];
-		q->prod = 0;
-		q->cons = 0;
+		vmq_rxq_mem_swap(q, &mem[r], &old);
 		if (was_on)
 			vmq_rxq_start(q);
 		vmq_rxq_mem_free(q, &old);
@@ -713,7 +792,7 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 	rx->nbufs = VMQ_RX_BUFS_DEFAULT;
 	atomic64_set(&rx->drops_filtered, 0);
 	snprintf(name, sizeof(name), "%s:port%u", VMQ_DRV_NAME, port->index);
-	rx->shmem = vmq_shmem_pool_open(port->vdev->shmem, name);
+	rx->shmem = vmq_shmem_pool_open_own(port->vdev->shmem, name);
 	if (IS_ERR(rx->shmem)) {
 		err = PTR_ERR(rx->shmem);
 		kfree(rx);
@@ -767,6 +846,11 @@ void vmq_queues_destroy(struct vmq_port *port)
 
 /* ---- debugfs: ports/<index>/queues -------------------------------------- */
 
+/* Without RTNL: FREE_QUEUE holds it while it waits for NAPI, and the DMA
+ * stopped state it shows then is the point of this file. What changes
+ * under RTNL is read once, racily; the owner's name under RCU, as the
+ * macvlan is freed only after a grace period that follows its release.
+ */
 static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 {
 	struct vmq_port *port = m->private;
@@ -774,17 +858,20 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 	unsigned int r;
 
 	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes\n");
-	rtnl_lock();
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		const struct vmq_rxq *q = &rx->q[r];
 		const struct vmq_rxq_mem *mem = &q->mem;
+		enum vmq_queue_state state = READ_ONCE(q->state);
+		struct net_device *owner;
 
-		if (q->state == VMQ_QS_UNDEFINED)
+		if (state == VMQ_QS_UNDEFINED)
 			continue;
+		rcu_read_lock();
+		owner = READ_ONCE(q->owner);
 		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu\n",
 			   r, vmq_rxq_shmem_id(q),
-			   vmq_queue_state_name(q->state),
-			   q->owner ? netdev_name(q->owner) : "-",
+			   vmq_queue_state_name(state),
+			   owner ? netdev_name(owner) : "-",
 			   vmq_filter_queue_count(&rx->filters, r),
 			   mem->nbufs, mem->buf_size, mem->la_size,
 			   mem->contiguous ? "yes" : "no",
@@ -793,8 +880,8 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
 			   !!mem->post.vaddr,
 			   vmq_queue_shmem_bytes(q));
+		rcu_read_unlock();
 	}
-	rtnl_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);

@@ -57,6 +57,7 @@
  * is done with the buffer; each side reads it with an acquire load.
  */
 
+#include <linux/bitfield.h>
 #include <linux/crc32.h>
 #include <linux/etherdevice.h>
 #include <linux/if_macvlan.h>
@@ -332,18 +333,31 @@ static u16 vmq_rx_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
 static int vmq_rx_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
-	struct vmq_rx_desc *ring = m->ring.vaddr, *d;
 	u32 len = skb->len, head, i, k, n, off, piece;
-	u16 flags, more;
+	struct vmq_rx_desc *ring, *d;
+	u16 flags, more, epoch;
 	struct vmq_rx_seg s;
 	int err = 0;
 
+	vmq_race_window();
 	spin_lock(&q->lock);
+	/* Nothing of the queue's layout is read before this point: ethtool
+	 * -G swaps it under this lock (queue.c vmq_rxq_mem_swap()).
+	 */
 	if (unlikely(!q->dma_on)) {
 		vmq_rx_count_drop(q, &q->stats.drops_not_running);
 		err = -ENETDOWN;
 		goto out;
 	}
+	/* The classification saw a filter of a queue that has just lost its
+	 * last one: the default queue takes the frame (vmq_rx_frame()).
+	 */
+	if (unlikely(q->ring && READ_ONCE(q->state) != VMQ_QS_RUNNING)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	ring = m->ring.vaddr;
+	epoch = FIELD_PREP(VMQ_RXD_F_EPOCH, q->epoch);
 	n = vmq_rx_bufs_needed(m, skb);
 	if (unlikely(!n)) {
 		vmq_rx_count_drop(q, &q->stats.drops_oversize);
@@ -374,13 +388,14 @@ static int vmq_rx_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		more = k + 1 < n ? VMQ_RXD_F_MORE : 0;
 		/* Release: as for the first descriptor, below. */
 		smp_store_release(&d->flags,
-				  cpu_to_le16(VMQ_RXD_F_DONE | flags | more));
+				  cpu_to_le16(VMQ_RXD_F_DONE | flags | more |
+					      epoch));
 		len = off;
 		off -= m->buf_size;
 	}
 
 	d = &ring[head];
-	flags = VMQ_RXD_F_DONE | (n > 1 ? VMQ_RXD_F_MORE : 0);
+	flags = VMQ_RXD_F_DONE | epoch | (n > 1 ? VMQ_RXD_F_MORE : 0);
 	flags |= vmq_rx_put(m, head, skb, 0, len, d, &s);
 	flags |= vmq_rx_put_gso(skb, d);
 	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
@@ -433,6 +448,8 @@ int vmq_rx_frame(struct vmq_port *port, struct sk_buff *skb)
 		goto drop;
 	}
 	err = vmq_rx_dma(&rx->q[ring], skb);
+	if (err == -EAGAIN)
+		err = vmq_rx_dma(&rx->q[0], skb);
 	if (err)
 		goto drop;
 	dev_consume_skb_any(skb);
@@ -512,28 +529,47 @@ static struct sk_buff *vmq_rx_alloc_frags(struct napi_struct *napi, u32 len)
 	return skb;
 }
 
-/* Copy a completed frame out of shared memory into a new skb: the buffer
- * of descriptor q->cons, and those chained to it with VMQ_RXD_F_MORE.
- * *@nbufs is set to how many descriptors the frame used, NULL returned for
- * a frame that is dropped.
+/* How many descriptors the completed frame at q->cons takes: 1, or its
+ * whole chain with VMQ_RXD_F_MORE, all of which go back together whether
+ * the frame is indicated or dropped. The first descriptor was completed
+ * last (acquire), so the rest of the chain is there.
  */
-static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
-				    const struct vmq_rx_desc *d, u16 flags,
-				    u32 *nbufs)
+static u32 vmq_rx_chain_len(const struct vmq_rxq *q, u16 flags)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	const struct vmq_rx_desc *ring = m->ring.vaddr;
-	u32 n = 1, total, off, i = q->cons, k;
-	u16 f = flags, len[2];
+	u32 n = 1, i = q->cons;
+
+	while (flags & VMQ_RXD_F_MORE) {
+		i = vmq_rx_next(m, i);
+		flags = le16_to_cpu(READ_ONCE(ring[i].flags));
+		if (WARN_ON_ONCE(i == q->cons || !(flags & VMQ_RXD_F_DONE)))
+			return 1;
+		n++;
+	}
+	return n;
+}
+
+/* Copy a completed frame out of shared memory into a new skb: the buffer
+ * of descriptor q->cons, and the @n - 1 chained to it with VMQ_RXD_F_MORE.
+ * NULL for a frame that is dropped.
+ */
+static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
+				    const struct vmq_rx_desc *d, u16 flags,
+				    u32 n)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	const struct vmq_rx_desc *ring = m->ring.vaddr;
+	u32 total, off, i = q->cons, k;
 	struct sk_buff *skb;
 	const u8 *p[2];
+	u16 f, len[2];
 
-	*nbufs = 1;
 	if (!vmq_rx_pieces(m, d, flags, p, len))
 		return NULL;
 	total = len[0] + len[1];
 
-	if (likely(!(flags & VMQ_RXD_F_MORE))) {
+	if (likely(n == 1)) {
 		skb = napi_alloc_skb(&q->napi, total);
 		if (!skb)
 			return NULL;
@@ -543,20 +579,14 @@ static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
 		goto meta;
 	}
 
-	/* A super-frame. The first descriptor was completed last (acquire),
-	 * so the rest of the chain is there.
-	 */
-	do {
+	/* A super-frame. */
+	for (k = 1; k < n; k++) {
 		i = vmq_rx_next(m, i);
 		f = le16_to_cpu(READ_ONCE(ring[i].flags));
-		if (WARN_ON_ONCE(i == q->cons || !(f & VMQ_RXD_F_DONE)))
-			return NULL;
 		total += le16_to_cpu(ring[i].len);
 		if (f & VMQ_RXD_F_SPLIT)
 			total += le16_to_cpu(ring[i].post_len);
-		n++;
-	} while (f & VMQ_RXD_F_MORE);
-	*nbufs = n;
+	}
 
 	skb = vmq_rx_alloc_frags(&q->napi, total);
 	if (!skb)
@@ -633,7 +663,11 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_ring_stats *stats = &vn->rx_stats[q->ring];
 	const struct vmq_rxq_mem *m = &q->mem;
 	struct vmq_rx_desc *ring = m->ring.vaddr;
-	u64 bytes = 0, packets = 0, drops = 0;
+	u64 bytes = 0, packets = 0, drops = 0, paused = 0;
+	/* Once per poll: a poll is one RCU read-side section, which the
+	 * clear of a queue's last filter waits for after bumping it.
+	 */
+	u8 epoch = READ_ONCE(q->epoch);
 	struct vmq_rx_desc *d;
 	struct sk_buff *skb;
 	int done = 0;
@@ -646,17 +680,23 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		flags = le16_to_cpu(smp_load_acquire(&d->flags));
 		if (!(flags & VMQ_RXD_F_DONE))
 			break;
-		skb = vmq_rx_build(q, d, flags, &n);
+		n = vmq_rx_chain_len(q, flags);
+		if (unlikely(FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch)) {
+			/* Written before the queue's last filter went. */
+			skb = NULL;
+			paused++;
+		} else {
+			skb = vmq_rx_build(q, d, flags, n);
+			drops += !skb;
+		}
 		do {
 			/* Release: the buffer is back once the copy is made. */
 			smp_store_release(&ring[q->cons].flags, 0);
 			q->cons = vmq_rx_next(m, q->cons);
 		} while (--n);
 		done++;
-		if (!skb) {
-			drops++;
+		if (!skb)
 			continue;
-		}
 		packets++;
 		bytes += skb->len;
 		vmq_rx_deliver(q, napi, skb);
@@ -667,6 +707,13 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	stats->bytes += bytes;
 	stats->drops += drops;
 	u64_stats_update_end(&stats->syncp);
+	if (unlikely(paused)) {
+		spin_lock(&q->lock);
+		u64_stats_update_begin(&q->stats.syncp);
+		q->stats.drops_paused += paused;
+		u64_stats_update_end(&q->stats.syncp);
+		spin_unlock(&q->lock);
+	}
 
 	if (done < budget)
 		napi_complete_done(napi, done);
@@ -689,6 +736,7 @@ void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out)
 		out->drops_no_buffer = q->stats.drops_no_buffer;
 		out->drops_not_running = q->stats.drops_not_running;
 		out->drops_oversize = q->stats.drops_oversize;
+		out->drops_paused = q->stats.drops_paused;
 	} while (u64_stats_fetch_retry(&q->stats.syncp, start));
 }
 
@@ -708,6 +756,6 @@ void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot)
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		vmq_rx_stats_read(&port->rx->q[r], &s);
 		tot->rx_dropped += s.drops_no_buffer + s.drops_not_running +
-				   s.drops_oversize;
+				   s.drops_oversize + s.drops_paused;
 	}
 }

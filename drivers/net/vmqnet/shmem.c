@@ -159,6 +159,7 @@ static void vmq_shmem_stats_add(struct vmq_shmem_stats *stats,
 {
 	stats->blocks++;
 	stats->bytes += blk->params.length;
+	stats->units += blk->units;
 }
 
 static void vmq_shmem_stats_sub(struct vmq_shmem_stats *stats,
@@ -166,13 +167,27 @@ static void vmq_shmem_stats_sub(struct vmq_shmem_stats *stats,
 {
 	stats->blocks--;
 	stats->bytes -= blk->params.length;
+	stats->units -= blk->units;
 }
 
-static bool vmq_shmem_queue_exists(struct vmq_shmem_pool *pool, u32 queue_id)
+static enum vmq_shmem_qstate vmq_shmem_queue_state(struct vmq_shmem_pool *pool,
+						   u32 queue_id)
 {
-	if (pool->queue_valid)
-		return pool->queue_valid(pool->queue_valid_priv, queue_id);
-	return queue_id < pool->nr_queues;
+	if (pool->queue_state)
+		return pool->queue_state(pool->queue_state_priv, queue_id);
+	return queue_id < pool->nr_queues ? VMQ_SHMEM_Q_LIVE : VMQ_SHMEM_Q_NONE;
+}
+
+/* A provider record goes once nobody can allocate from it (its client
+ * unregistered it or closed) and the last block it supplied is freed.
+ */
+static void vmq_shmem_prov_put(struct vmq_shmem_pool *pool,
+			       struct vmq_shmem_prov *prov)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (prov != &pool->dma_prov && !prov->client && !prov->blocks)
+		kfree(prov);
 }
 
 static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
@@ -232,7 +247,7 @@ static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
 static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 				 struct vmq_shmem_block *blk)
 {
-	const struct vmq_shmem_provider *prov = blk->provider;
+	struct vmq_shmem_prov *prov = blk->prov;
 
 	lockdep_assert_held(&pool->lock);
 
@@ -242,61 +257,71 @@ static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
 	vmq_shmem_stats_sub(&blk->client->stats, blk);
 	WRITE_ONCE(pool->used, pool->used - blk->units);
 
-	prov->ops->free(prov->ctx, pool->dma_dev, &blk->params, blk->mem_ctx);
+	prov->desc.ops->free(prov->desc.ctx, pool->dma_dev, &blk->params,
+			     blk->mem_ctx);
+	/* Only now may the provider's module go. */
+	if (blk->pinned)
+		module_put(prov->desc.owner);
+	prov->blocks--;
+	vmq_shmem_prov_put(pool, prov);
 	vmq_shmem_block_put(pool, blk);
 }
 
-/* Which blocks vmq_shmem_free_matching() frees, and which are leaks. */
+/* Which blocks vmq_shmem_sweep() frees, and which of them are leaks. */
 enum vmq_shmem_sweep {
-	VMQ_SHMEM_SWEEP_QUEUE,		/* a queue is freed: not a leak */
+	VMQ_SHMEM_SWEEP_OWN,		/* the owner frees a queue's: no leak */
 	VMQ_SHMEM_SWEEP_CLIENT,		/* its owner closed: all leaks */
-	VMQ_SHMEM_SWEEP_PROVIDER,	/* its provider left: all leaks */
-	VMQ_SHMEM_SWEEP_HALT,		/* halt: non-default queues leak */
+	VMQ_SHMEM_SWEEP_QUEUE,		/* FREE_QUEUE: others' blocks leak */
+	VMQ_SHMEM_SWEEP_HALT,		/* halt: others' blocks leak */
 };
 
 static const char * const vmq_shmem_sweep_why[] = {
 	[VMQ_SHMEM_SWEEP_CLIENT]	= "closed its handle",
-	[VMQ_SHMEM_SWEEP_PROVIDER]	= "lost its provider",
+	[VMQ_SHMEM_SWEEP_QUEUE]		= "saw its queue freed",
 	[VMQ_SHMEM_SWEEP_HALT]		= "saw the device halt",
 };
 
+/* The blocks a sweep selects: those of @client (any if NULL) on queue
+ * @queue_id (any if VMQ_SHMEM_FAULT_ANY).
+ */
+struct vmq_shmem_sel {
+	const struct vmq_shmem_client *client;
+	u32 queue_id;
+};
+
 static bool vmq_shmem_sweep_match(const struct vmq_shmem_block *blk,
-				  enum vmq_shmem_sweep sweep, const void *arg)
+				  const struct vmq_shmem_sel *sel)
 {
-	switch (sweep) {
-	case VMQ_SHMEM_SWEEP_QUEUE:
-		return blk->queue->id == *(const u32 *)arg;
-	case VMQ_SHMEM_SWEEP_CLIENT:
-		return blk->client == arg;
-	case VMQ_SHMEM_SWEEP_PROVIDER:
-		return blk->provider == arg;
-	case VMQ_SHMEM_SWEEP_HALT:
-		return true;
-	}
-	return false;
+	return (!sel->client || blk->client == sel->client) &&
+	       (sel->queue_id == VMQ_SHMEM_FAULT_ANY ||
+		blk->queue->id == sel->queue_id);
 }
 
 static bool vmq_shmem_sweep_leak(const struct vmq_shmem_block *blk,
 				 enum vmq_shmem_sweep sweep)
 {
 	switch (sweep) {
-	case VMQ_SHMEM_SWEEP_QUEUE:
+	case VMQ_SHMEM_SWEEP_OWN:
 		return false;
-	case VMQ_SHMEM_SWEEP_HALT:
-		/* The default queue's memory is the halt's to free (NDIS). */
-		return blk->queue->id != VMQ_SHMEM_DEFAULT_QUEUE;
-	default:
+	case VMQ_SHMEM_SWEEP_CLIENT:
 		return true;
+	default:
+		/* vmqnet frees its own rings and buffers, and a default
+		 * queue's memory is the halt's to free (NDIS); what another
+		 * client left on a VM queue that ends is its leak.
+		 */
+		return !blk->client->internal &&
+		       !vmq_shmem_queue_is_default(blk->queue->id);
 	}
 }
 
-/* Free every block that @sweep and @arg select. Leaks are counted in the
- * pool and reported once per owner: the owner is the one with a bug, and a
- * summary per owner is what a maintainer needs to find it.
+/* Free every block that @sel selects. Leaks are counted in the pool and
+ * reported once per owner: the owner is the one with a bug, and a summary
+ * per owner is what a maintainer needs to find it.
  */
 static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
 				    enum vmq_shmem_sweep sweep,
-				    const void *arg)
+				    const struct vmq_shmem_sel *sel)
 {
 	struct vmq_shmem_client *client;
 	struct vmq_shmem_block *blk;
@@ -307,7 +332,7 @@ static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
 
 	for (slot = 0; (blk = vmq_shmem_handles_next(&pool->handles, &slot));
 	     slot++) {
-		if (!vmq_shmem_sweep_match(blk, sweep, arg))
+		if (!vmq_shmem_sweep_match(blk, sel))
 			continue;
 		if (vmq_shmem_sweep_leak(blk, sweep)) {
 			vmq_shmem_stats_add(&blk->client->leak, blk);
@@ -388,10 +413,10 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
 	vmq_shmem_handles_init(&pool->handles, VMQ_SHMEM_SLOTS_MAX);
 	xa_init(&pool->queues);
 	INIT_LIST_HEAD(&pool->clients);
-	pool->dma_provider.name = "dma";
-	pool->dma_provider.ops = &vmq_shmem_dma_ops;
-	pool->dma_provider.ctx = pool;
-	pool->provider = &pool->dma_provider;
+	pool->dma_prov.desc.name = "dma";
+	pool->dma_prov.desc.ops = &vmq_shmem_dma_ops;
+	pool->dma_prov.desc.ctx = pool;
+	pool->prov = &pool->dma_prov;
 	pool->budget = budget;
 	pool->budget_next = budget;
 	pool->nr_queues = 1;
@@ -413,10 +438,12 @@ EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_create);
 static void vmq_shmem_pool_halt(struct vmq_shmem_pool *pool,
 				enum vmq_shmem_state state)
 {
+	const struct vmq_shmem_sel all = { .queue_id = VMQ_SHMEM_FAULT_ANY };
+
 	lockdep_assert_held(&pool->lock);
 
 	pool->state = state;
-	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_HALT, NULL);
+	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_HALT, &all);
 }
 
 /**
@@ -443,8 +470,7 @@ void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool)
 
 	mutex_lock(&pool->lock);
 	vmq_shmem_pool_halt(pool, VMQ_SHMEM_DEAD);
-	pool->provider = &pool->dma_provider;
-	pool->provider_owner = NULL;
+	pool->prov = &pool->dma_prov;
 	mutex_unlock(&pool->lock);
 
 	vmq_shmem_pool_put(pool);
@@ -452,7 +478,7 @@ void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool)
 EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_destroy);
 
 /**
- * vmq_shmem_pool_set_nr_queues() - queue IDs below @nr exist
+ * vmq_shmem_pool_set_nr_queues() - queue IDs below @nr are live
  * @pool: the pool
  * @nr: number of queues, at least 1 (the default queue)
  *
@@ -470,20 +496,23 @@ EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_set_nr_queues);
 /**
  * vmq_shmem_pool_set_queue_check() - let the queue code say which queues exist
  * @pool: the pool
- * @valid: returns whether queue @queue_id exists; called under the pool
- *	lock, must not sleep on anything that waits for shared memory. NULL
- *	goes back to vmq_shmem_pool_set_nr_queues().
+ * @state: returns what queue @queue_id is: none, live (it may allocate) or
+ *	being freed; called under the pool lock, must not sleep on anything
+ *	that waits for shared memory. NULL goes back to
+ *	vmq_shmem_pool_set_nr_queues().
  * @priv: its first argument
  */
 void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
-				    bool (*valid)(void *priv, u32 queue_id),
+				    enum vmq_shmem_qstate (*state)(void *priv,
+								   u32 queue_id),
 				    void *priv)
 {
 	mutex_lock(&pool->lock);
-	pool->queue_valid = valid;
-	pool->queue_valid_priv = priv;
+	pool->queue_state = state;
+	pool->queue_state_priv = priv;
 	mutex_unlock(&pool->lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_set_queue_check);
 
 /**
  * vmq_shmem_pool_occupancy() - budget units in use
@@ -500,17 +529,9 @@ EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_occupancy);
 
 /* ---- Clients ----------------------------------------------------------- */
 
-/**
- * vmq_shmem_pool_open() - open a client on a pool
- * @pool: the pool
- * @name: the user, for debugfs and leak reports (copied, truncated)
- *
- * Context: process context.
- * Return: the client, ERR_PTR(-ENOMEM), or ERR_PTR(-ENODEV) if the device
- * is gone.
- */
-struct vmq_shmem_client *
-vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name)
+static struct vmq_shmem_client *
+__vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name,
+		      bool internal)
 {
 	struct vmq_shmem_client *client;
 
@@ -519,6 +540,7 @@ vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name)
 		return ERR_PTR(-ENOMEM);
 	strscpy(client->name, name ?: "?", sizeof(client->name));
 	client->pool = pool;
+	client->internal = internal;
 
 	mutex_lock(&pool->lock);
 	if (pool->state == VMQ_SHMEM_DEAD) {
@@ -531,7 +553,43 @@ vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name)
 	mutex_unlock(&pool->lock);
 	return client;
 }
+
+/**
+ * vmq_shmem_pool_open() - open a client on a pool
+ * @pool: the pool
+ * @name: the user, for debugfs and leak reports (copied, truncated)
+ *
+ * The client is an outside one, as vmq_shmem_open() gives.
+ *
+ * Context: process context.
+ * Return: the client, ERR_PTR(-ENOMEM), or ERR_PTR(-ENODEV) if the device
+ * is gone.
+ */
+struct vmq_shmem_client *
+vmq_shmem_pool_open(struct vmq_shmem_pool *pool, const char *name)
+{
+	return __vmq_shmem_pool_open(pool, name, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_open);
+
+/**
+ * vmq_shmem_pool_open_own() - open one of vmqnet's own clients on a pool
+ * @pool: the pool
+ * @name: for debugfs and leak reports
+ *
+ * For a port's queues: their blocks are rings and receive buffers, which
+ * the queue code frees itself, and which a reload does not count as
+ * memory "in use" (the ports give it back before the pool halts).
+ *
+ * Context: process context.
+ * Return: as vmq_shmem_pool_open().
+ */
+struct vmq_shmem_client *
+vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool, const char *name)
+{
+	return __vmq_shmem_pool_open(pool, name, true);
+}
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_open_own);
 
 /**
  * vmq_shmem_open() - open a vmqnet device's shared memory
@@ -568,17 +626,23 @@ struct vmq_shmem_client *vmq_shmem_open(u32 dev_id, const char *name)
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_open);
 
-static void __vmq_shmem_provider_unregister(struct vmq_shmem_pool *pool,
-					    struct vmq_shmem_client *client)
+/* No new block comes from @client's provider; the blocks it supplied keep
+ * it until they are freed.
+ */
+static void vmq_shmem_provider_retire(struct vmq_shmem_pool *pool,
+				      struct vmq_shmem_client *client)
 {
+	struct vmq_shmem_prov *prov = client->prov;
+
 	lockdep_assert_held(&pool->lock);
 
-	if (pool->provider_owner != client)
+	if (!prov)
 		return;
-	/* Its handlers are about to go away with its module. */
-	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_PROVIDER, &client->provider);
-	pool->provider = &pool->dma_provider;
-	pool->provider_owner = NULL;
+	if (pool->prov == prov)
+		pool->prov = &pool->dma_prov;
+	prov->client = NULL;
+	client->prov = NULL;
+	vmq_shmem_prov_put(pool, prov);
 }
 
 /**
@@ -587,22 +651,26 @@ static void __vmq_shmem_provider_unregister(struct vmq_shmem_pool *pool,
  *	ignored
  *
  * Blocks the client still holds are freed and reported as leaked. A
- * provider the client registered is unregistered.
+ * provider the client registered serves no more allocations; blocks it
+ * supplied to others stay, with it, until they are freed (<vmqnet/shmem.h>).
  *
  * Context: process context; sleeps.
  */
 void vmq_shmem_close(struct vmq_shmem_client *client)
 {
 	struct vmq_shmem_pool *pool;
+	struct vmq_shmem_sel own;
 
 	if (IS_ERR_OR_NULL(client))
 		return;
 	might_sleep();
 	pool = client->pool;
+	own.client = client;
+	own.queue_id = VMQ_SHMEM_FAULT_ANY;
 
 	mutex_lock(&pool->lock);
-	__vmq_shmem_provider_unregister(pool, client);
-	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_CLIENT, client);
+	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_CLIENT, &own);
+	vmq_shmem_provider_retire(pool, client);
 	list_del(&client->node);
 	mutex_unlock(&pool->lock);
 
@@ -645,16 +713,23 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 				  struct vmq_shmem_block *blk)
 {
 	struct vmq_shmem_params *params = &blk->params;
-	const struct vmq_shmem_provider *prov;
 	struct vmq_shmem_queue *queue;
+	struct vmq_shmem_prov *prov;
 	int err;
 
 	lockdep_assert_held(&pool->lock);
 
 	if (pool->state != VMQ_SHMEM_RUNNING)
 		return -ENODEV;
-	if (!vmq_shmem_queue_exists(pool, params->queue_id))
+	switch (vmq_shmem_queue_state(pool, params->queue_id)) {
+	case VMQ_SHMEM_Q_LIVE:
+		break;
+	case VMQ_SHMEM_Q_FREEING:
+		/* "can allocate more memory until it is freed" */
+		return -EBUSY;
+	default:
 		return -EINVAL;
+	}
 	if (vmq_shmem_fault_hit(&pool->fault, params))
 		return -ENOMEM;
 	if (!vmq_shmem_budget_fits(pool->budget, pool->used, blk->units))
@@ -663,14 +738,22 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
 
-	prov = pool->provider;
-	err = prov->ops->alloc(prov->ctx, pool->dma_dev, params, &blk->mem_ctx);
+	prov = pool->prov;
+	/* Memory that outlives its provider's module would be freed by
+	 * code that is gone: pin the module for another client's block.
+	 * Its own blocks are freed at its close, while it is still there.
+	 */
+	blk->pinned = prov->desc.owner && prov->client != blk->client;
+	if (blk->pinned && !try_module_get(prov->desc.owner))
+		return -ENODEV;
+	err = prov->desc.ops->alloc(prov->desc.ctx, pool->dma_dev, params,
+				    &blk->mem_ctx);
 	if (err)
-		return err;
+		goto err_unpin;
 	if (!params->vaddr || !params->sgt || !params->shmem_handle) {
 		dev_err_ratelimited(pool->dma_dev,
 				    "shmem: provider %s returned an incomplete block\n",
-				    prov->name);
+				    prov->desc.name);
 		err = -EIO;
 		goto err_free;
 	}
@@ -684,7 +767,8 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	}
 	blk->handle = err;
 
-	blk->provider = prov;
+	blk->prov = prov;
+	prov->blocks++;
 	blk->queue = queue;
 	vmq_shmem_stats_add(&pool->total, blk);
 	vmq_shmem_stats_add(&queue->stats, blk);
@@ -693,7 +777,11 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	return 0;
 
 err_free:
-	prov->ops->free(prov->ctx, pool->dma_dev, params, blk->mem_ctx);
+	prov->desc.ops->free(prov->desc.ctx, pool->dma_dev, params,
+			     blk->mem_ctx);
+err_unpin:
+	if (blk->pinned)
+		module_put(prov->desc.owner);
 	return err;
 }
 
@@ -711,9 +799,11 @@ err_free:
  *
  * Context: process context; sleeps.
  * Return: 0; -EINVAL for a bad request (unknown flag bits or usage, zero or
- * absurd length, offline node, a queue that does not exist); -ENOSPC if the
- * budget (or the handle space) is exhausted; -ENOMEM if memory is short or
- * a failure was injected; -ENODEV if the device is gone or reloading.
+ * absurd length, offline node, a queue that does not exist); -EBUSY for a
+ * queue that FREE_QUEUE is freeing; -ENOSPC if the budget (or the handle
+ * space) is exhausted; -ENOMEM if memory is short or a failure was
+ * injected; -ENODEV if the device is gone or reloading, or the provider's
+ * module is going away.
  * On failure nothing is left allocated or charged.
  */
 int vmq_shmem_alloc(struct vmq_shmem_client *client,
@@ -766,69 +856,126 @@ EXPORT_SYMBOL_GPL(vmq_shmem_alloc);
  * @client: the client that allocated it
  * @alloc_handle: its allocation handle
  *
- * NdisFreeSharedMemory(). A handle that is unknown, already freed or owned
- * by another client is reported (ratelimited) and otherwise ignored. After
- * the device is gone, or while it reloads, every block has been freed
- * already and this does nothing.
+ * NdisFreeSharedMemory(). Only the block's owner may free it: a handle
+ * that is unknown, already freed or owned by another client (vmqnet's
+ * own rings and buffers among them) is reported (ratelimited), refused,
+ * and the block stays. After the device is gone, or once a reload has
+ * halted it, every block has been freed already.
  *
  * Context: process context; sleeps.
+ * Return: 0; -ENOENT for an unknown or already freed handle; -EPERM for a
+ * block of another client; -ENODEV if the device is gone.
  */
-void vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
+int vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
 {
 	struct vmq_shmem_pool *pool = client->pool;
 	struct vmq_shmem_block *blk;
+	int err = 0;
 
 	might_sleep();
 
 	mutex_lock(&pool->lock);
-	if (pool->state != VMQ_SHMEM_RUNNING)
+	if (pool->state == VMQ_SHMEM_DEAD) {
+		err = -ENODEV;
 		goto out_unlock;
+	}
 
 	blk = vmq_shmem_handle_find(&pool->handles, alloc_handle);
-	if (!blk)
+	if (!blk) {
 		dev_warn_ratelimited(pool->dma_dev,
 				     "shmem: %s freed unknown or already freed allocation handle %u\n",
 				     client->name, alloc_handle);
-	else if (blk->client != client)
+		err = -ENOENT;
+	} else if (blk->client != client) {
 		dev_warn_ratelimited(pool->dma_dev,
-				     "shmem: %s freed allocation handle %u of %s; ignored\n",
+				     "shmem: %s freed allocation handle %u of %s; refused\n",
 				     client->name, alloc_handle,
 				     blk->client->name);
-	else
+		err = -EPERM;
+	} else {
 		vmq_shmem_block_free(pool, blk);
+	}
 out_unlock:
 	mutex_unlock(&pool->lock);
+	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_free);
 
 /**
- * vmq_shmem_free_queue() - free every block of a queue
+ * vmq_shmem_free_queue() - free the caller's blocks of a queue being freed
  * @client: an open client of the device
- * @queue_id: the queue
+ * @queue_id: a VM queue that FREE_QUEUE has stopped (DMA stopped, Freeing)
  *
- * Step 4 of OID_RECEIVE_FILTER_FREE_QUEUE: the queue's DMA has stopped and
- * its receive buffers are back, so all of its shared memory goes, whoever
- * allocated it. Not reported as a leak: this is the normal way a queue's
- * memory ends.
+ * Step 4 of OID_RECEIVE_FILTER_FREE_QUEUE for memory a client allocated
+ * for the queue: once the queue's DMA has stopped, the client may free all
+ * of its blocks of that queue at once. Only its own: vmqnet frees the
+ * queue's rings and buffers itself, and reports what another client leaves
+ * there. A queue still in service keeps its memory, and a default queue's
+ * is freed only by the halt.
  *
  * Context: process context; sleeps.
- * Return: the number of blocks freed.
+ * Return: the number of blocks freed; -EINVAL for a default queue or a
+ * queue that does not exist; -EBUSY for a queue that is not being freed;
+ * -ENODEV if the device is gone or reloading. Nothing is freed on error.
  */
-unsigned int vmq_shmem_free_queue(struct vmq_shmem_client *client,
-				  u32 queue_id)
+int vmq_shmem_free_queue(struct vmq_shmem_client *client, u32 queue_id)
 {
+	struct vmq_shmem_sel own = { .client = client, .queue_id = queue_id };
 	struct vmq_shmem_pool *pool = client->pool;
-	unsigned int freed = 0;
+	int ret;
 
 	might_sleep();
 
 	mutex_lock(&pool->lock);
-	if (pool->state == VMQ_SHMEM_RUNNING)
-		freed = vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_QUEUE, &queue_id);
+	if (pool->state != VMQ_SHMEM_RUNNING) {
+		ret = -ENODEV;
+	} else if (vmq_shmem_queue_is_default(queue_id)) {
+		ret = -EINVAL;
+	} else {
+		switch (vmq_shmem_queue_state(pool, queue_id)) {
+		case VMQ_SHMEM_Q_FREEING:
+			ret = vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_OWN, &own);
+			break;
+		case VMQ_SHMEM_Q_LIVE:
+			ret = -EBUSY;
+			break;
+		default:
+			ret = -EINVAL;
+		}
+	}
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vmq_shmem_free_queue);
+
+/**
+ * vmq_shmem_queue_release() - the end of a queue's shared memory
+ * @pool: the pool
+ * @queue_id: a queue whose DMA has stopped and whose owner freed its own
+ *	rings and buffers
+ * @halt: the queue ends because its port halts, not by FREE_QUEUE
+ *
+ * Frees what other clients still hold on the queue, and reports it as
+ * their leak (unless a default queue's, which the halt frees by rule).
+ * Call it before the queue stops existing for the pool: an allocation
+ * for the queue cannot succeed from the moment it is being freed.
+ *
+ * Context: process context; sleeps.
+ * Return: the number of blocks freed.
+ */
+unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
+				     u32 queue_id, bool halt)
+{
+	struct vmq_shmem_sel any = { .queue_id = queue_id };
+	unsigned int freed;
+
+	mutex_lock(&pool->lock);
+	freed = vmq_shmem_sweep(pool, halt ? VMQ_SHMEM_SWEEP_HALT :
+					     VMQ_SHMEM_SWEEP_QUEUE, &any);
 	mutex_unlock(&pool->lock);
 	return freed;
 }
-EXPORT_SYMBOL_GPL(vmq_shmem_free_queue);
+EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_queue_release);
 
 /* ---- Providers --------------------------------------------------------- */
 
@@ -840,35 +987,43 @@ EXPORT_SYMBOL_GPL(vmq_shmem_free_queue);
  * From now on every allocation on the device, by any client, goes to
  * @provider, the way a virtual switch registers its
  * NDIS_SHARED_MEMORY_PROVIDER_CHARACTERISTICS. Blocks allocated before stay
- * with the provider that allocated them. One provider at a time.
+ * with the provider that allocated them. One provider at a time. Each block
+ * it supplies to another client pins @provider->owner until it is freed.
  *
  * Context: process context; sleeps.
- * Return: 0; -EINVAL if a handler is missing; -EBUSY if another provider
- * is registered; -ENODEV if the device is gone.
+ * Return: 0; -EINVAL if a handler is missing; -EBUSY if a provider is
+ * registered; -ENODEV if the device is gone; -ENOMEM.
  */
 int vmq_shmem_provider_register(struct vmq_shmem_client *client,
 				const struct vmq_shmem_provider *provider)
 {
 	struct vmq_shmem_pool *pool = client->pool;
+	struct vmq_shmem_prov *prov;
 	int err = 0;
 
 	might_sleep();
 	if (!provider->ops || !provider->ops->alloc || !provider->ops->free)
 		return -EINVAL;
+	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	if (!prov)
+		return -ENOMEM;
+	prov->desc = *provider;
+	if (!prov->desc.name)
+		prov->desc.name = client->name;
 
 	mutex_lock(&pool->lock);
 	if (pool->state == VMQ_SHMEM_DEAD) {
 		err = -ENODEV;
-	} else if (pool->provider_owner) {
+	} else if (pool->prov != &pool->dma_prov || client->prov) {
 		err = -EBUSY;
 	} else {
-		client->provider = *provider;
-		if (!client->provider.name)
-			client->provider.name = client->name;
-		pool->provider = &client->provider;
-		pool->provider_owner = client;
+		prov->client = client;
+		client->prov = prov;
+		pool->prov = prov;
+		prov = NULL;
 	}
 	mutex_unlock(&pool->lock);
+	kfree(prov);
 	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_provider_register);
@@ -878,21 +1033,31 @@ EXPORT_SYMBOL_GPL(vmq_shmem_provider_register);
  * @client: the client that registered the provider
  *
  * Allocations go back to the default (DMA) provider. A provider has to
- * outlive the memory it supplied: blocks it allocated that are still live
- * are freed through it now and reported as leaked by their owners.
- * Does nothing if @client has no provider registered.
+ * outlive the memory it supplied, and a live block may be a running
+ * queue's ring: while any block it supplied is live, it stays registered
+ * and this fails. Free (or have vmqnet reallocate, e.g. ethtool -G) that
+ * memory first; the allocation handles and debugfs name the blocks.
  *
  * Context: process context; sleeps.
+ * Return: 0; -EBUSY while it backs live blocks; -ENOENT if @client has no
+ * provider registered.
  */
-void vmq_shmem_provider_unregister(struct vmq_shmem_client *client)
+int vmq_shmem_provider_unregister(struct vmq_shmem_client *client)
 {
 	struct vmq_shmem_pool *pool = client->pool;
+	int err = 0;
 
 	might_sleep();
 
 	mutex_lock(&pool->lock);
-	__vmq_shmem_provider_unregister(pool, client);
+	if (!client->prov)
+		err = -ENOENT;
+	else if (client->prov->blocks)
+		err = -EBUSY;
+	else
+		vmq_shmem_provider_retire(pool, client);
 	mutex_unlock(&pool->lock);
+	return err;
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_provider_unregister);
 
@@ -944,42 +1109,63 @@ void vmq_shmem_devlink_unregister(struct devlink *devlink)
 }
 
 /**
- * vmq_shmem_reload_down() - first half of a devlink reload (driver reinit)
+ * vmq_shmem_reload_check() - may a devlink reload (driver reinit) go on?
  * @devlink: the device's devlink instance, locked
  * @pool: its pool
  * @extack: for the reason of a refusal
  *
- * Takes the new shared_memory size, refuses it if it is below what is in
- * use now, and otherwise halts the pool: everything is freed as at device
- * removal, and allocations fail with -ENODEV until vmq_shmem_reload_up().
- * Call it before anything else in reload_down, as it may fail.
+ * Takes the new shared_memory size and refuses it if it is below what
+ * other clients hold: vmqnet's own queues give theirs back and come again.
+ * Call it before anything is torn down, so that a refused reload leaves
+ * the device exactly as it was. Once it has accepted, allocations fail
+ * with -ENODEV (frees still work) until vmq_shmem_reload_up(), so that
+ * nothing can outgrow the new size before vmq_shmem_reload_down().
  *
  * Return: 0, or -EBUSY with @extack set.
  */
-int vmq_shmem_reload_down(struct devlink *devlink, struct vmq_shmem_pool *pool,
-			  struct netlink_ext_ack *extack)
+int vmq_shmem_reload_check(struct devlink *devlink,
+			   struct vmq_shmem_pool *pool,
+			   struct netlink_ext_ack *extack)
 {
-	u64 size;
-	int err;
+	struct vmq_shmem_client *client;
+	u64 size, used;
 
-	err = devl_resource_size_get(devlink, VMQ_RES_SHARED_MEMORY, &size);
-	if (err)
+	if (devl_resource_size_get(devlink, VMQ_RES_SHARED_MEMORY, &size))
 		size = pool->budget;
 
 	mutex_lock(&pool->lock);
-	if (size < pool->used) {
+	used = pool->used;
+	list_for_each_entry(client, &pool->clients, node)
+		if (client->internal)
+			used -= client->stats.units;
+	if (size < used) {
 		mutex_unlock(&pool->lock);
 		dev_warn(pool->dma_dev,
-			 "shmem: shared_memory size %llu is below the %llu units in use; reload refused\n",
-			 size, pool->used);
+			 "shmem: shared_memory size %llu is below the %llu units other clients hold; reload refused\n",
+			 size, used);
 		NL_SET_ERR_MSG_MOD(extack,
 				   "shared_memory: new size is smaller than the shared memory in use; free it, then reload");
 		return -EBUSY;
 	}
 	pool->budget_next = size;
-	vmq_shmem_pool_halt(pool, VMQ_SHMEM_HALTED);
+	pool->state = VMQ_SHMEM_RELOADING;
 	mutex_unlock(&pool->lock);
 	return 0;
+}
+
+/**
+ * vmq_shmem_reload_down() - halt the pool for a reload
+ * @pool: its pool, accepted by vmq_shmem_reload_check(), its ports gone
+ *
+ * Everything left is freed as at device removal (and reported as leaked
+ * by its owners), and allocations fail with -ENODEV until
+ * vmq_shmem_reload_up().
+ */
+void vmq_shmem_reload_down(struct vmq_shmem_pool *pool)
+{
+	mutex_lock(&pool->lock);
+	vmq_shmem_pool_halt(pool, VMQ_SHMEM_HALTED);
+	mutex_unlock(&pool->lock);
 }
 
 /**
@@ -992,7 +1178,8 @@ void vmq_shmem_reload_up(struct vmq_shmem_pool *pool)
 {
 	mutex_lock(&pool->lock);
 	pool->budget = pool->budget_next;
-	if (pool->state == VMQ_SHMEM_HALTED)
+	if (pool->state == VMQ_SHMEM_HALTED ||
+	    pool->state == VMQ_SHMEM_RELOADING)
 		pool->state = VMQ_SHMEM_RUNNING;
 	mutex_unlock(&pool->lock);
 }

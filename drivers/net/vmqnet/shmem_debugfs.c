@@ -41,7 +41,7 @@ static int vmq_shmem_blocks_show(struct seq_file *m, void *unused)
 			   vmq_shmem_usage_name(p->usage), p->length,
 			   p->flags & VMQ_SHMEM_F_CONTIGUOUS ? "yes" : "no",
 			   p->sgt->nents, p->mem_node, blk->client->name,
-			   blk->provider->name);
+			   blk->prov->desc.name);
 	}
 	mutex_unlock(&pool->lock);
 	return 0;
@@ -71,7 +71,7 @@ static int vmq_shmem_totals_show(struct seq_file *m, void *unused)
 			   client->stats.bytes);
 	seq_printf(m, "leaked blocks %llu bytes %llu\n",
 		   pool->leaked.blocks, pool->leaked.bytes);
-	seq_printf(m, "provider %s\n", pool->provider->name);
+	seq_printf(m, "provider %s\n", pool->prov->desc.name);
 	mutex_unlock(&pool->lock);
 	return 0;
 }

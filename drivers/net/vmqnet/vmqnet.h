@@ -15,6 +15,7 @@
 #ifndef _VMQNET_H
 #define _VMQNET_H
 
+#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/ethtool.h>
 #include <linux/if_ether.h>
@@ -110,6 +111,8 @@ struct device *vmq_bus_dev_get(u32 id);
  *	VMQ_RX_BUF_SIZE_MIN .. VMQ_RX_BUF_SIZE_MAX
  * @rx_contiguous: receive buffers must be physically contiguous
  * @rx_queues: the shared memory queue IDs that exist (queue.c)
+ * @rx_queues_live: those of them whose DMA has not been stopped for good:
+ *	they may allocate shared memory (queue.c)
  * @vm_queues_max: VM queues the device may have allocated at once
  *	(devlink resource vm_queues, devlink_params.c)
  * @vm_queues_next: @vm_queues_max from the next reload on
@@ -126,6 +129,7 @@ struct vmq_dev {
 	u32 rx_buffer_size;
 	bool rx_contiguous;
 	DECLARE_BITMAP(rx_queues, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
+	DECLARE_BITMAP(rx_queues_live, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
 	u32 vm_queues_max;
 	u32 vm_queues_next;
 	struct devlink_health_reporter *health;
@@ -248,6 +252,23 @@ void vmq_debugfs_dev_exit(struct vmq_dev *vdev);
 void vmq_debugfs_port_init(struct vmq_port *port);
 void vmq_debugfs_port_exit(struct vmq_port *port);
 
+/* vmqnet/race_delay_us (debugfs, 0 = off): a test knob that holds a path
+ * for that long at the points where the shared memory contract was once
+ * broken by a race, so that a test can make the window wide enough to
+ * hit: between entering the device's receive path and taking a queue's
+ * lock (at most 20 ms there, spinning with BH off), and just after a
+ * port's netdev is registered. With the knob at 0 it costs one load.
+ */
+extern u32 vmq_race_delay_us;
+
+static inline void vmq_race_window(void)
+{
+	u32 us = READ_ONCE(vmq_race_delay_us);
+
+	if (unlikely(us))
+		mdelay(DIV_ROUND_UP(min(us, 20000U), 1000));
+}
+
 /* ---- filter.c: receive filter table ----------------------------------- */
 
 /* MaxMacHeaderFilters of a port: the capacity of its filter table. */
@@ -334,7 +355,7 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
  *
  * The NDIS-style shared memory allocator. The public API is
  * <vmqnet/shmem.h>; this section is what the rest of vmqnet.ko (device
- * probe/remove, devlink, debugfs, later the queues) and the KUnit suite see.
+ * probe/remove, devlink, debugfs, the queues) and the KUnit suite see.
  *
  * A struct vmq_shmem_pool is one device's allocator. It is refcounted and
  * outlives the device when a client (another module) still holds it: after
@@ -363,10 +384,12 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
  * struct vmq_shmem_stats - what a set of blocks holds
  * @blocks: number of blocks
  * @bytes: their requested lengths, summed
+ * @units: the budget units they are charged
  */
 struct vmq_shmem_stats {
 	u64 blocks;
 	u64 bytes;
+	u64 units;
 };
 
 /**
@@ -452,8 +475,30 @@ vmq_shmem_handles_next(const struct vmq_shmem_handles *t, u32 *slot);
 
 enum vmq_shmem_state {
 	VMQ_SHMEM_RUNNING,	/* allocations are served */
+	VMQ_SHMEM_RELOADING,	/* reload accepted: no allocation, frees go on */
 	VMQ_SHMEM_HALTED,	/* devlink reload in progress: all freed */
 	VMQ_SHMEM_DEAD,		/* device removed: all freed, forever */
+};
+
+/* What the queue code says of a queue ID (vmq_shmem_pool_set_queue_check). */
+enum vmq_shmem_qstate {
+	VMQ_SHMEM_Q_NONE,	/* no such queue */
+	VMQ_SHMEM_Q_LIVE,	/* Allocated .. Paused: may allocate */
+	VMQ_SHMEM_Q_FREEING,	/* DMA stopped or Freeing: FREE_QUEUE runs */
+};
+
+/**
+ * struct vmq_shmem_prov - a provider as the pool keeps it
+ * @desc: name, handlers, context and module
+ * @client: the client that registered it, or NULL: the DMA provider, or
+ *	a provider whose client unregistered or closed
+ * @blocks: live blocks it supplied; it is freed once it has no client
+ *	and no blocks
+ */
+struct vmq_shmem_prov {
+	struct vmq_shmem_provider desc;
+	struct vmq_shmem_client *client;
+	unsigned int blocks;
 };
 
 /**
@@ -472,18 +517,18 @@ enum vmq_shmem_state {
  * @last_queue: the queue of the last allocation, or NULL: a queue
  *	allocates its blocks in a row, so this spares most @queues lookups
  * @clients: open clients (struct vmq_shmem_client.node)
- * @dma_provider: the default provider (shmem_dma.c), context @pool
- * @provider: the provider serving allocations now
- * @provider_owner: the client that registered @provider, or NULL
+ * @dma_prov: the default provider (shmem_dma.c), context @pool
+ * @prov: the provider serving allocations now: @dma_prov or a client's
  * @budget: allocations may hold this many units
  * @budget_next: budget to apply when a devlink reload completes
  * @used: units held now; read without @lock by the devlink occupancy getter
  * @total: every live block
  * @leaked: blocks freed by vmqnet because their owner did not (cumulative)
- * @nr_queues: queue IDs below it exist (until the queue code takes over
+ * @nr_queues: queue IDs below it are live (until the queue code takes over
  *	with vmq_shmem_pool_set_queue_check())
- * @queue_valid: decides whether a queue ID exists, or NULL for @nr_queues
- * @queue_valid_priv: its argument
+ * @queue_state: what the queue code says of a queue ID, or NULL for
+ *	@nr_queues
+ * @queue_state_priv: its argument
  * @fault: fault injection
  * @scatter_max_order: largest chunk order of scattered blocks
  * @ddir: debugfs directory, or NULL
@@ -501,17 +546,16 @@ struct vmq_shmem_pool {
 	struct xarray queues;
 	struct vmq_shmem_queue *last_queue;
 	struct list_head clients;
-	struct vmq_shmem_provider dma_provider;
-	const struct vmq_shmem_provider *provider;
-	struct vmq_shmem_client *provider_owner;
+	struct vmq_shmem_prov dma_prov;
+	struct vmq_shmem_prov *prov;
 	u64 budget;
 	u64 budget_next;
 	u64 used;
 	struct vmq_shmem_stats total;
 	struct vmq_shmem_stats leaked;
 	u32 nr_queues;
-	bool (*queue_valid)(void *priv, u32 queue_id);
-	void *queue_valid_priv;
+	enum vmq_shmem_qstate (*queue_state)(void *priv, u32 queue_id);
+	void *queue_state_priv;
 	struct vmq_shmem_fault fault;
 	unsigned int scatter_max_order;
 	struct dentry *ddir;
@@ -524,7 +568,9 @@ struct vmq_shmem_pool {
  * @name: the user's name, for debugfs and leak reports
  * @stats: its live blocks
  * @leak: scratch for the leak report of one sweep
- * @provider: its provider, if it registered one
+ * @prov: the provider it registered, or NULL
+ * @internal: one of vmqnet's own (a port's queues): its blocks are rings
+ *	and receive buffers, and only vmqnet frees them
  */
 struct vmq_shmem_client {
 	struct vmq_shmem_pool *pool;
@@ -532,7 +578,8 @@ struct vmq_shmem_client {
 	char name[32];
 	struct vmq_shmem_stats stats;
 	struct vmq_shmem_stats leak;
-	struct vmq_shmem_provider provider;
+	struct vmq_shmem_prov *prov;
+	bool internal;
 };
 
 /**
@@ -541,20 +588,22 @@ struct vmq_shmem_client {
  * @sgt: the table @params.sgt points to, filled in by the provider
  * @queue: its queue
  * @client: its owner
- * @provider: the provider that allocated it and will free it
+ * @prov: the provider that allocated it and will free it
  * @mem_ctx: the provider's per-block context
  * @handle: allocation handle
  * @units: budget units charged
+ * @pinned: holds a reference on @prov's module
  */
 struct vmq_shmem_block {
 	struct vmq_shmem_params params;
 	struct sg_table sgt;
 	struct vmq_shmem_queue *queue;
 	struct vmq_shmem_client *client;
-	const struct vmq_shmem_provider *provider;
+	struct vmq_shmem_prov *prov;
 	void *mem_ctx;
 	u32 handle;
 	u32 units;
+	bool pinned;
 };
 
 /* shmem.c: pure helpers, also for KUnit */
@@ -570,17 +619,23 @@ struct vmq_shmem_pool *vmq_shmem_pool_create(struct device *dma_dev,
 void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool);
 void vmq_shmem_pool_set_nr_queues(struct vmq_shmem_pool *pool, u32 nr);
 void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
-				    bool (*valid)(void *priv, u32 queue_id),
+				    enum vmq_shmem_qstate (*state)(void *priv,
+								   u32 queue_id),
 				    void *priv);
 struct vmq_shmem_client *vmq_shmem_pool_open(struct vmq_shmem_pool *pool,
 					     const char *name);
+struct vmq_shmem_client *vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool,
+						 const char *name);
+unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
+				     u32 queue_id, bool halt);
 u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool);
 int vmq_shmem_devlink_register(struct devlink *devlink,
 			       struct vmq_shmem_pool *pool);
 void vmq_shmem_devlink_unregister(struct devlink *devlink);
-int vmq_shmem_reload_down(struct devlink *devlink,
-			  struct vmq_shmem_pool *pool,
-			  struct netlink_ext_ack *extack);
+int vmq_shmem_reload_check(struct devlink *devlink,
+			   struct vmq_shmem_pool *pool,
+			   struct netlink_ext_ack *extack);
+void vmq_shmem_reload_down(struct vmq_shmem_pool *pool);
 void vmq_shmem_reload_up(struct vmq_shmem_pool *pool);
 
 /* shmem_dma.c: the default provider */
@@ -657,6 +712,8 @@ void vmq_shmem_debugfs_exit(struct vmq_shmem_pool *pool);
 #define VMQ_RXD_F_SPLIT			BIT(2)	/* @post_* hold the rest */
 /* BIT(3) is rx.c's checksum-verified flag. */
 #define VMQ_RXD_F_MORE			BIT(4)	/* frame goes on in the next one */
+/* The queue's epoch when the frame was written (struct vmq_rxq @epoch). */
+#define VMQ_RXD_F_EPOCH			GENMASK(15, 8)
 
 /**
  * struct vmq_rx_desc - one receive completion, in the queue's ring
@@ -738,9 +795,12 @@ struct vmq_rxq_mem {
  * @drops_not_running: the queue's DMA was stopped
  * @drops_oversize: frame longer than the receive buffer (a GSO
  *	super-frame: than all of the queue's buffers)
+ * @drops_paused: frames in the ring when the queue's last filter was
+ *	cleared: NAPI returns their buffers without indicating them
  * @syncp: for 64-bit reads on 32-bit hosts
  *
- * Written under the queue's producer lock. Delivered packets and bytes,
+ * Written under the queue's producer lock (NAPI takes it for
+ * @drops_paused). Delivered packets and bytes,
  * and skb allocation failures, are counted by NAPI in the netdev's
  * rx_stats[ring].
  */
@@ -748,6 +808,7 @@ struct vmq_rxq_stats {
 	u64 drops_no_buffer;
 	u64 drops_not_running;
 	u64 drops_oversize;
+	u64 drops_paused;
 	struct u64_stats_sync syncp;
 };
 
@@ -755,8 +816,9 @@ struct vmq_rxq_stats {
  * struct vmq_rxq - one VM queue (RX ring) of a port
  * @port: its port
  * @ring: its index, 0 = the default queue
- * @state: enum vmq_queue_state; written under RTNL, read locklessly by
- *	the receive path
+ * @state: enum vmq_queue_state; written under RTNL (the change to Paused
+ *	also under @lock), read under @lock by the device and locklessly
+ *	elsewhere
  * @owner: the macvlan whose queue this is (l2-fwd-offload), or NULL for
  *	a queue ethtool manages; written under RTNL, read by NAPI, which
  *	delivers the queue's frames to it
@@ -768,6 +830,9 @@ struct vmq_rxq_stats {
  * @dma_on: the device may write into @mem; under @lock
  * @prod: next descriptor the device writes; under @lock
  * @cons: next descriptor NAPI reads; NAPI only
+ * @epoch: bumped under @lock when the last filter is cleared; the device
+ *	stamps each frame with it, and NAPI indicates only frames of the
+ *	current epoch (queue.c vmq_rxq_filters_gone())
  * @stats: drops counted by the device, by cause
  */
 struct vmq_rxq {
@@ -783,6 +848,7 @@ struct vmq_rxq {
 	bool dma_on;
 	u32 prod;
 	u32 cons;
+	u8 epoch;
 	struct vmq_rxq_stats stats;
 };
 
@@ -825,14 +891,15 @@ struct vmq_port_rx {
 static inline u32 vmq_queue_shmem_id(unsigned int port_index,
 				     unsigned int ring)
 {
-	return port_index * VMQ_QUEUES_MAX + ring;
+	static_assert(VMQ_QUEUES_MAX == VMQ_SHMEM_QUEUES_PER_PORT);
+	return VMQ_SHMEM_QUEUE_ID(port_index, ring);
 }
 
 /* queue.c: lifecycle, for netdev.c, ethtool_rx.c and macvlan offload */
 int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
 		     struct netlink_ext_ack *extack, int err, const char *why);
 void vmq_rx_params_init(struct vmq_dev *vdev);
-bool vmq_queue_shmem_valid(void *priv, u32 queue_id);
+enum vmq_shmem_qstate vmq_queue_shmem_state(void *priv, u32 queue_id);
 int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		      unsigned int nr);
 void vmq_queues_destroy(struct vmq_port *port);

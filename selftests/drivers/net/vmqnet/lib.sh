@@ -152,6 +152,7 @@ vmq_strerror()
 	ENOMEM) echo "Cannot allocate memory" ;;
 	EOPNOTSUPP) echo "Operation not supported" ;;
 	ERANGE) echo "Numerical result out of range" ;;
+	EPERM) echo "Operation not permitted" ;;
 	*) echo "unknown errno $1" ;;
 	esac
 }
@@ -208,6 +209,77 @@ vmq_cmd_expect()
 	*"rmgr: Cannot "*) [ $rc -ne 0 ] || rc=1 ;;
 	esac
 	vmq_expect_outcome "'$*'" "$want" $rc "$out"
+}
+
+# ---- the outside client: test module vmqnet_shmem_user ----------------------
+#
+# It uses vmqnet's exported shared memory API as another module would;
+# its commands are in modules/vmqnet_shmem_user.c.
+
+VMQ_USER=/sys/kernel/debug/vmqnet_shmem_user
+VMQ_USER_KO=${VMQNET_BUILD:-$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../../..}/selftests/drivers/net/vmqnet/modules/vmqnet_shmem_user.ko
+
+vmq_user_load()
+{
+	grep -q '^vmqnet_shmem_user ' /proc/modules && return 0
+	insmod "$VMQ_USER_KO"
+}
+
+# vmq_ucmd ERRNO COMMAND...: one command to the test module, expecting
+# ERRNO ("0" or an errno name).
+vmq_ucmd()
+{
+	local want=$1 out rc
+
+	shift
+	out=$( { printf '%s\n' "$*" > "$VMQ_USER/cmd"; } 2>&1 )
+	rc=$?
+	if [ "$want" = 0 ]; then
+		[ "$rc" = 0 ] && return 0
+		ktap_diag "'$*': $out"
+		return 1
+	fi
+	if [ "$rc" = 0 ]; then
+		ktap_diag "'$*' succeeded, expected $want"
+		return 1
+	fi
+	case $out in
+	*": $(vmq_strerror "$want")") return 0 ;;
+	esac
+	ktap_diag "'$*': expected $want, got: $out"
+	return 1
+}
+
+# vmq_sender_ask REQUEST COUNT: hand one request line to the sender the
+# test runs as coproc SENDER, and wait for its answer "sent COUNT".
+vmq_sender_ask()
+{
+	local reply=
+
+	if [ -n "${SENDER[1]:-}" ] && echo "$1" >&"${SENDER[1]}" &&
+	   read -r -t 300 reply <&"${SENDER[0]}" && [ "$reply" = "sent $2" ]; then
+		return 0
+	fi
+	ktap_diag "the sender did not send $2 to ${1%% *} (${reply:-no answer})"
+	return 1
+}
+
+# ---- the kernel log ---------------------------------------------------------
+
+vmq_dmesg_mark() { vmq_dmesg_at=$(dmesg | wc -l); }
+vmq_dmesg_new() { dmesg | tail -n +$((vmq_dmesg_at + 1)); }
+
+# vmq_dmesg_clean WHAT: no splat in the kernel log since vmq_dmesg_mark,
+# so that the test that caused one fails, not only the guest run.
+vmq_dmesg_clean()
+{
+	local bad
+
+	bad=$(vmq_dmesg_new | grep -E 'BUG:|WARNING:|KASAN|Oops|general protection|refcount_t|list_(add|del) corruption|DMA-API' | head -n 5)
+	[ -z "$bad" ] && return 0
+	ktap_diag "$1: the kernel complained:"
+	printf '%s\n' "$bad" | sed 's/^/#   /'
+	return 1
 }
 
 # ---- waiting ----------------------------------------------------------------

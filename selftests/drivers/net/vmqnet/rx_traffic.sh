@@ -140,17 +140,7 @@ sender_start()
 }
 
 # send DST COUNT [SIZE]: COUNT datagrams from A, sent when this returns.
-send()
-{
-	local reply=
-
-	if [ -n "${SENDER[1]:-}" ] && echo "$1 $2 ${3:-64}" >&"${SENDER[1]}" &&
-	   read -r -t 300 reply <&"${SENDER[0]}" && [ "$reply" = "sent $2" ]; then
-		return 0
-	fi
-	ktap_diag "the sender did not send $2 datagrams to $1 (${reply:-no answer})"
-	return 1
-}
+send() { vmq_sender_ask "$1 $2 ${3:-64}" "$2"; }
 
 # ethtool -S of a port, one "name value" a line.
 estats()
@@ -208,9 +198,10 @@ per_queue()
 	echo "${out# }"
 }
 
-# B's drops by cause in the device (DMA) and in the driver (NAPI).
+# B's drops by cause in the device (DMA) and in the driver (NAPI: no skb,
+# or a frame still in a queue's ring when its last filter was cleared).
 DEV_DROPS='^rx_queue_[0-9]+_drops_(no_buffer|not_running|oversize)$'
-NAPI_DROPS='^rx_queue_[0-9]+_drops_no_mem$'
+NAPI_DROPS='^rx_queue_[0-9]+_drops_(no_mem|paused)$'
 
 # "q0 q1 ... filtered": packets per active queue of B, and frames dropped
 # as not for B, from one read of its counters.
@@ -290,7 +281,8 @@ settle()
 
 # ledger: everything A sent, accounted for by B by cause: one line with
 # the counts, then one line per way it does not add up. What A delivered (tx packets)
-# is what B's NAPI received or failed to build an skb for; what A dropped
+# is what B's NAPI received, failed to build an skb for, or dropped as
+# written before its queue lost its last filter; what A dropped
 # (tx dropped) is what B's device dropped (no buffer, DMA stopped,
 # oversize) or did not take (not for B); B's per-queue counters and its
 # stats64 agree, and so do A's.
