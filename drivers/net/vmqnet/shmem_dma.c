@@ -30,6 +30,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
+#include <linux/swap.h>
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
@@ -56,6 +57,23 @@ static u32 vmq_shmem_dma_new_handle(void)
  */
 #define VMQ_SHMEM_DMA_STACK_PAGES	16
 
+/* Every allocation here is sized by a user (ethtool -G, the devlink
+ * params, an outside client) under a budget that may exceed the machine:
+ * it fails with -ENOMEM rather than reclaim its way into the OOM killer,
+ * which would kill user processes (the RTNL holder's shell among them)
+ * to make room for a ring.
+ */
+#define VMQ_SHMEM_DMA_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/* What allocating @pages pages may leave to the rest of the system: an
+ * eighth of its memory. Below that, even __GFP_RETRY_MAYFAIL would first
+ * push every other allocation into reclaim and the OOM killer.
+ */
+static bool vmq_shmem_dma_mem_fits(unsigned long pages)
+{
+	return pages + totalram_pages() / 8 <= si_mem_available();
+}
+
 static int vmq_shmem_dma_alloc_contig(struct device *dev,
 				      struct vmq_shmem_params *params)
 {
@@ -70,7 +88,7 @@ static int vmq_shmem_dma_alloc_contig(struct device *dev,
 	/* __GFP_NOWARN: a block above MAX_ORDER is a legitimate request that
 	 * fails with -ENOMEM, not a kernel warning.
 	 */
-	vaddr = dma_alloc_coherent(dev, size, &dma, GFP_KERNEL | __GFP_NOWARN);
+	vaddr = dma_alloc_coherent(dev, size, &dma, VMQ_SHMEM_DMA_GFP);
 	if (!vaddr)
 		return -ENOMEM;
 
@@ -131,7 +149,7 @@ static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
 				   unsigned int count, int node,
 				   unsigned int max_order, int *mem_node)
 {
-	gfp_t gfp = GFP_KERNEL | __GFP_ZERO;
+	gfp_t gfp = VMQ_SHMEM_DMA_GFP | __GFP_ZERO;
 	unsigned int i = 0, j;
 
 	/* Pages the device cannot address would be bounced through swiotlb
@@ -154,8 +172,8 @@ static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
 			 * them; only single pages are worth working for.
 			 */
 			if (order)
-				flags |= __GFP_NORETRY | __GFP_NOWARN |
-					 __GFP_NOMEMALLOC;
+				flags = (flags & ~__GFP_RETRY_MAYFAIL) |
+					__GFP_NORETRY | __GFP_NOMEMALLOC;
 			page = alloc_pages_node(node, flags, order);
 			if (page || !order)
 				break;
@@ -203,7 +221,8 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 
 	pages = stack_pages;
 	if (count > ARRAY_SIZE(stack_pages)) {
-		pages = kvmalloc_array(count, sizeof(*pages), GFP_KERNEL);
+		pages = kvmalloc_array(count, sizeof(*pages),
+				       VMQ_SHMEM_DMA_GFP);
 		if (!pages)
 			return -ENOMEM;
 	}
@@ -217,7 +236,7 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 	err = sg_alloc_table_from_pages_segment(sgt, pages, count, 0,
 						params->length,
 						dma_get_max_seg_size(dev),
-						GFP_KERNEL);
+						VMQ_SHMEM_DMA_GFP);
 	if (err)
 		goto err_free_chunks;
 
@@ -301,6 +320,8 @@ int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
 
 	might_sleep();
 	*mem_ctx = NULL;
+	if (!vmq_shmem_dma_mem_fits(PAGE_ALIGN(params->length) >> PAGE_SHIFT))
+		return -ENOMEM;
 	if (params->flags & VMQ_SHMEM_F_CONTIGUOUS)
 		err = vmq_shmem_dma_alloc_contig(dev, params);
 	else

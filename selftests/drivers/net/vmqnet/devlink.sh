@@ -6,8 +6,10 @@
 # applied by reload to the rebuilt default queues), the vm_queues resource
 # (occupancy, a reload refused below what the ports need, ethtool -L refused
 # beyond the size), the health reporter "vmq" (capabilities and per-queue
-# contents of diagnose and dump), and reload freeing every VM queue so that
-# shared_memory holds only the default queues' memory afterwards.
+# contents of diagnose and dump), reload freeing every VM queue so that
+# shared_memory holds only the default queues' memory afterwards, and a
+# shared_memory budget above the machine's memory: a ring resize that
+# cannot have its memory fails with ENOMEM and never calls the OOM killer.
 #
 # The test functions run through vmq_test, which shellcheck cannot follow.
 # shellcheck disable=SC2317
@@ -212,11 +214,43 @@ test_reload_frees_queues()
 	ip link show "$nd" > /dev/null
 }
 
-ktap_plan 6
+# The reproducer of an RTNL hang: budget 4 GiB, 16 KiB buffers, 4096 of
+# them on 16 queues, 1 GiB a port, on a guest of 1 or 2 GiB. Each -G
+# either gets its memory or fails with ENOMEM and keeps its rings; at
+# least one cannot get it; the OOM killer never runs.
+test_budget_above_memory()
+{
+	local id=10 dl=vmqnet/vmqnet10 nd out fails=0
+
+	vmq_dev_create "$id" 2 16 || return 1
+	vmq_dmesg_mark
+	devlink resource set "$dl" path /shared_memory size 1048576 &&
+	devlink dev param set "$dl" name rx_buffer_size value 16384 \
+		cmode driverinit && devlink dev reload "$dl" || return 1
+	for nd in $(vmq_dev_netdevs "$id"); do
+		ip link set "$nd" up || return 1
+		out=$(ethtool -G "$nd" rx 4096 2>&1) && continue
+		case $out in
+		*"Cannot allocate memory"*) fails=$((fails + 1)) ;;
+		*) ktap_diag "-G on $nd: $out"; return 1 ;;
+		esac
+		vmq_assert_eq "$nd keeps its rings" 256 \
+			"$(vmq_ethtool_current "RX:" ethtool -g "$nd")" || return 1
+	done
+	if vmq_dmesg_new | grep -q 'invoked oom-killer'; then
+		ktap_diag "the OOM killer ran for a ring resize"
+		return 1
+	fi
+	vmq_assert_ge "resizes refused for lack of memory" 1 "$fails" || return 1
+	vmq_dev_delete "$id"
+}
+
+ktap_plan 7
 vmq_test param_defaults test_param_defaults
 vmq_test param_bad_values test_param_bad
 vmq_test param_reload test_param_reload
 vmq_test vm_queues_resource test_vm_queues_resource
 vmq_test health_diagnose test_health_diagnose
 vmq_test reload_frees_queues test_reload_frees_queues
+vmq_test budget_above_memory test_budget_above_memory
 ktap_finish
