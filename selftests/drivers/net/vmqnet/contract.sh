@@ -1,0 +1,554 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shared memory contract against callers that do not play by it: an
+# outside module (vmqnet_shmem_user) that frees what is not its own, a
+# provider that tries to leave under running queues, ethtool racing the
+# receive path, a port found by its ifindex the instant it is registered,
+# NAPI starved of CPU while a queue loses its last filter or is freed,
+# and a reload that must be refused. Each case checks what a user or an
+# outside module can see: errno, dmesg, debugfs, ethtool -S.
+#
+# Widening the windows. vmqnet/race_delay_us (debugfs) holds the receive
+# path between entering a queue and taking its lock, and port creation
+# just after register_netdev(). NAPI is starved by making it threaded,
+# pinning its threads to CPU 1 and running a real-time busy loop there
+# (sched_rt_runtime_us -1, so that the loop takes all of CPU 1); the test
+# itself runs on CPU 0. Those cases need two CPUs and skip without them.
+#
+# Port A (port 0) sends raw frames to port B (port 1) of one device;
+# B steers MACX into its queue 1 with an ethtool filter. B's queue q is
+# shared memory queue 16 + q (VMQ_SHMEM_QUEUE_ID(1, q)).
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ethtool ip devlink python3 taskset chrt
+vmq_require_module
+
+ID=61
+ID_NEW=62
+ID_PEER=63
+DL=vmqnet/vmqnet$ID
+SHM=$VMQ_DEBUGFS/vmqnet$ID/shmem
+RACE=$VMQ_DEBUGFS/race_delay_us
+MACX=02:00:00:00:61:01
+LOC=5
+TMPD=$(mktemp -d /tmp/vmqcontract.XXXXXX) || exit 1
+PY_SEND=$TMPD/send.py
+RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
+rt_runtime=
+hog_pid=
+flood_pid=
+sender_pid=
+ethtool_pid=
+
+contract_cleanup()
+{
+	hog_stop
+	[ -z "$flood_pid" ] || { kill "$flood_pid"; wait "$flood_pid"; } 2>/dev/null
+	[ -z "$sender_pid" ] || { kill "$sender_pid"; wait "$sender_pid"; } 2>/dev/null
+	[ -z "$ethtool_pid" ] || wait "$ethtool_pid" 2>/dev/null
+	echo 0 > "$RACE" 2>/dev/null
+	vmq_cleanup
+	rmmod vmqnet_shmem_user 2>/dev/null
+	rm -rf "$TMPD"
+}
+trap contract_cleanup EXIT
+
+# "IFACE": reads "DST COUNT" lines and answers "sent COUNT" once it has
+# sent COUNT minimal Ethernet frames (ethertype 0x88b5, local experimental)
+# to DST on IFACE. "IFACE DST 0 SECS": sends to DST until killed or SECS.
+cat > "$PY_SEND" <<'PY'
+import socket, sys, time
+ifname = sys.argv[1]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+src = bytes.fromhex(open("/sys/class/net/%s/address" % ifname).read().strip().replace(":", ""))
+def frame(dst):
+    return bytes.fromhex(dst.replace(":", "")) + src + b"\x88\xb5" + bytes(46)
+def send(f, count):
+    for _ in range(count):
+        try:
+            s.send(f)
+        except OSError:
+            pass
+if len(sys.argv) > 2:
+    f, end = frame(sys.argv[2]), time.monotonic() + float(sys.argv[4])
+    while time.monotonic() < end:
+        send(f, 256)
+    sys.exit(0)
+for line in sys.stdin:
+    dst, count = line.split()
+    send(frame(dst), int(count))
+    print("sent", count, flush=True)
+PY
+
+# ---- helpers ----------------------------------------------------------------
+
+sender_start()
+{
+	coproc SENDER { exec python3 -S "$PY_SEND" "$PA"; }
+	# shellcheck disable=SC2153 # set by coproc
+	sender_pid=$SENDER_PID
+}
+
+# send DST COUNT: COUNT frames from A to DST, sent when this returns.
+send() { vmq_sender_ask "$1 $2" "$2"; }
+
+# q1_receives WHAT N: N frames to MACX, and all of them reach B's queue 1.
+q1_receives()
+{
+	local rx0
+
+	rx0=$(bstat rx_queue_1_packets) || return 1
+	send "$MACX" "$2" || return 1
+	vmq_wait_more "$1" $((rx0 + $2)) bstat rx_queue_1_packets
+}
+
+# bstat NAME: one ethtool -S counter of B.
+bstat()
+{
+	local name value
+
+	while read -r name value; do
+		[ "$name" != "$1:" ] || { echo "$value"; return 0; }
+	done < <(ethtool -S "$PB")
+	return 1
+}
+
+# qstate RING: the state of B's queue RING, read without RTNL (debugfs).
+qstate()
+{
+	local -a w
+
+	while read -r -a w; do
+		[ "${w[0]}" != "$1" ] || { echo "${w[2]}"; return 0; }
+	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	echo none
+}
+
+# blocks_of QUEUE [OWNER [PROVIDER]]: the shared memory blocks of QUEUE.
+blocks_of()
+{
+	local -a w
+	local n=0
+
+	while read -r -a w; do
+		[ "${w[2]}" = "$1" ] || continue
+		[ -z "${2:-}" ] || [ "${w[8]}" = "$2" ] || continue
+		[ -z "${3:-}" ] || [ "${w[9]}" = "$3" ] || continue
+		n=$((n + 1))
+	done < <(tail -n +2 "$SHM/blocks")
+	echo "$n"
+}
+
+# A handle of vmqnet's own blocks of port 1, queue QUEUE.
+own_handle()
+{
+	local -a w
+
+	while read -r -a w; do
+		if [ "${w[2]}" = "$1" ] && [ "${w[8]}" = vmqnet:port1 ]; then
+			echo "${w[0]}"
+			return 0
+		fi
+	done < "$SHM/blocks"
+	return 1
+}
+
+# ualloc QUEUE [USAGE]: a 4 KiB block of the test module; prints its handle.
+ualloc()
+{
+	vmq_ucmd 0 alloc "$1" "${2:-receive}" 4096 || return 1
+	sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result"
+}
+
+totals_leaked() { sed -n 's/^leaked blocks \([0-9]*\) .*/\1/p' "$SHM/totals"; }
+
+two_cpus()
+{
+	[ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ] && return 0
+	VMQ_SKIP_REASON="the race needs two CPUs"
+	return 1
+}
+
+# Starve every threaded NAPI instance: its threads on CPU 1 (this script
+# and its children stay on CPU 0), and a real-time busy loop there that
+# takes all of CPU 1. The loop ends by itself after HOG_MAX_S, below the
+# 21 s after which RCU reports a stall (its softirq work on CPU 1 starves
+# too), so that a test that fails leaves no starved machine behind; the
+# tests that use it stop it on every path (starved).
+HOG_MAX_S=12
+hog_start()
+{
+	local pid comm i
+
+	for pid in /proc/[0-9]*; do
+		read -r comm 2>/dev/null < "$pid/comm" || continue
+		case $comm in napi/*) taskset -pc 1 "${pid#/proc/}" > /dev/null ;; esac
+	done
+	read -r rt_runtime < "$RT_RUNTIME"
+	echo -1 > "$RT_RUNTIME"
+	rm -f "$TMPD/hog"
+	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
+	taskset -c 1 chrt -f 10 bash -c \
+		'echo > '"$TMPD/hog"'; end=$((SECONDS + '"$HOG_MAX_S"'))
+		 while ((SECONDS < end)); do :; done' &
+	hog_pid=$!
+	for ((i = 0; i < 300; i++)); do
+		[ ! -e "$TMPD/hog" ] || break
+		vmq_nap 0.1
+	done
+	[ -e "$TMPD/hog" ] || { ktap_diag "the busy loop did not start"; return 1; }
+}
+
+# starved TEST: run TEST, and end the starvation whatever it returns.
+starved()
+{
+	local rc
+
+	"$@"
+	rc=$?
+	hog_stop
+	return "$rc"
+}
+
+hog_alive() { [ -n "$hog_pid" ] && kill -0 "$hog_pid" 2>/dev/null; }
+
+hog_stop()
+{
+	if [ -n "$hog_pid" ]; then
+		kill "$hog_pid" 2>/dev/null
+		wait "$hog_pid" 2>/dev/null
+		hog_pid=
+	fi
+	[ -z "$rt_runtime" ] || echo "$rt_runtime" > "$RT_RUNTIME"
+	rt_runtime=
+}
+
+link_ports()
+{
+	local fd rc
+
+	exec {fd}</proc/self/ns/net
+	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fd:$1 $fd:$2\n"
+	rc=$?
+	exec {fd}<&-
+	return "$rc"
+}
+
+ifindex() { cat "/sys/class/net/$1/ifindex"; }
+
+# ---- tests ------------------------------------------------------------------
+
+test_setup()
+{
+	local devs
+
+	taskset -pc 0 $$ > /dev/null || return 1
+	vmq_dev_create "$ID" 2 4 || return 1
+	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
+	PA=${devs[0]} PB=${devs[1]}
+	echo 1 > "/proc/sys/net/ipv6/conf/$PA/disable_ipv6" &&
+	echo 1 > "/proc/sys/net/ipv6/conf/$PB/disable_ipv6" || return 1
+	link_ports "$(ifindex "$PA")" "$(ifindex "$PB")" || return 1
+	ip link set "$PA" up && ip link set "$PB" up || return 1
+	vmq_cmd_expect 0 ethtool -N "$PB" flow-type ether dst "$MACX" \
+		action 1 loc "$LOC" || return 1
+	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
+	sender_start
+	vmq_dmesg_mark
+}
+
+# Item 1: vmqnet's rings and buffers, a default queue's memory and a live
+# queue's memory are not another module's to free.
+test_outside_free()
+{
+	local before own h
+
+	before=$(blocks_of 17)
+	vmq_assert_eq "B's queue 1" running "$(qstate 1)" || return 1
+	vmq_ucmd EINVAL free_queue 0 || return 1
+	vmq_ucmd EINVAL free_queue 16 || return 1
+	vmq_ucmd EBUSY free_queue 17 || return 1
+	vmq_ucmd EBUSY free_queue 18 || return 1
+	own=$(own_handle 17) || { ktap_diag "no block of B's queue 1"; return 1; }
+	vmq_ucmd EPERM free "$own" || return 1
+	vmq_assert_eq "vmqnet's blocks of queue 17" 2 "$before" || return 1
+	vmq_assert_eq "kept" "$before" "$(blocks_of 17)" || return 1
+
+	# Its own block of a live queue is its own to free.
+	h=$(ualloc 17) || return 1
+	vmq_ucmd 0 free "$h" || return 1
+
+	q1_receives "queue 1 after the refused frees" 50 || return 1
+	vmq_dmesg_clean "outside frees"
+}
+
+# Item 2: a provider backing a running queue's ring can neither be
+# unregistered nor unloaded; its client's close retires it, and it goes
+# once the ring is reallocated.
+test_provider_pinned()
+{
+	vmq_ucmd 0 provider on || return 1
+	vmq_cmd_expect 0 ethtool -G "$PB" rx 128 || return 1
+	vmq_assert_eq "B's queue 1 from the provider" 2 \
+		"$(blocks_of 17 vmqnet:port1 vmqnet_shmem_user)" || return 1
+	vmq_ucmd EBUSY provider off || return 1
+	if rmmod vmqnet_shmem_user 2>/dev/null; then
+		ktap_diag "the provider's module unloaded under B's rings"
+		return 1
+	fi
+	vmq_assert_eq "still from the provider" 2 \
+		"$(blocks_of 17 vmqnet:port1 vmqnet_shmem_user)" || return 1
+	q1_receives "queue 1 on the provider's memory" 50 || return 1
+
+	vmq_ucmd 0 close || return 1
+	vmq_assert_eq "provider after close" "provider dma" \
+		"$(grep '^provider' "$SHM/totals")" || return 1
+	vmq_assert_eq "rings kept after close" 2 \
+		"$(blocks_of 17 vmqnet:port1 vmqnet_shmem_user)" || return 1
+	if rmmod vmqnet_shmem_user 2>/dev/null; then
+		ktap_diag "the retired provider's module unloaded under B's rings"
+		return 1
+	fi
+	vmq_cmd_expect 0 ethtool -G "$PB" rx 256 || return 1
+	vmq_assert_eq "rings back from dma" 2 "$(blocks_of 17 vmqnet:port1 dma)" || return 1
+	rmmod vmqnet_shmem_user || return 1
+	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
+	vmq_dmesg_clean "provider"
+}
+
+# Item 3: ethtool -G swaps a queue's memory under the lock the device
+# reads its layout under; the device held 10 ms before that lock, while
+# the rings shrink and grow under a flood sent from the other CPU.
+test_resize_race()
+{
+	local i rx0 size
+
+	two_cpus || return "$KSFT_SKIP"
+	vmq_dmesg_mark
+	rx0=$(bstat rx_queue_1_packets) || return 1
+	echo 10000 > "$RACE" || return 1
+	taskset -c 1 python3 -S "$PY_SEND" "$PA" "$MACX" 0 120 &
+	flood_pid=$!
+	vmq_wait_more "flood" $((rx0 + 1)) bstat rx_queue_1_packets || return 1
+	for i in $(seq 12); do
+		size=$(( i % 2 ? 64 : 2048 ))
+		ethtool -G "$PB" rx "$size" || { ktap_diag "-G $size failed"; return 1; }
+	done
+	kill "$flood_pid"
+	wait "$flood_pid" 2>/dev/null
+	flood_pid=
+	echo 0 > "$RACE"
+	q1_receives "queue 1 after the resizes" 20 || return 1
+	vmq_dmesg_clean "-G under a flood"
+}
+
+# Item 4: a port is found by its ifindex the moment it is registered;
+# link_device then uses its netdev. Port creation is held 50 ms there.
+test_register_race()
+{
+	local i t d ifx ifp fd np
+
+	vmq_dmesg_mark
+	vmq_dev_create "$ID_PEER" 1 1 || return 1
+	np=$(vmq_dev_netdevs "$ID_PEER")
+	ifp=$(ifindex "$np")
+	echo 50000 > "$RACE" || return 1
+	for i in 1 2 3; do
+		echo "$ID_NEW 1 1" > "$VMQ_BUS/new_device" &
+		ifx=
+		for ((t = 0; t < 20000 && !ifx; t++)); do
+			for d in "$VMQ_BUS/devices/vmqnet$ID_NEW"/net/*/ifindex; do
+				[ -e "$d" ] && read -r ifx < "$d"
+			done
+		done
+		if [ -n "$ifx" ]; then
+			exec {fd}</proc/self/ns/net
+			echo "$fd:$ifx $fd:$ifp" > "$VMQ_BUS/link_device"
+			exec {fd}<&-
+		fi
+		wait $!
+		vmq_track "$ID_NEW"
+		[ -n "$ifx" ] || { ktap_diag "round $i: the new port never appeared"; return 1; }
+		vmq_dev_delete "$ID_NEW" || return 1
+	done
+	echo 0 > "$RACE"
+	vmq_dev_delete "$ID_PEER" || return 1
+	vmq_dmesg_clean "link_device racing new_device"
+}
+
+# Frames NAPI took off B's queue 1, indicated or not.
+q1_found()
+{
+	local p d
+
+	p=$(bstat rx_queue_1_packets) && d=$(bstat rx_queue_1_drops_paused) &&
+	echo $((p + d))
+}
+
+# Item 5: once ethtool -N delete of a queue's last filter has returned,
+# nothing more is indicated on that queue: the frames already in its
+# ring, which NAPI, starved until then, finds later, are dropped
+# (drops_paused).
+test_clear_starved()
+{
+	local p0 d0 n=40
+
+	two_cpus || return "$KSFT_SKIP"
+	echo 1 > "/sys/class/net/$PB/threaded" || return 1
+	p0=$(bstat rx_queue_1_packets) && d0=$(bstat rx_queue_1_drops_paused) || return 1
+	hog_start || return 1
+	send "$MACX" "$n" || return 1
+	vmq_nap 0.5
+	if [ "$(bstat rx_queue_1_packets)" != "$p0" ]; then
+		hog_stop
+		VMQ_SKIP_REASON="NAPI ran although its CPU was taken"
+		return "$KSFT_SKIP"
+	fi
+	vmq_cmd_expect 0 ethtool -N "$PB" delete "$LOC" || return 1
+	hog_alive || { ktap_diag "the delete returned only once NAPI could run"; return 1; }
+	hog_stop
+	vmq_wait_more "frames NAPI found" $((p0 + d0 + n)) q1_found || return 1
+	vmq_assert_eq "indicated on queue 1 after its last filter went" "$p0" \
+		"$(bstat rx_queue_1_packets)" || return 1
+	vmq_assert_eq "dropped as paused" $((d0 + n)) \
+		"$(bstat rx_queue_1_drops_paused)" || return 1
+	vmq_assert_eq "queue 1" paused "$(qstate 1)" || return 1
+	vmq_dmesg_clean "clear under starved NAPI"
+}
+
+# Item 6: FREE_QUEUE indicates DMA stopped, and it can be seen, with the
+# queue's memory still there, while the free waits for a starved NAPI.
+# Then the client frees its own blocks of the queue; what it leaves on
+# another queue being freed is freed with it and reported.
+test_free_dma_stopped()
+{
+	local leaked h i out st=
+
+	two_cpus || return "$KSFT_SKIP"
+	echo 1 > "/sys/class/net/$PB/threaded" || return 1
+	h=$(ualloc 19) || return 1
+	ualloc 18 > /dev/null || return 1
+	leaked=$(totals_leaked)
+	vmq_dmesg_mark
+	hog_start || return 1
+	# Queues are freed highest first: 3 stops, then waits for NAPI.
+	ethtool -L "$PB" combined 1 &
+	ethtool_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		out=$(timeout 5 cat "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues") || {
+			ktap_diag "debugfs queues blocked while the free waits"
+			return 1
+		}
+		st=$(while read -r q _ s _; do [ "$q" != 3 ] || echo "$s"; done <<< "$out")
+		[ "$st" != dma-stopped ] || break
+		vmq_nap 0.1
+	done
+	vmq_assert_eq "queue 3 while its free waits" dma-stopped "$st" || return 1
+	hog_alive || { ktap_diag "the free did not wait for NAPI"; return 1; }
+	vmq_assert_eq "its memory, still there" 3 "$(blocks_of 19)" || return 1
+	vmq_dmesg_new | grep -q "$PB: queue 3: DMA stopped" || {
+		ktap_diag "no DMA stopped indication in the kernel log"
+		return 1
+	}
+	vmq_ucmd EBUSY alloc 19 receive 4096 || return 1
+	vmq_ucmd 0 free_queue 19 || return 1
+	vmq_assert_eq "freed of its own" "freed=1" "$(cat "$VMQ_USER/result")" || return 1
+	vmq_ucmd ENOENT free "$h" || return 1
+	vmq_assert_eq "vmqnet's kept" 2 "$(blocks_of 19)" || return 1
+	hog_stop
+	wait "$ethtool_pid" || { ktap_diag "ethtool -L failed"; ethtool_pid=; return 1; }
+	ethtool_pid=
+	vmq_assert_eq "queues left" "running none none none" \
+		"$(qstate 0) $(qstate 1) $(qstate 2) $(qstate 3)" || return 1
+	vmq_assert_eq "memory of 17..19" "0 0 0" \
+		"$(blocks_of 17) $(blocks_of 18) $(blocks_of 19)" || return 1
+	vmq_assert_eq "the block left on queue 2, a leak" $((leaked + 1)) \
+		"$(totals_leaked)" || return 1
+	vmq_dmesg_new | grep -q 'vmqnet_shmem_user saw its queue freed with 1 blocks' || {
+		ktap_diag "no leak report for queue 2"
+		return 1
+	}
+	vmq_cmd_expect 0 ethtool -L "$PB" combined 4 || return 1
+	vmq_dmesg_clean "FREE_QUEUE under starved NAPI"
+}
+
+# Item 7: a reload the shared_memory size refuses leaves the ports, their
+# links, filters and settings exactly as they were.
+test_reload_refused()
+{
+	local ia ib h out
+
+	ia=$(ifindex "$PA") && ib=$(ifindex "$PB") || return 1
+	ethtool -L "$PB" combined 4 > /dev/null 2>&1
+	ethtool -N "$PB" delete "$LOC" > /dev/null 2>&1
+	vmq_cmd_expect 0 ethtool -N "$PB" flow-type ether dst "$MACX" \
+		action 1 loc "$LOC" || return 1
+	vmq_ucmd 0 alloc 1 receive $((80 * 4096)) || return 1
+	h=$(sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result")
+	devlink resource set "$DL" path /shared_memory size 64 || return 1
+	if out=$(devlink dev reload "$DL" 2>&1); then
+		ktap_diag "reload below the usage succeeded"
+		return 1
+	fi
+	case $out in
+	*"smaller than the shared memory in use"*) ;;
+	*) ktap_diag "refused without the reason: $out"; return 1 ;;
+	esac
+	vmq_assert_eq "ifindexes" "$ia $ib" "$(ifindex "$PA") $(ifindex "$PB")" || return 1
+	vmq_assert_eq "carrier" 1 "$(cat "/sys/class/net/$PB/carrier")" || return 1
+	ethtool -n "$PB" rule "$LOC" | grep -qi "$MACX" || {
+		ktap_diag "filter $LOC is gone"
+		return 1
+	}
+	vmq_assert_eq "B's queue 1" running "$(qstate 1)" || return 1
+	vmq_ucmd 0 free "$h" || return 1
+	devlink resource set "$DL" path /shared_memory size 8192
+}
+
+# Item 8: port 1's default queue is a default queue: not freed as a VM
+# queue, and its memory is the halt's, not an outside client's leak.
+test_default_queue_port1()
+{
+	local leaked
+
+	vmq_ucmd EINVAL free_queue 16 || return 1
+	ualloc 16 > /dev/null || return 1
+	leaked=$(totals_leaked)
+	vmq_dmesg_mark
+	devlink dev reload "$DL" || return 1
+	vmq_assert_eq "blocks of queue 16 of others" 0 "$(blocks_of 16 vmqnet_shmem_user)" || return 1
+	vmq_assert_eq "leaked" "$leaked" "$(totals_leaked)" || return 1
+	if vmq_dmesg_new | grep -q 'vmqnet_shmem_user saw the device halt'; then
+		ktap_diag "port 1's default queue memory reported as a leak"
+		return 1
+	fi
+}
+
+# Item 10: the test module's bench asks vmqnet first; a size vmqnet
+# refuses never reaches the raw DMA API, and nothing warns.
+test_bench_refused()
+{
+	vmq_dmesg_mark
+	vmq_ucmd ENOSPC bench contig $((64 * 1024 * 1024)) 1 || return 1
+	vmq_dmesg_clean "bench of a refused size"
+}
+
+ktap_plan 10
+vmq_test "contract: setup, two linked ports, a filter on B's queue 1" test_setup
+vmq_test "contract: an outside module cannot free vmqnet's or a live queue's memory" test_outside_free
+vmq_test "contract: a provider cannot leave under a running queue" test_provider_pinned
+vmq_test "contract: -G under a flood, the device held before the queue lock" test_resize_race
+vmq_test "contract: link_device the instant a port is registered" test_register_race
+vmq_test "contract: no indication after the last filter is cleared, NAPI starved" starved test_clear_starved
+vmq_test "contract: FREE_QUEUE shows DMA stopped while it waits for NAPI" starved test_free_dma_stopped
+vmq_test "contract: a refused reload leaves the device as it was" test_reload_refused
+vmq_test "contract: every port's default queue is a default queue" test_default_queue_port1
+vmq_test "contract: bench of a refused size does not warn" test_bench_refused
+ktap_finish
