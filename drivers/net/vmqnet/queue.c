@@ -371,9 +371,9 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
 	return 0;
 }
 
-/* The end of a queue without the state machine: the port halts. Only the
- * queue's own blocks go here; blocks another client still holds on it are
- * that client's leak, which the pool's halt sweeps and reports.
+/* The end of a queue without the state machine: the port halts. All of
+ * its memory goes; what another client still holds on a VM queue is that
+ * client's leak, reported as the device halting.
  */
 static void vmq_rxq_halt(struct vmq_rxq *q)
 {

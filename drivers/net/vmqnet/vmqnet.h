@@ -676,7 +676,8 @@ void vmq_shmem_debugfs_exit(struct vmq_shmem_pool *pool);
  *
  * Shared memory: the pool is per device, so a queue's shmem queue ID is
  * port index * VMQ_QUEUES_MAX + ring (vmq_queue_shmem_id()); the pool
- * accepts exactly the IDs of queues that exist (Allocated .. Freeing).
+ * takes new blocks for queues in service (Allocated .. Paused), and none
+ * once FREE_QUEUE or the halt has stopped a queue's DMA.
  * Allocation complete gives a queue, from vmq_dev's rx_* parameters as
  * they are at that moment:
  *   - the descriptor/completion ring, contiguous, usage OTHER: it holds
