@@ -281,8 +281,10 @@ static const char * const vmq_shmem_sweep_why[] = {
 	[VMQ_SHMEM_SWEEP_HALT]		= "saw the device halt",
 };
 
+#define VMQ_SHMEM_QUEUE_ANY	U32_MAX
+
 /* The blocks a sweep selects: those of @client (any if NULL) on queue
- * @queue_id (any if VMQ_SHMEM_FAULT_ANY).
+ * @queue_id (any if VMQ_SHMEM_QUEUE_ANY).
  */
 struct vmq_shmem_sel {
 	const struct vmq_shmem_client *client;
@@ -293,7 +295,7 @@ static bool vmq_shmem_sweep_match(const struct vmq_shmem_block *blk,
 				  const struct vmq_shmem_sel *sel)
 {
 	return (!sel->client || blk->client == sel->client) &&
-	       (sel->queue_id == VMQ_SHMEM_FAULT_ANY ||
+	       (sel->queue_id == VMQ_SHMEM_QUEUE_ANY ||
 		blk->queue->id == sel->queue_id);
 }
 
@@ -438,7 +440,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_create);
 static void vmq_shmem_pool_halt(struct vmq_shmem_pool *pool,
 				enum vmq_shmem_state state)
 {
-	const struct vmq_shmem_sel all = { .queue_id = VMQ_SHMEM_FAULT_ANY };
+	const struct vmq_shmem_sel all = { .queue_id = VMQ_SHMEM_QUEUE_ANY };
 
 	lockdep_assert_held(&pool->lock);
 
@@ -666,7 +668,7 @@ void vmq_shmem_close(struct vmq_shmem_client *client)
 	might_sleep();
 	pool = client->pool;
 	own.client = client;
-	own.queue_id = VMQ_SHMEM_FAULT_ANY;
+	own.queue_id = VMQ_SHMEM_QUEUE_ANY;
 
 	mutex_lock(&pool->lock);
 	vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_CLIENT, &own);
