@@ -9,6 +9,7 @@
 #   make demo       boot a guest and show vmqnet at work
 #   make shell      interactive root shell in a guest with vmqnet loaded
 #   make bench      benchmarks, printed as ratios against the raw kernel APIs
+#   make stress     long campaigns on the debug kernel, outside make check
 #   make lint       checkpatch --strict and sparse on the sources
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
@@ -19,7 +20,7 @@ KDIR ?= /lib/modules/$(RELEASE)/build
 W ?= 1
 KERNEL ?= release
 
-.PHONY: all modules deps clean check demo shell bench lint sparse checkpatch
+.PHONY: all modules deps clean check demo shell bench stress lint sparse checkpatch
 
 all: modules
 
@@ -40,6 +41,12 @@ shell: deps
 
 bench: deps
 	$(TOP)/tools/bench
+
+# STRESS_OPS operations of reconfig_mix.sh, STRESS_SEED to replay one run.
+STRESS_OPS ?= 600
+stress: deps
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 -- \
+		$(TOP)/selftests/drivers/net/vmqnet/reconfig_mix.sh $(STRESS_OPS) $(STRESS_SEED)
 
 lint: checkpatch sparse
 
