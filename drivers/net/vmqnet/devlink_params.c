@@ -95,27 +95,51 @@ static void vmq_params_values_set(struct vmq_dev *vdev)
 					   VMQ_PARAM_ID_RX_CONTIGUOUS, v);
 }
 
-static void vmq_params_values_load(struct vmq_dev *vdev)
+/* The layout the next reload gives a default queue, @m->la_size set even
+ * without the split (@split false): the driverinit values, or what the
+ * device runs with where one cannot be read.
+ */
+static void vmq_params_values_next(struct vmq_dev *vdev,
+				   struct vmq_rxq_mem *m, bool *split)
 {
 	struct devlink *devlink = priv_to_devlink(vdev);
 	union devlink_param_value v;
 
+	*m = (struct vmq_rxq_mem){
+		.nbufs = VMQ_RX_BUFS_DEFAULT,
+		.buf_size = vdev->rx_buffer_size,
+		.la_size = vdev->rx_lookahead_size,
+		.contiguous = vdev->rx_contiguous,
+	};
+	*split = vdev->rx_lookahead_split;
 	if (!devlink_param_driverinit_value_get(devlink,
 						VMQ_PARAM_ID_LOOKAHEAD_SPLIT,
 						&v))
-		vdev->rx_lookahead_split = v.vbool;
+		*split = v.vbool;
 	if (!devlink_param_driverinit_value_get(devlink,
 						VMQ_PARAM_ID_LOOKAHEAD_SIZE,
 						&v))
-		vdev->rx_lookahead_size = v.vu32;
+		m->la_size = v.vu32;
 	if (!devlink_param_driverinit_value_get(devlink,
 						VMQ_PARAM_ID_RX_BUFFER_SIZE,
 						&v))
-		vdev->rx_buffer_size = v.vu32;
+		m->buf_size = v.vu32;
 	if (!devlink_param_driverinit_value_get(devlink,
 						VMQ_PARAM_ID_RX_CONTIGUOUS,
 						&v))
-		vdev->rx_contiguous = v.vbool;
+		m->contiguous = v.vbool;
+}
+
+static void vmq_params_values_load(struct vmq_dev *vdev)
+{
+	struct vmq_rxq_mem m;
+	bool split;
+
+	vmq_params_values_next(vdev, &m, &split);
+	vdev->rx_lookahead_split = split;
+	vdev->rx_lookahead_size = m.la_size;
+	vdev->rx_buffer_size = m.buf_size;
+	vdev->rx_contiguous = m.contiguous;
 }
 
 /**
@@ -200,19 +224,25 @@ void vmq_devlink_params_fini(struct vmq_dev *vdev)
 /**
  * vmq_devlink_params_reload_down() - check the new vm_queues size
  * @vdev: the device, devlink instance locked, ports still in place
+ * @shmem_need: set to the shared memory units the ports' default queues
+ *	take after the reload
  * @extack: for the reason of a refusal
  *
  * The ports come back with the queue count the device was created with,
  * and each of those VM queues must fit, so a smaller size is refused
- * before anything is torn down.
+ * before anything is torn down. Their default queues come back with the
+ * new params, and vmq_shmem_reload_check() must find room for them in the
+ * new shared_memory size.
  *
  * Return: 0, or -ENOSPC with @extack set.
  */
-int vmq_devlink_params_reload_down(struct vmq_dev *vdev,
+int vmq_devlink_params_reload_down(struct vmq_dev *vdev, u64 *shmem_need,
 				   struct netlink_ext_ack *extack)
 {
 	struct devlink *devlink = priv_to_devlink(vdev);
 	u32 need = vdev->bdev->ports * (vdev->bdev->queues - 1);
+	struct vmq_rxq_mem m;
+	bool split;
 	u64 size;
 
 	if (devl_resource_size_get(devlink, VMQ_RES_VM_QUEUES, &size))
@@ -223,6 +253,10 @@ int vmq_devlink_params_reload_down(struct vmq_dev *vdev,
 		return -ENOSPC;
 	}
 	vdev->vm_queues_next = size;
+	vmq_params_values_next(vdev, &m, &split);
+	if (!split)
+		m.la_size = 0;
+	*shmem_need = vdev->bdev->ports * vmq_rxq_mem_units(&m);
 	return 0;
 }
 

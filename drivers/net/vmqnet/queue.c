@@ -139,13 +139,47 @@ static void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
 	*blk = (struct vmq_rxq_blk){};
 }
 
+/* The three blocks of a queue laid out as @m: its descriptor ring, its
+ * buffers (the lookahead parts under a split), and its post-lookahead
+ * buffers (only under a split).
+ */
+static size_t vmq_rxq_ring_len(const struct vmq_rxq_mem *m)
+{
+	return (size_t)m->nbufs * sizeof(struct vmq_rx_desc);
+}
+
+static size_t vmq_rxq_bufs_len(const struct vmq_rxq_mem *m)
+{
+	return (size_t)m->nbufs * (m->la_size ?: m->buf_size);
+}
+
+static size_t vmq_rxq_post_len(const struct vmq_rxq_mem *m)
+{
+	return m->la_size ? (size_t)m->nbufs * m->buf_size : 0;
+}
+
+/**
+ * vmq_rxq_mem_units() - shared memory units a queue laid out as @m takes
+ * @m: the layout: nbufs, buf_size and la_size set
+ *
+ * Return: what vmq_rxq_mem_alloc() charges the budget for it.
+ */
+u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m)
+{
+	u64 units = vmq_shmem_units(vmq_rxq_ring_len(m)) +
+		    vmq_shmem_units(vmq_rxq_bufs_len(m));
+
+	if (m->la_size)
+		units += vmq_shmem_units(vmq_rxq_post_len(m));
+	return units;
+}
+
 /* Allocate the memory of @q laid out from the device's parameters as they
  * are now and the port's buffer count, into @m; all or nothing.
  */
 static int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 {
 	struct vmq_dev *vdev = q->port->vdev;
-	size_t bufs;
 	int err;
 
 	*m = (struct vmq_rxq_mem){
@@ -155,25 +189,24 @@ static int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 			   vdev->rx_lookahead_size : 0,
 		.contiguous = vdev->rx_contiguous,
 	};
-	bufs = (size_t)m->nbufs * m->buf_size;
 
 	/* The ring is written descriptor by descriptor, as a device would:
 	 * always contiguous, whatever the buffers are.
 	 */
 	err = vmq_rxq_blk_alloc(q, &m->ring, VMQ_SHMEM_USAGE_OTHER,
-				m->nbufs * sizeof(struct vmq_rx_desc), true);
+				vmq_rxq_ring_len(m), true);
 	if (err)
 		return err;
 	if (!m->la_size) {
 		err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE,
-					bufs, m->contiguous);
+					vmq_rxq_bufs_len(m), m->contiguous);
 		if (err)
 			goto err_ring;
 		return 0;
 	}
 
 	err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE_LOOKAHEAD,
-				(size_t)m->nbufs * m->la_size, m->contiguous);
+				vmq_rxq_bufs_len(m), m->contiguous);
 	if (err)
 		goto err_ring;
 	/* Each post-lookahead buffer starts with la_size bytes of back-fill
@@ -181,8 +214,8 @@ static int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 	 * the whole frame contiguous: buf_size bytes, as without the split.
 	 */
 	err = vmq_rxq_blk_alloc(q, &m->post,
-				VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD, bufs,
-				m->contiguous);
+				VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD,
+				vmq_rxq_post_len(m), m->contiguous);
 	if (err)
 		goto err_bufs;
 	return 0;

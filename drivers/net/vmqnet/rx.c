@@ -681,6 +681,11 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		if (!(flags & VMQ_RXD_F_DONE))
 			break;
 		n = vmq_rx_chain_len(q, flags);
+		/* The epoch is 8 bits: a stale frame would pass for a current
+		 * one only if this ring kept it across 256 clears of the
+		 * queue's last filter, each of which schedules this poll and
+		 * waits out a grace period.
+		 */
 		if (unlikely(FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch)) {
 			/* Written before the queue's last filter went. */
 			skb = NULL;

@@ -1114,19 +1114,24 @@ void vmq_shmem_devlink_unregister(struct devlink *devlink)
  * vmq_shmem_reload_check() - may a devlink reload (driver reinit) go on?
  * @devlink: the device's devlink instance, locked
  * @pool: its pool
+ * @own_need: units vmqnet's own queues take right after the reload (the
+ *	ports' default queues)
  * @extack: for the reason of a refusal
  *
- * Takes the new shared_memory size and refuses it if it is below what
- * other clients hold: vmqnet's own queues give theirs back and come again.
- * Call it before anything is torn down, so that a refused reload leaves
- * the device exactly as it was. Once it has accepted, allocations fail
- * with -ENODEV (frees still work) until vmq_shmem_reload_up(), so that
- * nothing can outgrow the new size before vmq_shmem_reload_down().
+ * Takes the new shared_memory size and refuses it if it cannot hold what
+ * other clients hold plus @own_need: vmqnet's own queues give theirs back
+ * and come again, and a port whose default queue does not fit cannot come
+ * back at all. Call it before anything is torn down, so that a refused
+ * reload leaves the device exactly as it was. Once it has accepted,
+ * allocations fail with -ENODEV (frees still work) until
+ * vmq_shmem_reload_up(), so that nothing can outgrow the new size before
+ * vmq_shmem_reload_down().
  *
- * Return: 0, or -EBUSY with @extack set.
+ * Return: 0, -EBUSY if other clients hold more than the new size, or
+ * -ENOSPC if the default queues would not fit beside them; @extack set.
  */
 int vmq_shmem_reload_check(struct devlink *devlink,
-			   struct vmq_shmem_pool *pool,
+			   struct vmq_shmem_pool *pool, u64 own_need,
 			   struct netlink_ext_ack *extack)
 {
 	struct vmq_shmem_client *client;
@@ -1148,6 +1153,15 @@ int vmq_shmem_reload_check(struct devlink *devlink,
 		NL_SET_ERR_MSG_MOD(extack,
 				   "shared_memory: new size is smaller than the shared memory in use; free it, then reload");
 		return -EBUSY;
+	}
+	if (!vmq_shmem_budget_fits(size, used, own_need)) {
+		mutex_unlock(&pool->lock);
+		dev_warn(pool->dma_dev,
+			 "shmem: shared_memory size %llu cannot hold the %llu units the default queues need beside %llu in use; reload refused\n",
+			 size, own_need, used);
+		NL_SET_ERR_MSG_MOD(extack,
+				   "shared_memory: new size is below what the ports' default queues need; reload refused");
+		return -ENOSPC;
 	}
 	pool->budget_next = size;
 	pool->state = VMQ_SHMEM_RELOADING;

@@ -633,7 +633,7 @@ int vmq_shmem_devlink_register(struct devlink *devlink,
 			       struct vmq_shmem_pool *pool);
 void vmq_shmem_devlink_unregister(struct devlink *devlink);
 int vmq_shmem_reload_check(struct devlink *devlink,
-			   struct vmq_shmem_pool *pool,
+			   struct vmq_shmem_pool *pool, u64 own_need,
 			   struct netlink_ext_ack *extack);
 void vmq_shmem_reload_down(struct vmq_shmem_pool *pool);
 void vmq_shmem_reload_up(struct vmq_shmem_pool *pool);
@@ -921,6 +921,7 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
 			   struct netlink_ext_ack *extack);
 u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q);
+u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m);
 void vmq_queues_debugfs_init(struct vmq_port *port);
 
 /* rx.c: the receive data path */
@@ -972,7 +973,7 @@ void vmq_ethtool_get_stats(struct net_device *netdev,
 
 int vmq_devlink_params_init(struct vmq_dev *vdev);
 void vmq_devlink_params_fini(struct vmq_dev *vdev);
-int vmq_devlink_params_reload_down(struct vmq_dev *vdev,
+int vmq_devlink_params_reload_down(struct vmq_dev *vdev, u64 *shmem_need,
 				   struct netlink_ext_ack *extack);
 void vmq_devlink_params_reload_up(struct vmq_dev *vdev);
 u32 vmq_vm_queues_occupancy(struct vmq_dev *vdev);

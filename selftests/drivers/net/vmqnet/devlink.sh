@@ -7,7 +7,9 @@
 # (occupancy, a reload refused below what the ports need, ethtool -L refused
 # beyond the size), the health reporter "vmq" (capabilities and per-queue
 # contents of diagnose and dump), reload freeing every VM queue so that
-# shared_memory holds only the default queues' memory afterwards, and a
+# shared_memory holds only the default queues' memory afterwards, a reload
+# refused when the new shared_memory size cannot hold the default queues
+# with the new params (the ports would not come back), and a
 # shared_memory budget above the machine's memory: a ring resize that
 # cannot have its memory fails with ENOMEM and never calls the OOM killer.
 #
@@ -214,6 +216,61 @@ test_reload_frees_queues()
 	ip link show "$nd" > /dev/null
 }
 
+# A size below what the ports' default queues take with the new params is
+# refused before anything goes, with its reason; exactly what they take is
+# enough. Before, such a reload went through and left a device without
+# ports ("Failed to re-create the ports").
+reload_refused_below_defaults()
+{
+	local out
+
+	out=$(devlink dev reload "$DL" 2>&1) && {
+		ktap_diag "reload below the default queues went through"
+		return 1
+	}
+	case $out in
+	*"default queues need"*"No space left on device"*) return 0 ;;
+	esac
+	ktap_diag "reload refused with: $out"
+	return 1
+}
+
+test_shmem_below_defaults()
+{
+	local need nd
+
+	devlink dev reload "$DL" || return 1
+	# Down, the ports' VM queues hold nothing yet (an open completes
+	# them): what is held is what the default queues take.
+	need=$(res shared_memory occ)
+	vmq_assert_eq "only the default queues" "$(dump_units)" "$need" ||
+		return 1
+	nd=$(netdev 0)
+	ip link set "$nd" up || return 1
+	devlink resource set "$DL" path /shared_memory size $((need - 1)) ||
+		return 1
+	reload_refused_below_defaults || return 1
+	vmq_assert_eq "ports kept" 2 "$(vmq_dev_netdevs "$ID" | wc -l)" ||
+		return 1
+	vmq_assert_eq "$nd kept up" 1 \
+		$(($(cat "/sys/class/net/$nd/flags") & 1)) || return 1
+	# The check uses the params the reload applies: 4x the buffers.
+	pset rx_buffer_size 8192 || return 1
+	devlink resource set "$DL" path /shared_memory size $((need * 3)) ||
+		return 1
+	reload_refused_below_defaults || return 1
+	vmq_assert_eq "buffer size kept" 2048 "$(q 0 0 buffer_size)" ||
+		return 1
+	pset rx_buffer_size 2048 || return 1
+	devlink resource set "$DL" path /shared_memory size "$need" || return 1
+	vmq_cmd_expect 0 devlink dev reload "$DL" || return 1
+	vmq_assert_eq "ports back" 2 "$(vmq_dev_netdevs "$ID" | wc -l)" ||
+		return 1
+	vmq_assert_eq "occupancy" "$need" "$(res shared_memory occ)" || return 1
+	devlink resource set "$DL" path /shared_memory size 8192 &&
+		devlink dev reload "$DL"
+}
+
 # The reproducer of an RTNL hang: budget 4 GiB, 16 KiB buffers, 4096 of
 # them on 16 queues, 1 GiB a port, on a guest of 1 or 2 GiB. Each -G
 # either gets its memory or fails with ENOMEM and keeps its rings; at
@@ -245,12 +302,13 @@ test_budget_above_memory()
 	vmq_dev_delete "$id"
 }
 
-ktap_plan 7
+ktap_plan 8
 vmq_test param_defaults test_param_defaults
 vmq_test param_bad_values test_param_bad
 vmq_test param_reload test_param_reload
 vmq_test vm_queues_resource test_vm_queues_resource
 vmq_test health_diagnose test_health_diagnose
 vmq_test reload_frees_queues test_reload_frees_queues
+vmq_test shmem_below_defaults test_shmem_below_defaults
 vmq_test budget_above_memory test_budget_above_memory
 ktap_finish
