@@ -4,6 +4,11 @@
  * /sys/bus/vmqnet/new_device and del_device, and the vmqnet driver binds to
  * them like a PCI driver to its functions.
  *
+ * The bus files are root's (0200), but the root of a user namespace that
+ * root made has root's uid and passes the mode: every store also needs
+ * CAP_NET_ADMIN in the initial user namespace, as the devices and links
+ * they change are global.
+ *
  * Locking: vmq_bus_lock serialises the device list, vmq_bus_enabled and
  * device registration. Module exit clears vmq_bus_enabled under the lock
  * before it tears the devices down, so a store that races with rmmod either
@@ -15,6 +20,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/list.h>
@@ -157,6 +163,8 @@ static ssize_t new_device_store(struct bus_type *bus, const char *buf,
 	struct vmq_bus_dev *bdev;
 	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	err = vmq_parse_new_device(buf, count, &args);
 	if (err) {
 		pr_info_ratelimited("new_device: expected \"ID [PORTS [QUEUES]]\", ID <= %u, 1 <= PORTS <= %u, 1 <= QUEUES <= %u\n",
@@ -190,6 +198,8 @@ static ssize_t del_device_store(struct bus_type *bus, const char *buf,
 	u32 id;
 	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	err = vmq_parse_del_device(buf, count, &id);
 	if (err) {
 		pr_info_ratelimited("del_device: expected \"ID\", ID <= %u\n",
@@ -218,8 +228,11 @@ static BUS_ATTR_WO(del_device);
 static ssize_t link_device_store(struct bus_type *bus, const char *buf,
 				 size_t count)
 {
-	int err = vmq_link_store(buf, count);
+	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = vmq_link_store(buf, count);
 	return err ? err : count;
 }
 static BUS_ATTR_WO(link_device);
@@ -227,8 +240,11 @@ static BUS_ATTR_WO(link_device);
 static ssize_t unlink_device_store(struct bus_type *bus, const char *buf,
 				   size_t count)
 {
-	int err = vmq_unlink_store(buf, count);
+	int err;
 
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = vmq_unlink_store(buf, count);
 	return err ? err : count;
 }
 static BUS_ATTR_WO(unlink_device);

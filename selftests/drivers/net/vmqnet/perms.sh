@@ -1,0 +1,263 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Interfaces that let no one in. Every debugfs file of vmqnet is root-only.
+# Three callers without the right try every interface that changes a
+# device: an unprivileged user (nobody), the root of a user namespace that
+# nobody made, and the root of a user namespace that the real root made.
+# The last one's uid is root's, so the modes of the bus's sysfs files let
+# it write, and only the driver's capability check stops it; debugfs
+# checks modes only, as everywhere in the kernel, so it is root there and
+# is not tried on debugfs. Each write is refused with EPERM or EACCES,
+# and the device's state (channels, rings, rules, offloads, devlink,
+# debugfs knobs and tables, the bus's devices and links) is exactly what
+# it was. Then a port moved into a network namespace that nobody's user
+# namespace owns follows the kernel's usual rules: the namespace's root
+# may configure that port with ethtool and ip, and still reach none of
+# the device's global interfaces.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ethtool ip devlink setpriv unshare
+vmq_require_module
+
+ID=41
+ID_PEER=42
+DL=vmqnet/vmqnet$ID
+DBG=$VMQ_DEBUGFS/vmqnet$ID
+NOBODY=65534
+TMPD=$(mktemp -d /tmp/vmqperms.XXXXXX) || exit 1
+chmod 0777 "$TMPD"
+ns_pid=
+
+perms_cleanup()
+{
+	[ -z "$ns_pid" ] || { kill "$ns_pid"; wait "$ns_pid"; } 2>/dev/null
+	vmq_cleanup
+	rm -rf "$TMPD"
+}
+trap perms_cleanup EXIT
+
+port() { vmq_dev_netdevs "$ID" | sed -n "$(($1 + 1))p"; }
+
+# The callers. Each runs its command line through bash, so that shell
+# redirections happen with its credentials.
+nobody()
+{
+	setpriv --reuid="$NOBODY" --regid="$NOBODY" --clear-groups \
+		--inh-caps=-all -- "$@"
+}
+as_nobody() { nobody bash -c "$1"; }
+as_userns_nobody() { nobody unshare -Ur bash -c "$1"; }
+as_userns_root() { unshare -Ur bash -c "$1"; }
+
+# What a refused caller must leave as it was.
+state()
+{
+	local p f
+
+	for p in $(vmq_dev_netdevs "$ID") $(vmq_dev_netdevs "$ID_PEER"); do
+		echo "$p carrier $(cat "/sys/class/net/$p/carrier")"
+	done
+	for p in $(vmq_dev_netdevs "$ID"); do
+		ethtool -l "$p"
+		ethtool -g "$p"
+		ethtool -n "$p"
+		ethtool -k "$p" | grep l2-fwd
+		ip -o link show "$p" | sed 's/qdisc.*//'
+		cat "$DBG/ports/$(cat "/sys/class/net/$p/dev_port")/queues"
+	done
+	devlink resource show "$DL"
+	devlink dev param show "$DL"
+	cat "$VMQ_DEBUGFS/race_delay_us"
+	for f in fail_count fail_usage fail_queue totals; do
+		cat "$DBG/shmem/$f"
+	done
+	ls "$VMQ_BUS/devices"
+} 2>&1
+
+# try WHO CMDLINE: WHO must be refused CMDLINE with EPERM or EACCES. ethtool
+# -N exits 0 when refused, so the message decides.
+try()
+{
+	local out
+
+	tries=$((tries + 1))
+	out=$("$1" "$2" 2>&1)
+	case $out in
+	*"Operation not permitted"*|*"Permission denied"*) return 0 ;;
+	esac
+	ktap_diag "$1: '$2' not refused: $out"
+	return 1
+}
+
+# Everything that changes a device, as command lines for try.
+writes()
+{
+	local p0 p1 peer
+
+	p0=$(port 0) p1=$(port 1)
+	peer=$(vmq_dev_netdevs "$ID_PEER" | sed -n 2p)
+	# Two free ports, and a netns fd the caller opens itself: only the
+	# permission can refuse this link.
+	cat <<EOF
+echo "43 1 2" > $VMQ_BUS/new_device
+echo $ID > $VMQ_BUS/del_device
+echo $ID_PEER > $VMQ_BUS/del_device
+exec 5</proc/self/ns/net; echo "5:$(cat "/sys/class/net/$p1/ifindex") 5:$(cat "/sys/class/net/$peer/ifindex")" > $VMQ_BUS/link_device
+echo "0:$(cat "/sys/class/net/$p0/ifindex")" > $VMQ_BUS/unlink_device
+echo 20000 > $VMQ_DEBUGFS/race_delay_us
+echo 3 > $DBG/shmem/fail_count
+echo receive > $DBG/shmem/fail_usage
+cat $DBG/ports/0/queues
+cat $DBG/shmem/blocks
+ethtool -L $p0 combined 2
+ethtool -G $p0 rx 64
+ethtool -N $p0 flow-type ether dst 02:00:00:00:41:09 action 1 loc 7
+ethtool -N $p0 delete 3
+ethtool -K $p0 l2-fwd-offload on
+ip link set $p0 down
+ip link add perm0 link $p0 type macvlan
+devlink dev param set $DL name rx_buffer_size value 4096 cmode driverinit
+devlink resource set $DL path /shared_memory size 100
+devlink dev reload $DL
+devlink health dump clear $DL reporter vmq
+EOF
+}
+
+test_setup()
+{
+	local p0 peer fd rc p
+
+	vmq_dev_create "$ID" 2 4 && vmq_dev_create "$ID_PEER" 2 2 || return 1
+	p0=$(port 0) peer=$(vmq_dev_netdevs "$ID_PEER" | head -n 1)
+	# Every port up, so that a port's carrier shows whether it is linked,
+	# and no IPv6 chatter in the queue counters state() compares.
+	for p in $(vmq_dev_netdevs "$ID") $(vmq_dev_netdevs "$ID_PEER"); do
+		sysctl -qw "net.ipv6.conf.$p.disable_ipv6=1" &&
+			ip link set "$p" up || return 1
+	done
+	ethtool -N "$p0" flow-type ether dst 02:00:00:00:41:01 action 1 \
+		loc 3 > /dev/null || return 1
+	exec {fd}</proc/self/ns/net
+	vmq_write_expect 0 "$VMQ_BUS/link_device" \
+		"$fd:$(cat "/sys/class/net/$p0/ifindex") $fd:$(cat "/sys/class/net/$peer/ifindex")\n"
+	rc=$?
+	exec {fd}<&-
+	return "$rc"
+}
+
+test_debugfs_root_only()
+{
+	local f bad=0
+
+	while read -r f; do
+		ktap_diag "not root-only: $f"
+		bad=$((bad + 1))
+	done < <(find "$VMQ_DEBUGFS" -type f -perm /077)
+	vmq_assert_ge "files checked" 10 \
+		"$(find "$VMQ_DEBUGFS" -type f | wc -l)" || return 1
+	[ "$bad" = 0 ]
+}
+
+# refused WHO [SKIP]: every write (but those matching the pattern SKIP)
+# refused, and nothing changed.
+refused()
+{
+	local before after line fails=0
+
+	# A caller that cannot even start would look refused.
+	"$1" "read -r m < /sys/class/net/lo/mtu && echo \$m" | grep -qx 65536 || {
+		ktap_diag "$1 cannot run: $("$1" true 2>&1)"
+		return 1
+	}
+	before=$(state)
+	tries=0
+	while read -r line; do
+		[ -z "${2:-}" ] || [[ $line != *$2* ]] || continue
+		try "$1" "$line" || fails=$((fails + 1))
+	done < <(writes)
+	after=$(state)
+	if [ "$before" != "$after" ]; then
+		ktap_diag "the state changed:"
+		diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
+		return 1
+	fi
+	ktap_diag "$1: $tries writes, $fails not refused"
+	[ "$fails" = 0 ]
+}
+
+test_nobody() { refused as_nobody; }
+test_userns_nobody() { refused as_userns_nobody; }
+test_userns_root() { refused as_userns_root "$VMQ_DEBUGFS"; }
+
+# A port moved into a network namespace owned by nobody's user namespace:
+# its root configures the port as the kernel allows, and nothing global.
+test_own_netns()
+{
+	local p1 out
+
+	p1=$(port 1)
+	cat > "$TMPD/inside.sh" <<EOF
+echo \$\$ > $TMPD/pid
+while [ ! -e $TMPD/go ]; do sleep 0.1; done
+{
+	ip link set $p1 up && echo up-ok
+	ethtool -L $p1 combined 2 && echo channels-ok
+	ethtool -G $p1 rx 128 && echo rings-ok
+	ethtool -N $p1 flow-type ether dst 02:00:00:00:41:05 action 1 loc 4 &&
+		ethtool -n $p1 | grep -q "Filter: 4" && echo rule-ok
+	devlink dev show | grep -c vmqnet
+	echo 43 > $VMQ_BUS/new_device || echo bus-refused
+	ethtool -L $(port 0) combined 2 || echo other-port-refused
+} > $TMPD/out 2>&1
+touch $TMPD/done
+EOF
+	nobody unshare -Urn bash "$TMPD/inside.sh" &
+	ns_pid=$!
+	for _ in $(seq 50); do [ -s "$TMPD/pid" ] && break; sleep 0.1; done
+	ip link set "$p1" netns "$(cat "$TMPD/pid")" || return 1
+	touch "$TMPD/go"
+	for _ in $(seq 300); do [ -e "$TMPD/done" ] && break; sleep 0.1; done
+	wait "$ns_pid"
+	ns_pid=
+	out=$(cat "$TMPD/out")
+	case $out in
+	*up-ok*channels-ok*rings-ok*rule-ok*) ;;
+	*) ktap_diag "the namespace's root could not configure its port: $out"
+	   return 1 ;;
+	esac
+	case $out in
+	*$'\n'0$'\n'*bus-refused*other-port-refused*) ;;
+	*) ktap_diag "the namespace's root reached more than its port: $out"
+	   return 1 ;;
+	esac
+	# The namespace is gone: the port is back in ours, as configured.
+	for _ in $(seq 50); do
+		[ "$(vmq_dev_nports "$ID")" = 2 ] && [ -n "$(port 1)" ] &&
+			ip link show "$(port 1)" > /dev/null 2>&1 && break
+		sleep 0.1
+	done
+	vmq_assert_eq "port 1 back" 2 "$(vmq_dev_nports "$ID")" || return 1
+	vmq_assert_eq "its channels" 2 \
+		"$(vmq_ethtool_current "Combined:" ethtool -l "$(port 1)")"
+}
+
+test_teardown()
+{
+	vmq_dev_delete "$ID_PEER" && vmq_dev_delete "$ID"
+}
+
+ktap_plan 7
+vmq_test "perms: two devices, linked" test_setup
+vmq_test "perms: every debugfs file root-only" test_debugfs_root_only
+vmq_test "perms: an unprivileged user changes nothing" test_nobody
+vmq_test "perms: nobody's user namespace root changes nothing" test_userns_nobody
+vmq_test "perms: a user namespace root mapped to root changes nothing" test_userns_root
+vmq_test "perms: a port in nobody's own netns, the usual rules" test_own_netns
+vmq_test "perms: teardown" test_teardown
+ktap_finish
