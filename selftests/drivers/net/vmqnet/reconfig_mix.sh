@@ -4,7 +4,8 @@
 # A seeded random mix of good and bad reconfiguration under a flood, as a
 # new user would stress vmqnet (the setup of the RTNL hang report): device
 # 31 has 2 ports of 8 queues, device 32 one port of 4, linked to 31's
-# port 0, which a raw frame flood from 32 hits, broadcast and unicast to
+# port 0; every port is up with an address. A flood from 32 sends 64-byte
+# UDP datagrams to 31's port 0 and raw frames, broadcast and unicast, to
 # the MACs the random filters use. Each operation is picked at random:
 # ethtool -L / -G / -N / -K with good and junk values, macvlans in every
 # mode, devlink params, resources and reload, junk to new_device and
@@ -56,13 +57,16 @@ cat > "$PY_FLOOD" <<'PY'
 import socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dst = (sys.argv[3], 9)
 src = bytes.fromhex(open("/sys/class/net/%s/address" % sys.argv[1]).read().strip().replace(":", ""))
-frames = [bytes.fromhex(m.replace(":", "")) + src + b"\x88\xb5" + bytes(46) for m in sys.argv[3:]]
+frames = [bytes.fromhex(m.replace(":", "")) + src + b"\x88\xb5" + bytes(46) for m in sys.argv[4:]]
 end = time.monotonic() + float(sys.argv[2])
 while time.monotonic() < end:
     for f in frames:
         try:
             s.send(f)
+            u.sendto(bytes(22), dst)
         except OSError:
             time.sleep(0.001)
 PY
@@ -106,9 +110,10 @@ one_op()
 	p=$((RANDOM % 2))
 	dev=$(port_of "$p")
 	if [ -z "$dev" ]; then
-		# A reload with a budget below what the default queues need
-		# leaves the device without ports (a known gap): give it
-		# back its default budget so that the mix goes on.
+		# A reload whose re-initialisation failed (the fail_usage
+		# knob can fail a default queue's memory) leaves the device
+		# without ports, as devlink has it: reload it again with
+		# its default budget so that the mix goes on.
 		revived=$((revived + 1))
 		run devlink resource set "$dl" path /shared_memory size 8192
 		run devlink dev reload "$dl"
@@ -154,6 +159,8 @@ one_op()
 ring_sizes=(0 15 16 64 256 1024 4096 4097)
 usages=(any receive other receive_lookahead bogus 12)
 
+# relink: after reloads and junk, link A's port 0 to B again, and give
+# A's ports their addresses and carrier back.
 relink()
 {
 	local fd a b
@@ -164,6 +171,11 @@ relink()
 	echo "$fd:$(cat "/sys/class/net/$a/ifindex") $fd:$(cat "/sys/class/net/$b/ifindex")" \
 		> "$VMQ_BUS/link_device" 2>/dev/null
 	exec {fd}<&-
+	ip addr replace 192.0.2.1/24 dev "$a" 2>/dev/null
+	ip link set "$a" up 2>/dev/null
+	a=$(port_of 1)
+	[ -n "$a" ] || return 0
+	ip addr replace 198.51.100.1/24 dev "$a" 2>/dev/null
 	ip link set "$a" up 2>/dev/null
 }
 
@@ -173,9 +185,9 @@ test_setup()
 
 	vmq_dev_create "$A" 2 8 && vmq_dev_create "$B" 1 4 || return 1
 	b=$(vmq_dev_netdevs "$B")
-	ip link set "$b" up || return 1
+	ip addr add 192.0.2.2/24 dev "$b" && ip link set "$b" up || return 1
 	relink
-	python3 -S "$PY_FLOOD" "$b" 3600 "${MACS[@]}" &
+	python3 -S "$PY_FLOOD" "$b" 3600 192.0.2.1 "${MACS[@]}" &
 	flood_pid=$!
 	vmq_dmesg_mark
 }
