@@ -45,7 +45,7 @@ bench: deps
 # STRESS_OPS operations of reconfig_mix.sh, STRESS_SEED to replay one run.
 STRESS_OPS ?= 600
 stress: deps
-	$(TOP)/tools/vm/run --kernel debug --cpus 2 -- \
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/reconfig_mix.sh $(STRESS_OPS) $(STRESS_SEED)
 
 lint: checkpatch sparse
