@@ -47,6 +47,8 @@ STRESS_OPS ?= 600
 stress: deps
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/reconfig_mix.sh $(STRESS_OPS) $(STRESS_SEED)
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 14400 -- \
+		$(TOP)/selftests/drivers/net/vmqnet/fault_sweep.sh all
 
 lint: checkpatch sparse
 
