@@ -166,12 +166,9 @@ static size_t vmq_rxq_post_len(const struct vmq_rxq_mem *m)
  */
 u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m)
 {
-	u64 units = vmq_shmem_units(vmq_rxq_ring_len(m)) +
-		    vmq_shmem_units(vmq_rxq_bufs_len(m));
-
-	if (m->la_size)
-		units += vmq_shmem_units(vmq_rxq_post_len(m));
-	return units;
+	return (u64)vmq_shmem_units(vmq_rxq_ring_len(m)) +
+	       vmq_shmem_units(vmq_rxq_bufs_len(m)) +
+	       vmq_shmem_units(vmq_rxq_post_len(m));
 }
 
 /* Allocate the memory of @q laid out from the device's parameters as they
