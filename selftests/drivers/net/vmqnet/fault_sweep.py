@@ -31,174 +31,22 @@ Prints "OP: P points, N failed, N recovered cleanly" and the errnos; exits
 """
 
 import argparse
-import array
 import difflib
 import errno
 import fcntl
 import os
 import random
-import socket
 import struct
 import sys
 
-BUS = "/sys/bus/vmqnet"
-DBG = "/sys/kernel/debug/vmqnet"
-SIOCGIFFLAGS, SIOCSIFFLAGS, SIOCETHTOOL = 0x8913, 0x8914, 0x8946
-IFF_UP = 1
-ETHTOOL_GRINGPARAM, ETHTOOL_SRINGPARAM = 0x10, 0x11
-ETHTOOL_GRXCLSRLCNT, ETHTOOL_GRXCLSRLALL = 0x2E, 0x30
-ETHTOOL_SRXCLSRLDEL, ETHTOOL_SRXCLSRLINS = 0x31, 0x32
-ETHTOOL_GCHANNELS, ETHTOOL_SCHANNELS = 0x3C, 0x3D
-ETHER_FLOW = 0x12
-RXNFC_SIZE = 192  # struct ethtool_rxnfc on x86_64, with its layout below
-NLMSG_ERROR = 2
-NETLINK_GENERIC = 16
-GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 16, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
-DEVLINK_CMD_RELOAD, DEVLINK_ATTR_BUS_NAME, DEVLINK_ATTR_DEV_NAME = 37, 1, 2
+from vmqsys import (BUS, DEVLINK_ATTR_BUS_NAME, DEVLINK_ATTR_DEV_NAME,
+                    DEVLINK_CMD_RELOAD, ETHTOOL_GCHANNELS, ETHTOOL_GRINGPARAM,
+                    ETHTOOL_SCHANNELS, ETHTOOL_SRINGPARAM,
+                    ETHTOOL_SRXCLSRLDEL, ETHTOOL_SRXCLSRLINS, IFF_UP,
+                    NETNS_FD, SIOCSIFFLAGS, SOCK, Devlink, get9, ifindex,
+                    rxnfc_rule, state, u32s)
+
 ARMED_FAR = 1 << 30
-
-
-class Sock:
-    """An inet socket for the interface ioctls."""
-
-    def __init__(self):
-        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-    def ethtool(self, ifname, buf):
-        """SIOCETHTOOL on ifname with buf (an array of bytes, updated)."""
-        addr = buf.buffer_info()[0]
-        req = struct.pack("16sP", ifname.encode(), addr).ljust(40, b"\0")
-        fcntl.ioctl(self.s, SIOCETHTOOL, req)
-
-    def flags(self, ifname):
-        req = struct.pack("16sH", ifname.encode(), 0).ljust(40, b"\0")
-        return struct.unpack_from("H", fcntl.ioctl(self.s, SIOCGIFFLAGS, req), 16)[0]
-
-    def flags_req(self, ifname, flags):
-        return struct.pack("16sH", ifname.encode(), flags).ljust(40, b"\0")
-
-
-SOCK = Sock()
-NETNS_FD = os.open("/proc/self/ns/net", os.O_RDONLY)
-
-
-def u32s(*vals, n=9):
-    return array.array("B", struct.pack("%dI" % n, *(list(vals) + [0] * (n - len(vals)))))
-
-
-def get9(ifname, cmd):
-    buf = u32s(cmd)
-    SOCK.ethtool(ifname, buf)
-    return list(struct.unpack("9I", buf.tobytes()))
-
-
-def rule_locs(ifname):
-    buf = array.array("B", struct.pack("I", ETHTOOL_GRXCLSRLCNT).ljust(RXNFC_SIZE, b"\0"))
-    SOCK.ethtool(ifname, buf)
-    cnt = struct.unpack_from("I", buf, 184)[0]
-    buf = array.array("B", bytes(RXNFC_SIZE + 4 * cnt))
-    struct.pack_into("I", buf, 0, ETHTOOL_GRXCLSRLALL)
-    struct.pack_into("I", buf, 184, cnt)
-    SOCK.ethtool(ifname, buf)
-    return list(struct.unpack_from("%dI" % cnt, buf, 188))
-
-
-def rxnfc_rule(cmd, mac=None, queue=0, loc=0):
-    buf = array.array("B", bytes(RXNFC_SIZE))
-    struct.pack_into("I", buf, 0, cmd)
-    struct.pack_into("I", buf, 16, ETHER_FLOW)  # fs.flow_type
-    if mac:
-        buf[20:26] = array.array("B", bytes.fromhex(mac.replace(":", "")))
-        buf[92:98] = array.array("B", b"\xff" * 6)  # m_u: match all of it
-    struct.pack_into("Q", buf, 168, queue)  # fs.ring_cookie
-    struct.pack_into("I", buf, 176, loc)  # fs.location
-    return buf
-
-
-def read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError as e:
-        return "<%s>" % e.strerror
-
-
-def state():
-    """What a failed operation must leave exactly as it was."""
-    out = []
-    for dev in sorted(os.listdir(BUS + "/devices")):
-        ddbg = "%s/%s" % (DBG, dev)
-        out.append("== " + dev)
-        out.append(read(ddbg + "/shmem/totals"))
-        # Block handles change when memory is given back and taken again:
-        # compare the blocks without them.
-        blocks = read(ddbg + "/shmem/blocks").splitlines()[1:]
-        out += sorted(" ".join(b.split()[2:]) for b in blocks)
-        try:
-            ports = sorted(os.listdir(ddbg + "/ports"), key=int)
-        except OSError:
-            ports = []
-        for p in ports:
-            out.append(read("%s/ports/%s/queues" % (ddbg, p)))
-        net = "%s/devices/%s/net" % (BUS, dev)
-        for ifname in sorted(os.listdir(net)) if os.path.isdir(net) else []:
-            out.append("%s flags %#x carrier %s" % (
-                ifname, SOCK.flags(ifname),
-                read("/sys/class/net/%s/carrier" % ifname).strip()))
-            out.append("channels %s" % get9(ifname, ETHTOOL_GCHANNELS)[1:])
-            out.append("rings %s" % get9(ifname, ETHTOOL_GRINGPARAM)[1:])
-            out.append("rules %s" % rule_locs(ifname))
-    return "\n".join(out)
-
-
-class Devlink:
-    """A generic netlink socket bound to the devlink family."""
-
-    def __init__(self):
-        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
-        self.s.bind((0, 0))
-        self.seq = 0
-        reply = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                             [(CTRL_ATTR_FAMILY_NAME, b"devlink\0")])
-        attrs = self.attrs(reply[20:])
-        self.family = struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
-
-    @staticmethod
-    def attrs(data):
-        out = {}
-        while len(data) >= 4:
-            ln, typ = struct.unpack_from("HH", data)
-            out[typ & 0x3FFF] = data[4:ln]
-            data = data[(ln + 3) & ~3:]
-        return out
-
-    def message(self, family, cmd, attrs):
-        body = b""
-        for typ, val in attrs:
-            a = struct.pack("HH", 4 + len(val), typ) + val
-            body += a.ljust((len(a) + 3) & ~3, b"\0")
-        self.seq += 1
-        hdr = struct.pack("IHHII", 20 + len(body), family, 0x1 | 0x4, self.seq, 0)
-        return hdr + struct.pack("BBH", cmd, 1, 0) + body
-
-    def send(self, msg):
-        """Send a request built beforehand; its errno (0 for success)."""
-        seq = struct.unpack_from("I", msg, 8)[0]
-        self.s.send(msg)
-        while True:
-            reply = self.s.recv(65536)
-            typ, _, rseq = struct.unpack_from("HHI", reply, 4)
-            # Acks of earlier requests (the family lookup's) come first.
-            if typ == NLMSG_ERROR and rseq == seq:
-                return -struct.unpack_from("i", reply, 16)[0]
-
-    def request(self, family, cmd, attrs):
-        self.s.send(self.message(family, cmd, attrs))
-        reply = self.s.recv(65536)
-        if struct.unpack_from("H", reply, 4)[0] == NLMSG_ERROR:
-            raise OSError(-struct.unpack_from("i", reply, 16)[0], "genl")
-        return reply
 
 
 def sysfs_write(path, text):
@@ -223,10 +71,6 @@ def ioctl_call(func):
         except OSError as e:
             return e.errno
     return call
-
-
-def ifindex(ifname):
-    return int(read("/sys/class/net/%s/ifindex" % ifname))
 
 
 def operation(op, args):

@@ -5,7 +5,8 @@
 # (failslab through /proc/self/fail-nth, in fault_sweep.py) and check that
 # each failure gives an errno and leaves the devices exactly as before:
 # device creation, link_device, a port going up, ethtool -L growing, -G,
-# -N, and devlink reload. A sweep that injected nothing fails.
+# -N, a macvlan taking a VM queue, and devlink reload. A sweep that
+# injected nothing fails.
 #
 #   fault_sweep.sh [all]
 #
@@ -110,6 +111,27 @@ test_channels()
 test_rings() { sweep rings "$(port 0)" 512; }
 test_rule() { sweep rule "$(port 0)" "$MAC" 1 5; }
 
+# A macvlan going up on a port with l2-fwd-offload takes a VM queue
+# (ndo_dfwd_add_station); a failure there must leave the queue free.
+test_macvlan()
+{
+	local rc
+
+	ethtool -K "$(port 1)" l2-fwd-offload on &&
+		ip link set "$(port 1)" up &&
+		ip link add vmqfs0 link "$(port 1)" type macvlan || return 1
+	sweep up vmqfs0
+	rc=$?
+	# What was swept did take a queue.
+	ip link set vmqfs0 up || rc=1
+	if ! grep -q vmqfs0 "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"; then
+		ktap_diag "vmqfs0 up holds no VM queue"
+		rc=1
+	fi
+	ip link del vmqfs0
+	return "$rc"
+}
+
 test_totals()
 {
 	ktap_diag "fault sweep: $failed sites failed, $clean recovered cleanly"
@@ -124,7 +146,7 @@ test_totals()
 	vmq_dev_delete "$ID_PEER" && vmq_dev_delete "$ID"
 }
 
-ktap_plan 9
+ktap_plan 10
 vmq_test "fault sweep: setup" test_setup
 vmq_test "fault sweep: devlink reload" test_reload
 vmq_test "fault sweep: new_device" test_new_device
@@ -133,5 +155,6 @@ vmq_test "fault sweep: port up" test_up
 vmq_test "fault sweep: ethtool -L grow" test_channels
 vmq_test "fault sweep: ethtool -G" test_rings
 vmq_test "fault sweep: ethtool -N" test_rule
+vmq_test "fault sweep: macvlan offload" test_macvlan
 vmq_test "fault sweep: totals, teardown" test_totals
 ktap_finish
