@@ -333,7 +333,8 @@ int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
 	return netdev->real_num_rx_queues * ARRAY_SIZE(vmq_rxq_stat_names) +
-	       1 + netdev->real_num_tx_queues * ARRAY_SIZE(vmq_txq_stat_names);
+	       1 + netdev->real_num_tx_queues * ARRAY_SIZE(vmq_txq_stat_names) +
+	       2;
 }
 
 /**
@@ -343,7 +344,8 @@ int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
  * @data: room for vmq_ethtool_get_sset_count() names
  *
  * rx_queue_<q>_<counter> for every RX ring, rx_drops_filtered, then
- * tx_queue_<q>_<counter> for every TX ring.
+ * tx_queue_<q>_<counter> for every TX ring, and the port's TX drops by the
+ * two causes its peer does not count: tx_drops_no_peer, tx_drops_mtu.
  */
 void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 {
@@ -360,6 +362,8 @@ void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset, u8 *data)
 		for (i = 0; i < ARRAY_SIZE(vmq_txq_stat_names); i++)
 			ethtool_sprintf(&data, "tx_queue_%u_%s", q,
 					vmq_txq_stat_names[i]);
+	ethtool_sprintf(&data, "tx_drops_no_peer");
+	ethtool_sprintf(&data, "tx_drops_mtu");
 }
 
 /**
@@ -396,4 +400,6 @@ void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = bytes;
 		*data++ = drops;
 	}
+	*data++ = atomic64_read(&vn->tx_drops_no_peer);
+	*data++ = atomic64_read(&vn->tx_drops_mtu);
 }

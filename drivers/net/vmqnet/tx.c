@@ -42,17 +42,23 @@ static void vmq_tx_count(struct vmq_ring_stats *stats, unsigned int len,
 	u64_stats_update_end(&stats->syncp);
 }
 
-/* The peer to deliver to, or NULL to drop. Context: RCU read side. */
-static struct vmq_port *vmq_tx_peer(struct vmq_port *port,
+/* The peer to deliver to, or NULL to drop (counted by cause).
+ * Context: RCU read side.
+ */
+static struct vmq_port *vmq_tx_peer(struct vmq_netdev *vn,
 				    const struct sk_buff *skb)
 {
-	struct vmq_port *peer = rcu_dereference(port->peer);
+	struct vmq_port *peer = rcu_dereference(vn->port->peer);
 
-	if (!peer || !netif_running(peer->netdev))
+	if (!peer || !netif_running(peer->netdev)) {
+		atomic64_inc(&vn->tx_drops_no_peer);
 		return NULL;
+	}
 	/* The peer's MTU, as a switch port would enforce it. */
-	if (!is_skb_forwardable(peer->netdev, skb))
+	if (!is_skb_forwardable(peer->netdev, skb)) {
+		atomic64_inc(&vn->tx_drops_mtu);
 		return NULL;
+	}
 	return peer;
 }
 
@@ -78,7 +84,7 @@ netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 	stats = &vn->tx_stats[skb_get_queue_mapping(skb)];
 
 	rcu_read_lock();
-	peer = vmq_tx_peer(vn->port, skb);
+	peer = vmq_tx_peer(vn, skb);
 	if (!peer) {
 		dev_kfree_skb_any(skb);
 		goto out;

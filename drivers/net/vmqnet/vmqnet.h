@@ -188,12 +188,18 @@ struct vmq_ring_stats {
  * @port: the port that owns it
  * @tx_stats: per TX queue counters
  * @rx_stats: per RX queue counters
+ * @tx_drops_no_peer: TX drops (also in @tx_stats) with no linked peer
+ *	running, such as frames in flight while the link watch takes the
+ *	carrier down: the one TX drop cause the peer cannot count
+ * @tx_drops_mtu: TX drops (also in @tx_stats) too long for the peer's MTU
  */
 struct vmq_netdev {
 	struct net_device *netdev;
 	struct vmq_port *port;
 	struct vmq_ring_stats tx_stats[VMQ_QUEUES_MAX];
 	struct vmq_ring_stats rx_stats[VMQ_QUEUES_MAX];
+	atomic64_t tx_drops_no_peer;
+	atomic64_t tx_drops_mtu;
 };
 
 int vmq_netdev_create(struct vmq_port *port);

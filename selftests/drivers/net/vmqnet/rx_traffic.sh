@@ -13,7 +13,13 @@
 # freed, and ethtool -L / -G changes made, under a flood lose nothing
 # unaccounted: what A sent equals what B received plus what it dropped,
 # by cause, and the shared memory goes back to what the queues hold, and
-# to what it was before.
+# to what it was before. The same holds after RECONF reconfigurations
+# (ethtool -L, -G, -N, -K, a macvlan with offload up, down and across
+# namespaces, unlink and link, a reload of another device, an outside
+# client's allocations) made by three loops side by side under two
+# floods; and rmmod under a flood and those loops is safe.
+#
+#   rx_traffic.sh [RECONF]    default 200 (make stress: 1000)
 #
 # IPv6 is off and neighbours are static, so that no frame but the test's
 # own reaches B unless the test asks for it.
@@ -46,6 +52,11 @@ VIPA=198.51.100.1
 VIPB=198.51.100.2
 VID=10
 N=200
+IDC=$((ID + 1))		# reloaded under the reconfiguration loops
+QB0=16			# B's default queue: port 1, ring 0 (<vmqnet/shmem.h>)
+# Reconfigurations under traffic: make check's 200 unless given
+# (make stress runs 1000).
+RECONF=${1:-200}
 # Two multicast groups, and the MAC of the first (the second's is
 # 01:00:5e:01:01:02). The port's hash filter takes the top byte of the
 # Ethernet CRC of the MAC (vmq_rx_mc_bit()): 17 and 76 for these, 127
@@ -71,9 +82,12 @@ sender_pid=
 # Kill a background sender and reap it; then it is gone for sure.
 flood_kill()
 {
-	[ -n "$flood_pid" ] || return 0
-	kill "$flood_pid" 2>/dev/null
-	wait "$flood_pid" 2>/dev/null
+	local pid
+
+	for pid in $flood_pid; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	flood_pid=
 }
 
@@ -284,24 +298,27 @@ settle()
 # is what B's NAPI received, failed to build an skb for, or dropped as
 # written before its queue lost its last filter; what A dropped
 # (tx dropped) is what B's device dropped (no buffer, DMA stopped,
-# oversize) or did not take (not for B); B's per-queue counters and its
-# stats64 agree, and so do A's.
+# oversize) or did not take (not for B), or what A could not hand to B at
+# all (no peer running: in flight while the link watch took A's carrier
+# down; longer than B's MTU), which A counts by cause; B's per-queue
+# counters and its stats64 agree, and so do A's.
 ledger()
 {
-	local s tx rx recv napi dev filt
+	local s tx rx recv napi dev filt own
 
 	s=$(bstats)
 	tx=$(atx)
 	rx=$(b64)
+	own=$(sum '^tx_drops_(no_peer|mtu)$' "$(estats "$NSA" "$PA")")
 	recv=$(sum '^rx_queue_[0-9]+_packets$' "$s")
 	napi=$(sum "$NAPI_DROPS" "$s")
 	dev=$(sum "$DEV_DROPS" "$s")
 	filt=$(stat rx_drops_filtered "$s")
-	echo "A delivered ${tx% *}, dropped ${tx#* }; B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
+	echo "A delivered ${tx% *}, dropped ${tx#* } ($own with no peer or over its MTU); B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
 	[ "${tx% *}" = $((recv + napi)) ] ||
 		echo "A delivered != B received + NAPI drops"
-	[ "${tx#* }" = $((dev + filt)) ] ||
-		echo "A dropped != B device drops + not for B"
+	[ "${tx#* }" = $((dev + filt + own)) ] ||
+		echo "A dropped != B device drops + not for B + A's own drops"
 	[ "$tx" = "$(a64)" ] ||
 		echo "A stats64 tx $(a64) != ethtool -S $tx"
 	[ "$rx" = "$recv $((dev + napi))" ] ||
@@ -344,32 +361,35 @@ rule_of()
 # execs it, and a plain command in the background is not wrapped in a
 # subshell (a shell function would be, and killing that would leave the
 # sender running).
+# flood_start [DST]: one more flood, to DST (B's address by default).
 flood_start()
 {
-	[ -z "$flood_pid" ] || { ktap_diag "a flood is running already"; return 1; }
-	: > "$FLOOD_LOG"
-	nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" "$IPB" 0 64 \
-		"$FLOOD_MAX_S" > /dev/null 2> "$FLOOD_LOG" &
-	flood_pid=$!
+	[ -n "$flood_pid" ] || : > "$FLOOD_LOG"
+	nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" "${1:-$IPB}" 0 64 \
+		"$FLOOD_MAX_S" > /dev/null 2>> "$FLOOD_LOG" &
+	flood_pid="$flood_pid $!"
 }
 
-# Stop the flood, wait for it, and fail if it ended on its own (an error,
-# or the safety net) rather than by being stopped.
+# Stop the floods, wait for them, and fail if one ended on its own (an
+# error, or the safety net) rather than by being stopped.
 flood_stop()
 {
-	local rc
+	local pid rc ret=0
 
 	[ -n "$flood_pid" ] || { ktap_diag "no flood to stop"; return 1; }
-	if ! kill "$flood_pid" 2>/dev/null; then
-		wait "$flood_pid"
+	for pid in $flood_pid; do
+		if kill "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			continue
+		fi
+		wait "$pid"
 		rc=$?
-		flood_pid=
-		ktap_diag "the flood ended by itself (status $rc): $(< "$FLOOD_LOG")"
-		return 1
-	fi
-	wait "$flood_pid" 2>/dev/null
+		ktap_diag "a flood ended by itself (status $rc)"
+		ret=1
+	done
 	flood_pid=
 	[ ! -s "$FLOOD_LOG" ] || { ktap_diag "flood: $(< "$FLOOD_LOG")"; return 1; }
+	return "$ret"
 }
 
 qpk() { stat "rx_queue_$1_packets" "$(bstats)"; }
@@ -471,16 +491,22 @@ unlink_a()
 
 test_setup()
 {
+	vmq_netns_add "$NSA" "$NSB" || return 1
+	mkdir "$SYSA" "$SYSB" &&
+	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
+	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
+	pair_setup && sender_start
+}
+
+# Device ID's two ports, A in NSA and B in NSB, addressed and linked.
+pair_setup()
+{
 	local devs
 
-	vmq_netns_add "$NSA" "$NSB" || return 1
 	vmq_dev_create "$ID" 2 4 || return 1
 	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
 	PA=${devs[0]} PB=${devs[1]}
 	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" || return 1
-	mkdir "$SYSA" "$SYSB" &&
-	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
-	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
 	read -r IFA < "$SYSA/class/net/$PA/ifindex" &&
 	read -r MACA < "$SYSA/class/net/$PA/address" &&
 	read -r IFB < "$SYSB/class/net/$PB/ifindex" &&
@@ -491,8 +517,7 @@ test_setup()
 	ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent &&
 	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent || return 1
 	link_ab || return 1
-	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up &&
-	sender_start
+	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up
 }
 
 test_steer_unicast()
@@ -653,10 +678,10 @@ peer_unlinked()
 # test_tx_no_peer down|unlinked: N datagrams from A while B is down or
 # not linked, then N more once it is back. Without its peer A has no
 # carrier, and once the link watch has seen that, A's qdisc is noop: the
-# frames are dropped before A's ndo_start_xmit (tx.c counts a drop only
-# for those in flight while the link watch catches up, which no test can
-# time). So neither A's TX counters (ethtool -S and stats64) nor any of
-# B's may move. With B back, nothing has stalled: the next N frames are
+# frames are dropped before A's ndo_start_xmit (tx.c counts a drop, as
+# tx_drops_no_peer, only for those in flight while the link watch catches
+# up, which no test can time). So neither A's TX counters (ethtool -S and
+# stats64) nor any of B's may move. With B back, nothing has stalled: the next N frames are
 # delivered, every one, to B's queue 1 (the filter on B's MAC).
 test_tx_no_peer()
 {
@@ -839,6 +864,188 @@ test_resize_under_traffic()
 	return "$rc"
 }
 
+# ---- reconfiguration under traffic ------------------------------------------
+
+# op CMD...: one reconfiguration, counted in a loop's tried/refused/hung;
+# refused is fine (the loops race each other), a timeout is a hang.
+op()
+{
+	local rc
+
+	tried=$((tried + 1))
+	timeout 60 "$@" > /dev/null 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && return 0
+	refused=$((refused + 1))
+	[ "$rc" != 124 ] || { hung=$((hung + 1)); ktap_diag "hung: $*"; }
+	return 1
+}
+opb() { op nsenter --net="/run/netns/$NSB" "$@"; }
+
+# opw FILE TEXT: one reconfiguration through a write to a sysfs or
+# debugfs file, made by the shell itself.
+opw()
+{
+	tried=$((tried + 1))
+	{ printf '%b' "$2" > "$1"; } 2>/dev/null && return 0
+	refused=$((refused + 1))
+	return 1
+}
+
+# reconf_loop NAME CYCLES: CYCLES cycles of loop_NAME (one cycle is a
+# round trip back to the configuration it started from), or fewer if
+# $TMPD/stop appears; "tried refused hung" into $TMPD/loop.NAME.
+reconf_loop()
+{
+	local i tried=0 refused=0 hung=0
+
+	for ((i = 0; i < $2; i++)); do
+		[ ! -e "$TMPD/stop" ] || break
+		"loop_$1"
+	done
+	echo "$tried $refused $hung" > "$TMPD/loop.$1"
+}
+
+# B's channels, rings and filters: grow, steer the tagged flow into
+# queue 2, halve the buffers, stop steering, back to the start.
+loop_queues()
+{
+	opb ethtool -L "$PB" combined 6
+	opb ethtool -N "$PB" flow-type ether dst "$MACB" vlan "$VID" action 2 loc 5
+	opb ethtool -G "$PB" rx $((BUFS0 / 2))
+	opb ethtool -N "$PB" delete 5
+	opb ethtool -G "$PB" rx "$BUFS0"
+	opb ethtool -L "$PB" combined 4
+}
+
+# A macvlan on B taking a VM queue (l2-fwd-offload), moved to A's
+# namespace and back (down, then up again in NSB), then removed.
+loop_macvlan()
+{
+	opb ethtool -K "$PB" l2-fwd-offload on
+	opb ip link add vmqrxmv link "$PB" type macvlan
+	opb ip link set vmqrxmv up
+	opb ip link set vmqrxmv netns "$NSA"
+	op ip -n "$NSA" link set vmqrxmv netns "$NSB"
+	opb ip link set vmqrxmv up
+	opb ip link del vmqrxmv
+	opb ethtool -K "$PB" l2-fwd-offload off
+}
+
+# A and B unlinked and linked again, device C reloaded, and an outside
+# client (the test module) allocating and freeing on B's default queue.
+loop_links()
+{
+	local fda fdb h
+
+	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
+	opw "$VMQ_BUS/unlink_device" "$fda:$IFA\n"
+	if opw "$VMQ_USER/cmd" "alloc $QB0 receive 65536\n"; then
+		h=$(sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result")
+		opw "$VMQ_USER/cmd" "free $h\n"
+	fi
+	opw "$VMQ_BUS/link_device" "$fda:$IFA $fdb:$IFB\n"
+	exec {fda}<&- {fdb}<&-
+	op devlink dev reload "vmqnet/vmqnet$IDC"
+}
+
+# Delete every rule of B.
+rules_clear()
+{
+	local -a l locs=()
+	local loc
+
+	while read -r -a l; do
+		[ "${l[0]:-}" = Filter: ] && locs+=("${l[1]}")
+	done < <(b ethtool -n "$PB")
+	for loc in "${locs[@]}"; do
+		filter delete "$loc" || return 1
+	done
+}
+
+# The three loops side by side for RECONF reconfigurations in all, under
+# two floods from A: untagged to B (the default queue) and tagged on the
+# VLAN (queue 2 while its filter is there, else the default queue).
+# Then every frame A sent is accounted for (the ledger), the shared memory
+# is back to what it was, to the unit, and B's configuration too.
+test_reconfig_under_traffic()
+{
+	local cycles=$(( (RECONF + 18) / 19 )) cfg0 occ0 q2 n t r h pids
+	local rc=0 tot=0 ref=0 hung=0 qtab0 qtab
+
+	rules_clear || return 1
+	cfg0=$(ring_cfg)
+	read -r BUFS0 _ <<< "$cfg0"
+	vmq_dev_create "$IDC" 1 2 || return 1
+	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
+	settle || return 1
+	occ0=$(occ)
+	qtab0=$(< "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues")
+	q2=$(qpk 2)
+	rm -f "$TMPD/stop" "$TMPD"/loop.*
+	flood_start && flood_start "$VIPB" || return 1
+	vmq_wait_more "queue 0 under the floods" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	reconf_loop queues "$cycles" &
+	pids=$!
+	reconf_loop macvlan "$cycles" &
+	pids="$pids $!"
+	reconf_loop links "$cycles" &
+	# shellcheck disable=SC2086 # three pids
+	wait $pids $!
+	flood_stop || rc=1
+	for n in queues macvlan links; do
+		read -r t r h < "$TMPD/loop.$n" || { ktap_diag "loop $n did not finish"; rc=1; continue; }
+		ktap_diag "loop $n: $t reconfigurations, $r refused, $h hung"
+		tot=$((tot + t)) ref=$((ref + r)) hung=$((hung + h))
+	done
+	vmq_ucmd 0 close && rmmod vmqnet_shmem_user || rc=1
+	vmq_dev_delete "$IDC" || rc=1
+	[ "$rc" = 0 ] || return 1
+	vmq_assert_eq "hung reconfigurations" 0 "$hung" &&
+	vmq_assert_ge "reconfigurations made" "$RECONF" $((tot - ref)) || return 1
+	if [ "$(qpk 2)" -le "$q2" ]; then
+		ktap_diag "the tagged flow never reached queue 2"
+		return 1
+	fi
+	check_ledger || return 1
+	vmq_assert_eq "B's buffers, RX and combined channels" "$cfg0" "$(ring_cfg)" &&
+	vmq_assert_eq "shared_memory occupancy" "$occ0" "$(occ)" &&
+	check_shmem || return 1
+	# Every queue of B as it was: state, owner, filters, buffers, memory.
+	qtab=$(< "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues")
+	if [ "$qtab" != "$qtab0" ]; then
+		ktap_diag "B's queues before the loops and after:"
+		printf '%s\n%s\n' "$qtab0" "$qtab" | sed 's/^/#   /'
+		return 1
+	fi
+	echo "# reconfigurations: $tot under traffic ($ref refused), ledger balanced, occupancy back to baseline"
+}
+
+# rmmod while the floods and two of the loops run (not the test module's:
+# a client of vmqnet holds it in place); then vmqnet loads again.
+test_rmmod_under_traffic()
+{
+	local rc=0 pids
+
+	pair_setup || return 1
+	read -r BUFS0 _ <<< "$(ring_cfg)"
+	rm -f "$TMPD/stop" "$TMPD"/loop.*
+	flood_start || return 1
+	vmq_wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	reconf_loop queues 1000 &
+	pids=$!
+	reconf_loop macvlan 1000 &
+	vmq_nap 3
+	rmmod vmqnet || rc=1
+	vmq_untrack "$ID"
+	touch "$TMPD/stop"
+	# shellcheck disable=SC2086 # two pids
+	wait $pids $!
+	flood_kill
+	vmq_module_load && vmq_assert_exists "$VMQ_BUS" || return 1
+	return "$rc"
+}
+
 test_teardown_under_traffic()
 {
 	local rc=0
@@ -865,7 +1072,7 @@ test_dma_api()
 	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
 }
 
-ktap_plan 12
+ktap_plan 14
 vmq_test "rx: two linked ports in two namespaces" test_setup
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
@@ -876,6 +1083,8 @@ vmq_test "tx: nothing reaches an unlinked peer, all once linked again" test_tx_n
 vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
+vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
 vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
+vmq_test "rx: rmmod under traffic and reconfiguration" test_rmmod_under_traffic
 vmq_test "rx: no DMA-API debug errors" test_dma_api
 ktap_finish
