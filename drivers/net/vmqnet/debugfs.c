@@ -7,7 +7,7 @@
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues (queue.c)
- *   vmqnet/race_delay_us			widens race windows (vmqnet.h)
+ *   vmqnet/race_delay_us			widens race windows (vmqnet.h), <= 1 s
  *
  * As debugfs wants, failures are not checked: a failed directory is an
  * error pointer that later calls accept and ignore, and vmqnet works
@@ -23,14 +23,36 @@
 static struct dentry *vmq_debugfs_root;
 u32 vmq_race_delay_us;
 
+/* A second at most: the delay after a port's registration is slept in
+ * new_device, and a mistyped hour would hold the bus (and rmmod) that long.
+ */
+#define VMQ_RACE_DELAY_MAX_US	USEC_PER_SEC
+
+static int vmq_race_delay_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(vmq_race_delay_us);
+	return 0;
+}
+
+static int vmq_race_delay_set(void *data, u64 val)
+{
+	if (val > VMQ_RACE_DELAY_MAX_US)
+		return -EINVAL;
+	WRITE_ONCE(vmq_race_delay_us, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vmq_race_delay_fops, vmq_race_delay_get,
+			 vmq_race_delay_set, "%llu\n");
+
 /**
  * vmq_debugfs_init() - create the debugfs root directory vmqnet/
  */
 void vmq_debugfs_init(void)
 {
 	vmq_debugfs_root = debugfs_create_dir(VMQ_DRV_NAME, NULL);
-	debugfs_create_u32("race_delay_us", 0600, vmq_debugfs_root,
-			   &vmq_race_delay_us);
+	debugfs_create_file_unsafe("race_delay_us", 0600, vmq_debugfs_root,
+				   NULL, &vmq_race_delay_fops);
 }
 
 /**

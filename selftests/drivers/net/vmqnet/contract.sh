@@ -359,6 +359,8 @@ test_register_race()
 	vmq_dev_create "$ID_PEER" 1 1 || return 1
 	np=$(vmq_dev_netdevs "$ID_PEER")
 	ifp=$(ifindex "$np")
+	# A second at most: new_device sleeps that long, holding the bus.
+	vmq_write_expect EINVAL "$RACE" "1000001\n" || return 1
 	echo 50000 > "$RACE" || return 1
 	for i in 1 2 3; do
 		echo "$ID_NEW 1 1" > "$VMQ_BUS/new_device" &
