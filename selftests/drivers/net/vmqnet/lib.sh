@@ -269,13 +269,16 @@ vmq_sender_ask()
 vmq_dmesg_mark() { vmq_dmesg_at=$(dmesg | wc -l); }
 vmq_dmesg_new() { dmesg | tail -n +$((vmq_dmesg_at + 1)); }
 
+# A splat in the kernel log: what the guest runner (tools/vm/run) fails on.
+VMQ_SPLAT='BUG:|WARNING:|KASAN|UBSAN:|Oops|general protection|refcount_t|list_(add|del) corruption|DMA-API|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|sleeping function called|blocked for more than|kmemleak:.*suspected'
+
 # vmq_dmesg_clean WHAT: no splat in the kernel log since vmq_dmesg_mark,
 # so that the test that caused one fails, not only the guest run.
 vmq_dmesg_clean()
 {
 	local bad
 
-	bad=$(vmq_dmesg_new | grep -E 'BUG:|WARNING:|KASAN|Oops|general protection|refcount_t|list_(add|del) corruption|DMA-API' | head -n 5)
+	bad=$(vmq_dmesg_new | grep -E "$VMQ_SPLAT" | head -n 5)
 	[ -z "$bad" ] && return 0
 	ktap_diag "$1: the kernel complained:"
 	printf '%s\n' "$bad" | sed 's/^/#   /'
