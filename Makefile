@@ -49,6 +49,10 @@ stress: deps
 		$(TOP)/selftests/drivers/net/vmqnet/reconfig_mix.sh $(STRESS_OPS) $(STRESS_SEED)
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 14400 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/fault_sweep.sh all
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
+		$(TOP)/selftests/drivers/net/vmqnet/rx_traffic.sh 1000
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
+		$(TOP)/selftests/drivers/net/vmqnet/bad_input.sh 5000 $(STRESS_SEED)
 
 lint: checkpatch sparse
 
