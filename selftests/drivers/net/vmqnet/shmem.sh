@@ -131,13 +131,19 @@ nblocks()
 # Free every block of the test module, by handle: a live queue's memory
 # can only go that way (vmq_shmem_free_queue() is for queues FREE_QUEUE
 # stopped, contract.sh).
+# The listing is read whole before the first free: bash's read takes a
+# buffer and seeks back to the end of each line, and seq_file regenerates
+# the listing at that offset, so a block freed meanwhile shifts the lines
+# after it and one of them would be skipped.
 free_all()
 {
+	local -a hs
 	local h
 
-	while read -r h _; do
-		vmq_ucmd 0 free "$h" || return 1
-	done < <(blocks_where 9 "$OWNER")
+	mapfile -t hs < <(blocks_where 9 "$OWNER")
+	for h in "${hs[@]}"; do
+		vmq_ucmd 0 free "${h%% *}" || return 1
+	done
 }
 
 # ---- tests ------------------------------------------------------------------
