@@ -11,7 +11,8 @@ up). COUNT inputs are drawn with random.Random(SEED), so a seed replays
 the same inputs. Each is one system call made here (a sysfs or debugfs
 write, a SIOCETHTOOL ioctl, a devlink generic netlink request): new_device,
 del_device, link_device and unlink_device with bad numbers, missing and
-extra fields, stale and foreign fds, self-links and other ifindexes;
+extra fields, stale fds, fds of files, of other namespace types and of
+another network namespace, self-links and other ifindexes;
 ethtool -L, -G, -N (every flow type, random masks, locations and actions,
 VLANs) and -K; devlink params, resources, reload and health; the debugfs
 knobs; and the exported shared memory API through the test module (bad
@@ -39,6 +40,7 @@ from vmqsys import (BUS, DBG, DEVLINK_ATTR_BUS_NAME, DEVLINK_ATTR_DEV_NAME,
                     Devlink, ifindex, read)
 
 USER = "/sys/kernel/debug/vmqnet_shmem_user"
+FOREIGN_NS = "/run/netns/vmqbad"  # bad_input.sh makes it
 PAGE = os.sysconf("SC_PAGE_SIZE")
 BATCH = 50
 QUEUES_PER_PORT = 16  # VMQ_SHMEM_QUEUES_PER_PORT, <vmqnet/shmem.h>
@@ -93,6 +95,8 @@ class Ctx:
         self.ns = os.open("/proc/self/ns/net", os.O_RDONLY)
         self.mntns = os.open("/proc/self/ns/mnt", os.O_RDONLY)
         self.file = os.open("/proc/self/status", os.O_RDONLY)
+        # Another network namespace: no vmqnet port there, lo is 1.
+        self.foreign = os.open(FOREIGN_NS, os.O_RDONLY)
         stale = os.open("/proc/self/ns/net", os.O_RDONLY)
         os.close(stale)
         self.stale = stale
@@ -182,8 +186,8 @@ def del_device(c):
 
 
 def link_end(c):
-    fd = c.pick([c.ns, c.ns, c.ns, c.stale, c.file, c.mntns, 0, 1, 2, 999,
-                 "-1", "x", "", str(1 << 32)])
+    fd = c.pick([c.ns, c.ns, c.ns, c.foreign, c.stale, c.file, c.mntns, 0,
+                 1, 2, 999, "-1", "x", "", str(1 << 32)])
     ifx = c.pick([ifindex(p) for p in c.ports] + [ifindex(c.peer_port), 1,
                   0, 65535, "-5", "", "y", str(1 << 40)])
     sep = c.pick([":", ":", ":", "", "::", " ", ";"])

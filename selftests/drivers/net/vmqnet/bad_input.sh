@@ -40,6 +40,7 @@ bad_cleanup()
 	[ -z "$flood_pid" ] || { kill "$flood_pid"; wait "$flood_pid"; } 2>/dev/null
 	grep -q '^vmqnet_shmem_user ' /proc/modules && rmmod vmqnet_shmem_user
 	vmq_cleanup
+	ip netns del vmqbad 2>/dev/null
 	rm -rf "$TMPD"
 }
 trap bad_cleanup EXIT
@@ -63,6 +64,8 @@ test_setup()
 {
 	local p0 peer fd rc p
 
+	# A network namespace of no vmqnet port, for link_device's fds.
+	vmq_netns_add vmqbad || return 1
 	vmq_dev_create "$ID" 2 4 && vmq_dev_create "$ID_PEER" 1 4 || return 1
 	p0=$(vmq_dev_netdevs "$ID" | head -n1)
 	peer=$(vmq_dev_netdevs "$ID_PEER")
