@@ -57,6 +57,9 @@ QB0=16			# B's default queue: port 1, ring 0 (<vmqnet/shmem.h>)
 # Reconfigurations under traffic: make check's 200 unless given
 # (make stress runs 1000).
 RECONF=${1:-200}
+# The two floods under the reconfiguration loops pause 5 ms every 32
+# datagrams: two flat-out senders would take both vCPUs from the loops.
+PACE=0.005
 # Two multicast groups, and the MAC of the first (the second's is
 # 01:00:5e:01:01:02). The port's hash filter takes the top byte of the
 # Ethernet CRC of the MAC (vmq_rx_mc_bit()): 17 and 76 for these, 127
@@ -107,27 +110,30 @@ rx_cleanup()
 }
 trap rx_cleanup EXIT
 
-# "DST COUNT SIZE SECS": sends COUNT UDP datagrams of SIZE bytes to DST
-# port 9 (COUNT 0: until killed, or SECS seconds), broadcast allowed, send
-# errors ignored. "-": reads "DST COUNT SIZE" lines and answers each with
+# "DST COUNT SIZE SECS [PACE]": sends COUNT UDP datagrams of SIZE bytes
+# to DST port 9 (COUNT 0: until killed, or SECS seconds), pausing PACE
+# seconds after every 32, broadcast allowed, send errors ignored. "-": reads "DST COUNT SIZE" lines and answers each with
 # "sent COUNT" once it has sent them, so that one process serves every
 # bounded send (a python start costs seconds under TCG).
 cat > "$PY_UDP" <<'PY'
 import itertools, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-def send(dst, count, size, secs):
+def send(dst, count, size, secs, pace=0):
     data = bytes(size)
     end = time.monotonic() + secs
     for i in (range(count) if count else itertools.count()):
         if not count and not i % 1024 and time.monotonic() > end:
             break
+        if pace and i % 32 == 31:
+            time.sleep(pace)
         try:
             s.sendto(data, (dst, 9))
         except OSError:
             pass
 if sys.argv[1] != "-":
-    send(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]))
+    send(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]),
+         float(sys.argv[5]) if len(sys.argv) > 5 else 0)
     sys.exit(0)
 for line in sys.stdin:
     dst, count, size = line.split()
@@ -361,12 +367,13 @@ rule_of()
 # execs it, and a plain command in the background is not wrapped in a
 # subshell (a shell function would be, and killing that would leave the
 # sender running).
-# flood_start [DST]: one more flood, to DST (B's address by default).
+# flood_start [DST [PACE]]: one more flood, to DST (B's address by
+# default), flat out or paced (PY_UDP).
 flood_start()
 {
 	[ -n "$flood_pid" ] || : > "$FLOOD_LOG"
 	nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" "${1:-$IPB}" 0 64 \
-		"$FLOOD_MAX_S" > /dev/null 2>> "$FLOOD_LOG" &
+		"$FLOOD_MAX_S" "${2:-0}" > /dev/null 2>> "$FLOOD_LOG" &
 	flood_pid="$flood_pid $!"
 }
 
@@ -866,18 +873,15 @@ test_resize_under_traffic()
 
 # ---- reconfiguration under traffic ------------------------------------------
 
-# op CMD...: one reconfiguration, counted in a loop's tried/refused/hung;
-# refused is fine (the loops race each other), a timeout is a hang.
+# op CMD...: one reconfiguration, counted in a loop's tried/refused;
+# refused is fine (the loops race each other). No timeout of its own
+# (an exec each costs under TCG): a hang is the hung task detector's
+# splat, and the kselftest timeout's failure.
 op()
 {
-	local rc
-
 	tried=$((tried + 1))
-	timeout 60 "$@" > /dev/null 2>&1
-	rc=$?
-	[ "$rc" = 0 ] && return 0
+	"$@" > /dev/null 2>&1 && return 0
 	refused=$((refused + 1))
-	[ "$rc" != 124 ] || { hung=$((hung + 1)); ktap_diag "hung: $*"; }
 	return 1
 }
 opb() { op nsenter --net="/run/netns/$NSB" "$@"; }
@@ -894,16 +898,16 @@ opw()
 
 # reconf_loop NAME CYCLES: CYCLES cycles of loop_NAME (one cycle is a
 # round trip back to the configuration it started from), or fewer if
-# $TMPD/stop appears; "tried refused hung" into $TMPD/loop.NAME.
+# $TMPD/stop appears; "tried refused seconds" into $TMPD/loop.NAME.
 reconf_loop()
 {
-	local i tried=0 refused=0 hung=0
+	local i tried=0 refused=0 t0=$SECONDS
 
 	for ((i = 0; i < $2; i++)); do
 		[ ! -e "$TMPD/stop" ] || break
-		"loop_$1"
+		"loop_$1" "$i"
 	done
-	echo "$tried $refused $hung" > "$TMPD/loop.$1"
+	echo "$tried $refused $((SECONDS - t0))" > "$TMPD/loop.$1"
 }
 
 # B's channels, rings and filters: grow, steer the tagged flow into
@@ -923,17 +927,18 @@ loop_queues()
 loop_macvlan()
 {
 	opb ethtool -K "$PB" l2-fwd-offload on
-	opb ip link add vmqrxmv link "$PB" type macvlan
-	opb ip link set vmqrxmv up
-	opb ip link set vmqrxmv netns "$NSA"
+	op ip -n "$NSB" link add vmqrxmv link "$PB" type macvlan
+	op ip -n "$NSB" link set vmqrxmv up
+	op ip -n "$NSB" link set vmqrxmv netns "$NSA"
 	op ip -n "$NSA" link set vmqrxmv netns "$NSB"
-	opb ip link set vmqrxmv up
-	opb ip link del vmqrxmv
+	op ip -n "$NSB" link set vmqrxmv up
+	op ip -n "$NSB" link del vmqrxmv
 	opb ethtool -K "$PB" l2-fwd-offload off
 }
 
-# A and B unlinked and linked again, device C reloaded, and an outside
-# client (the test module) allocating and freeing on B's default queue.
+# A and B unlinked and linked again, an outside client (the test module)
+# allocating and freeing on B's default queue, and every third cycle
+# (a reload costs seconds on the debug kernel) device C reloaded.
 loop_links()
 {
 	local fda fdb h
@@ -946,7 +951,7 @@ loop_links()
 	fi
 	opw "$VMQ_BUS/link_device" "$fda:$IFA $fdb:$IFB\n"
 	exec {fda}<&- {fdb}<&-
-	op devlink dev reload "vmqnet/vmqnet$IDC"
+	[ $(($1 % 3)) != 0 ] || op devlink dev reload "vmqnet/vmqnet$IDC"
 }
 
 # Delete every rule of B.
@@ -970,8 +975,8 @@ rules_clear()
 # is back to what it was, to the unit, and B's configuration too.
 test_reconfig_under_traffic()
 {
-	local cycles=$(( (RECONF + 18) / 19 )) cfg0 occ0 q2 n t r h pids
-	local rc=0 tot=0 ref=0 hung=0 qtab0 qtab
+	local cfg0 occ0 q2 n t r secs pids
+	local rc=0 tot=0 ref=0 qtab0 qtab
 
 	rules_clear || return 1
 	cfg0=$(ring_cfg)
@@ -983,25 +988,28 @@ test_reconfig_under_traffic()
 	qtab0=$(< "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues")
 	q2=$(qpk 2)
 	rm -f "$TMPD/stop" "$TMPD"/loop.*
-	flood_start && flood_start "$VIPB" || return 1
+	flood_start "$IPB" "$PACE" && flood_start "$VIPB" "$PACE" || return 1
 	vmq_wait_more "queue 0 under the floods" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
-	reconf_loop queues "$cycles" &
+	# Cycles for about the same time each on the debug kernel: a cycle
+	# of the queues' loop (6 reconfigurations) or the macvlan's (8) costs
+	# seconds there, of the links' (4, a reload every third) one. RECONF
+	# in all: about 18% queues, 20% macvlan, the rest links.
+	reconf_loop queues $(( (RECONF + 35) / 36 )) &
 	pids=$!
-	reconf_loop macvlan "$cycles" &
+	reconf_loop macvlan $(( (RECONF + 39) / 40 )) &
 	pids="$pids $!"
-	reconf_loop links "$cycles" &
+	reconf_loop links $(( (RECONF * 5 / 8 + 3) / 4 )) &
 	# shellcheck disable=SC2086 # three pids
 	wait $pids $!
 	flood_stop || rc=1
 	for n in queues macvlan links; do
-		read -r t r h < "$TMPD/loop.$n" || { ktap_diag "loop $n did not finish"; rc=1; continue; }
-		ktap_diag "loop $n: $t reconfigurations, $r refused, $h hung"
-		tot=$((tot + t)) ref=$((ref + r)) hung=$((hung + h))
+		read -r t r secs < "$TMPD/loop.$n" || { ktap_diag "loop $n did not finish"; rc=1; continue; }
+		ktap_diag "loop $n: $t reconfigurations, $r refused, in $secs s"
+		tot=$((tot + t)) ref=$((ref + r))
 	done
 	vmq_ucmd 0 close && rmmod vmqnet_shmem_user || rc=1
 	vmq_dev_delete "$IDC" || rc=1
 	[ "$rc" = 0 ] || return 1
-	vmq_assert_eq "hung reconfigurations" 0 "$hung" &&
 	vmq_assert_ge "reconfigurations made" "$RECONF" $((tot - ref)) || return 1
 	if [ "$(qpk 2)" -le "$q2" ]; then
 		ktap_diag "the tagged flow never reached queue 2"
