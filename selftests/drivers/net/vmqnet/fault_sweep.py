@@ -36,7 +36,6 @@ import errno
 import fcntl
 import os
 import random
-import struct
 import sys
 
 from vmqsys import (BUS, DEVLINK_ATTR_BUS_NAME, DEVLINK_ATTR_DEV_NAME,
