@@ -8,7 +8,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 
-#include "vmqnet.h"
+#include "queue_state.h"
 
 #define VMQ_NSTATES	(VMQ_QS_FREEING + 1)
 #define VMQ_NEVENTS	(VMQ_QE_FREED + 1)

@@ -21,7 +21,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "vmqnet.h"
+#include "shmem_pool.h"
 
 #define SHMEM_TEST_QUEUES	4
 #define SHMEM_TEST_BUDGET	64	/* units */

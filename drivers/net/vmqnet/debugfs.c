@@ -18,7 +18,7 @@
 #include <linux/device.h>
 #include <linux/kernel.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 static struct dentry *vmq_debugfs_root;
 u32 vmq_race_delay_us;

@@ -15,7 +15,7 @@
 #include <linux/slab.h>
 #include <net/devlink.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 static int vmq_port_add(struct vmq_dev *vdev, unsigned int index)
 {

@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <net/devlink.h>
 
+#include "shmem_pool.h"
 #include "vmqnet.h"
 
 static int vmq_devlink_info_get(struct devlink *devlink,

@@ -25,7 +25,7 @@
 
 #include <net/devlink.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 enum vmq_devlink_param_id {
 	VMQ_PARAM_ID_BASE = DEVLINK_PARAM_GENERIC_ID_MAX,

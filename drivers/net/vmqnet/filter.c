@@ -17,7 +17,7 @@
 #include <linux/slab.h>
 #include <kunit/visibility.h>
 
-#include "vmqnet.h"
+#include "filter.h"
 
 static bool vmq_filter_same_match(const struct vmq_filter *a,
 				  const struct vmq_filter *b)

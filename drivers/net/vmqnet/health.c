@@ -22,7 +22,7 @@
 #include <linux/rtnetlink.h>
 #include <net/devlink.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 static int vmq_health_caps_put(struct vmq_dev *vdev, struct devlink_fmsg *fmsg)
 {

@@ -50,7 +50,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 /* An idle VM queue: ethtool created it, and it carries no traffic. */
 static int vmq_macvlan_find_queue(struct vmq_port *port)

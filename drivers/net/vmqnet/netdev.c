@@ -11,7 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 /* Transmit offloads, as a NIC has them: gather (the "DMA" copies from the
  * skb's fragments), checksum insertion for any protocol (rx.c fills in the

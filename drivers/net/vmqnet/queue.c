@@ -2,7 +2,7 @@
 /*
  * VM queues: the NDIS queue lifecycle on the RX rings of a port.
  *
- * vmqnet.h ("VM queues") describes the objects, the states and when a
+ * rxq.h describes the objects, the states and when a
  * queue holds shared memory. This file moves queues through their states
  * (with vmq_queue_next_state(), which alone decides what is legal), gives
  * them and takes back their shared memory, and starts and stops their
@@ -20,7 +20,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 /**
  * vmq_queue_refuse() - refuse a request on a queue, saying why

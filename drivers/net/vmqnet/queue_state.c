@@ -13,9 +13,11 @@
  * Receives are indicated only in Running: a queue without filters, or
  * without its shared memory, holds no frames.
  */
+#include <linux/errno.h>
+#include <linux/kernel.h>
 #include <kunit/visibility.h>
 
-#include "vmqnet.h"
+#include "queue_state.h"
 
 static const char * const vmq_queue_state_names[] = {
 	[VMQ_QS_UNDEFINED] = "undefined",

@@ -66,7 +66,7 @@
 #include <linux/skbuff.h>
 #include <net/checksum.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 /* The completion also says the L4 checksum was filled in and is good. */
 #define VMQ_RXD_F_CSUM_OK		BIT(3)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vmqnet shared memory: NdisAllocateSharedMemory() / NdisFreeSharedMemory()
- * for Linux. See <vmqnet/shmem.h> for the API and vmqnet.h for the objects.
+ * for Linux. See <vmqnet/shmem.h> for the API and shmem_pool.h for the objects.
  *
  * Handles. An allocation handle names a slot of the pool's handle table
  * and its generation (shmem_handle.c), never a pointer: a stale or made-up
@@ -32,7 +32,7 @@
 #include <kunit/visibility.h>
 #include <net/devlink.h>
 
-#include "vmqnet.h"
+#include "shmem_pool.h"
 
 /* Pools by device ID, for vmq_shmem_open(). */
 static DEFINE_XARRAY(vmq_shmem_pools);

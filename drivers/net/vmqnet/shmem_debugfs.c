@@ -22,7 +22,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
-#include "vmqnet.h"
+#include "shmem_pool.h"
 
 static int vmq_shmem_blocks_show(struct seq_file *m, void *unused)
 {

@@ -34,7 +34,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
-#include "vmqnet.h"
+#include "shmem_pool.h"
 
 /* Shared memory handles of this provider: unique among all of its live
  * blocks on every device, never 0. 2^32 allocations would have to happen

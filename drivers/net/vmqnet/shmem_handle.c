@@ -26,7 +26,7 @@
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
-#include "vmqnet.h"
+#include "shmem_pool.h"
 
 /**
  * vmq_shmem_handles_init() - an empty handle table

@@ -27,7 +27,7 @@
 #include <linux/u64_stats_sync.h>
 #include <net/net_namespace.h>
 
-#include "vmqnet.h"
+#include "rxq.h"
 
 static void vmq_tx_count(struct vmq_ring_stats *stats, unsigned int len,
 			 bool sent)

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VM queues (queue.c), the device's receive side (wire.c) and NAPI (rx.c).
+ *
+ * RX ring r of a port is VM queue r; ring 0 is the default queue, which
+ * always exists. A queue follows the NDIS lifecycle of queue_state.c:
+ *
+ *   vmq_queue_alloc()      OID_RECEIVE_FILTER_ALLOCATE_QUEUE: Allocated,
+ *                          no memory yet
+ *   vmq_queue_filter_set() SET_FILTER: Allocated/Set -> Set,
+ *                          Running/Paused -> Running
+ *   vmq_queue_complete()   QUEUE_ALLOCATION_COMPLETE: the shared memory is
+ *                          allocated, Allocated -> Paused, Set -> Running
+ *   vmq_queue_filter_clear() CLEAR_FILTER; the last one: Set -> Allocated,
+ *                          Running -> Paused
+ *   vmq_queue_free()       FREE_QUEUE: stop DMA, DMA stopped, wait for the
+ *                          buffers, free the memory, Undefined
+ *
+ * Allocation completes only while the port is up: a VM queue allocated on
+ * a port that is down stays Allocated (or Set, once it has a filter) and
+ * its allocation completes at the next open. At stop, DMA stops and the
+ * NAPI instances are drained and disabled, but queues keep their memory
+ * and their state (Running/Paused): a down port holds no frames. The
+ * default queue gets its memory when the port is created and loses it
+ * when the port goes (halt: port removal, devlink reload, rmmod).
+ *
+ * Shared memory: the pool is per device, so a queue's shmem queue ID is
+ * port index * VMQ_QUEUES_MAX + ring (vmq_queue_shmem_id()); the pool
+ * takes new blocks for queues in service (Allocated .. Paused), and none
+ * once FREE_QUEUE or the halt has stopped a queue's DMA.
+ * Allocation complete gives a queue, from vmq_dev's rx_* parameters as
+ * they are at that moment:
+ *   - the descriptor/completion ring, contiguous, usage OTHER: it holds
+ *     no frame data (RECEIVE_HEADER would claim header-split buffers);
+ *   - nbufs receive buffers of rx_buffer_size bytes: one RECEIVE block,
+ *     or with lookahead split one RECEIVE_LOOKAHEAD block (lookahead_size
+ *     bytes per buffer) and one RECEIVE_POST_LOOKAHEAD block whose buffers
+ *     start with lookahead_size bytes of back-fill room. Scattered unless
+ *     rx_contiguous.
+ *
+ * Locking: queue configuration changes under RTNL (ethtool, ndo_open/stop,
+ * macvlan offload); the receive path reads ->state with READ_ONCE() and
+ * the filters through an RCU snapshot, and writes a queue's memory only
+ * under its producer lock with DMA on.
+ */
+#ifndef _VMQNET_RXQ_H
+#define _VMQNET_RXQ_H
+
+#include <linux/netdevice.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/u64_stats_sync.h>
+
+#include "filter.h"
+#include "queue_state.h"
+#include "shmem_pool.h"
+#include "vmqnet.h"
+
+/* Receive buffers per queue (ethtool -G rx): NumSuggestedReceiveBuffers. */
+#define VMQ_RX_BUFS_MIN			16
+#define VMQ_RX_BUFS_DEFAULT		256
+#define VMQ_RX_BUFS_MAX			4096
+/* Receive buffer size: the largest frame a queue takes (devlink param). */
+#define VMQ_RX_BUF_SIZE_MIN		1536
+#define VMQ_RX_BUF_SIZE_DEFAULT		2048
+#define VMQ_RX_BUF_SIZE_MAX		16384
+/* Lookahead split: min and max lookahead size (capabilities). */
+#define VMQ_LOOKAHEAD_MIN		64
+#define VMQ_LOOKAHEAD_DEFAULT		128
+#define VMQ_LOOKAHEAD_MAX		512
+
+/* struct vmq_rx_desc flags */
+#define VMQ_RXD_F_DONE			BIT(0)	/* written, not yet consumed */
+#define VMQ_RXD_F_VLAN			BIT(1)	/* @vlan_tci holds a stripped tag */
+#define VMQ_RXD_F_SPLIT			BIT(2)	/* @post_* hold the rest */
+/* BIT(3) is rx.c's checksum-verified flag. */
+#define VMQ_RXD_F_MORE			BIT(4)	/* frame goes on in the next one */
+/* The queue's epoch when the frame was written (struct vmq_rxq @epoch). */
+#define VMQ_RXD_F_EPOCH			GENMASK(15, 8)
+
+/**
+ * struct vmq_rx_desc - one receive completion, in the queue's ring
+ * @shmem_handle: shared memory handle of the block holding the frame (the
+ *	lookahead block with lookahead split)
+ * @offset: offset of the frame in that block
+ * @post_shmem_handle: with VMQ_RXD_F_SPLIT, the post-lookahead block
+ * @post_offset: offset of the rest of the frame in it
+ * @len: bytes at @offset
+ * @post_len: bytes at @post_offset
+ * @flags: VMQ_RXD_F_*; VMQ_RXD_F_DONE is written last (release) by the
+ *	device and cleared last by the driver, which returns the buffer
+ * @vlan_tci: the tag with VMQ_RXD_F_VLAN
+ * @gso_type: SKB_GSO_* of a coalesced super-frame (first descriptor of
+ *	the frame), 0 for a plain frame
+ * @gso_size: with @gso_type, the payload bytes of each wire segment (MSS)
+ * @gso_segs: with @gso_type, how many wire segments the frame stands for
+ *
+ * Descriptor i always describes receive buffer i: the ring is the free
+ * list too, as on a NIC whose driver posts buffer i at descriptor i.
+ * A frame longer than a buffer (a TSO super-frame the receiving side
+ * coalesces, as LRO/GRO_HW hardware does) fills consecutive buffers: every
+ * descriptor but its last has VMQ_RXD_F_MORE, and the first one, which
+ * carries the frame's flags and GSO fields, is completed (DONE) last.
+ * Little endian, as a device would write it.
+ */
+struct vmq_rx_desc {
+	__le32 shmem_handle;
+	__le32 offset;
+	__le32 post_shmem_handle;
+	__le32 post_offset;
+	__le16 len;
+	__le16 post_len;
+	__le16 flags;
+	__le16 vlan_tci;
+	__le32 gso_type;
+	__le16 gso_size;
+	__le16 gso_segs;
+};
+
+/**
+ * struct vmq_rxq_blk - one shared memory block of a queue
+ * @vaddr: its kernel mapping, or NULL when not allocated
+ * @alloc_handle: allocation handle, to free it
+ * @shmem_handle: shared memory handle, quoted in completions
+ * @length: bytes
+ */
+struct vmq_rxq_blk {
+	void *vaddr;
+	u32 alloc_handle;
+	u32 shmem_handle;
+	size_t length;
+};
+
+/**
+ * struct vmq_rxq_mem - a queue's shared memory, laid out at allocation
+ *	complete
+ * @nbufs: receive buffers, and descriptors in @ring
+ * @buf_size: bytes per receive buffer: the largest frame
+ * @la_size: lookahead bytes per buffer, 0 without lookahead split
+ * @contiguous: the receive buffer blocks are physically contiguous
+ * @ring: the descriptor/completion ring (usage OTHER)
+ * @bufs: RECEIVE buffers, or RECEIVE_LOOKAHEAD ones with lookahead split
+ * @post: RECEIVE_POST_LOOKAHEAD buffers (lookahead split only)
+ */
+struct vmq_rxq_mem {
+	u32 nbufs;
+	u32 buf_size;
+	u32 la_size;
+	bool contiguous;
+	struct vmq_rxq_blk ring;
+	struct vmq_rxq_blk bufs;
+	struct vmq_rxq_blk post;
+};
+
+/**
+ * struct vmq_rxq_stats - receive counters of one queue kept by the device
+ * @drops_no_buffer: no free receive buffer (ring full)
+ * @drops_not_running: the queue's DMA was stopped
+ * @drops_oversize: frame longer than the receive buffer (a GSO
+ *	super-frame: than all of the queue's buffers)
+ * @drops_paused: frames in the ring when the queue's last filter was
+ *	cleared: NAPI returns their buffers without indicating them
+ * @syncp: for 64-bit reads on 32-bit hosts
+ *
+ * Written under the queue's producer lock (NAPI takes it for
+ * @drops_paused). Delivered packets and bytes,
+ * and skb allocation failures, are counted by NAPI in the netdev's
+ * rx_stats[ring].
+ */
+struct vmq_rxq_stats {
+	u64 drops_no_buffer;
+	u64 drops_not_running;
+	u64 drops_oversize;
+	u64 drops_paused;
+	struct u64_stats_sync syncp;
+};
+
+/**
+ * struct vmq_rxq - one VM queue (RX ring) of a port
+ * @port: its port
+ * @ring: its index, 0 = the default queue
+ * @state: enum vmq_queue_state; written under RTNL (the change to Paused
+ *	also under @lock), read under @lock by the device and locklessly
+ *	elsewhere
+ * @owner: the macvlan whose queue this is (l2-fwd-offload), or NULL for
+ *	a queue ethtool manages; written under RTNL, read by NAPI, which
+ *	delivers the queue's frames to it
+ * @napi_on: @napi is enabled; under RTNL
+ * @mem: its shared memory; changed under RTNL with DMA off and NAPI
+ *	disabled
+ * @napi: NAPI instance of this ring
+ * @lock: producer lock: serialises the "device" writing into @mem
+ * @dma_on: the device may write into @mem; under @lock
+ * @prod: next descriptor the device writes; under @lock
+ * @cons: next descriptor NAPI reads; NAPI only
+ * @epoch: bumped under @lock when the last filter is cleared; the device
+ *	stamps each frame with it, and NAPI indicates only frames of the
+ *	current epoch (queue.c vmq_rxq_filters_gone())
+ * @stats: drops counted by the device, by cause
+ */
+struct vmq_rxq {
+	struct vmq_port *port;
+	u16 ring;
+	enum vmq_queue_state state;
+	struct net_device *owner;
+	bool napi_on;
+	struct vmq_rxq_mem mem;
+	struct napi_struct napi;
+
+	spinlock_t lock;	/* see above */
+	bool dma_on;
+	u32 prod;
+	u32 cons;
+	u8 epoch;
+	struct vmq_rxq_stats stats;
+};
+
+/**
+ * struct vmq_port_rx - the receive side of a port (port->rx)
+ * @q: its queues, by ring; ring < netdev->real_num_rx_queues exist
+ * @netdev: the port's net_device (port->netdev is set only once it is
+ *	registered)
+ * @shmem: the port's shared memory client, owner of its queues' blocks
+ * @nbufs: receive buffers per queue at the next allocation (ethtool -G)
+ * @filters: the receive filter table; under RTNL
+ * @snap: what the receive path sees of @filters (RCU)
+ * @promisc: IFF_PROMISC: take unicast frames for any MAC
+ * @allmulti: IFF_ALLMULTI: take every multicast frame
+ * @mc_hash: multicast hash filter (ndo_set_rx_mode), by the low bits of
+ *	the CRC of the address, as NICs filter multicast
+ * @drops_filtered: frames dropped as not for this port: unicast for
+ *	another MAC (not promiscuous), multicast not subscribed, runts
+ */
+struct vmq_port_rx {
+	struct vmq_rxq q[VMQ_QUEUES_MAX];
+	struct net_device *netdev;
+	struct vmq_shmem_client *shmem;
+	u32 nbufs;
+	struct vmq_filter_table filters;
+	struct vmq_filter_snap __rcu *snap;
+	bool promisc;
+	bool allmulti;
+	DECLARE_BITMAP(mc_hash, 256);
+	atomic64_t drops_filtered;
+};
+
+/**
+ * vmq_queue_shmem_id() - the shared memory queue ID of a port's ring
+ * @port_index: port index
+ * @ring: ring (queue) index
+ *
+ * Return: port_index * VMQ_QUEUES_MAX + ring, unique in the device.
+ */
+static inline u32 vmq_queue_shmem_id(unsigned int port_index,
+				     unsigned int ring)
+{
+	static_assert(VMQ_QUEUES_MAX == VMQ_SHMEM_QUEUES_PER_PORT);
+	return VMQ_SHMEM_QUEUE_ID(port_index, ring);
+}
+
+/* queue.c: lifecycle, for netdev.c, ethtool.c and macvlan offload */
+int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
+		     struct netlink_ext_ack *extack, int err, const char *why);
+void vmq_rx_params_init(struct vmq_dev *vdev);
+enum vmq_shmem_qstate vmq_queue_shmem_state(void *priv, u32 queue_id);
+int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
+		      unsigned int nr);
+void vmq_queues_destroy(struct vmq_port *port);
+int vmq_queues_open(struct vmq_port *port);
+void vmq_queues_stop(struct vmq_port *port);
+int vmq_queues_set_count(struct vmq_port *port, unsigned int nr,
+			 struct netlink_ext_ack *extack);
+int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
+			 struct netlink_ext_ack *extack);
+int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
+		    struct netlink_ext_ack *extack);
+int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
+		       struct netlink_ext_ack *extack);
+int vmq_queue_free(struct vmq_port *port, unsigned int ring,
+		   struct netlink_ext_ack *extack);
+int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
+			 u32 loc, struct netlink_ext_ack *extack);
+int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
+			   struct netlink_ext_ack *extack);
+u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q);
+u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m);
+void vmq_queues_debugfs_init(struct vmq_port *port);
+
+/* rx.c: the receive data path */
+int vmq_rx_frame(struct vmq_port *port, struct sk_buff *skb);
+int vmq_rx_poll(struct napi_struct *napi, int budget);
+void vmq_rx_dma_start(struct vmq_rxq *q);
+void vmq_rx_dma_stop(struct vmq_rxq *q);
+void vmq_rx_set_rx_mode(struct net_device *netdev);
+void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out);
+void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot);
+
+#endif /* _VMQNET_RXQ_H */
