@@ -129,10 +129,10 @@ static int shmem_test_init(struct kunit *test)
 	err = dma_set_max_seg_size(t->dev, UINT_MAX);
 	KUNIT_ASSERT_EQ(test, err, 0);
 
+	t->freeing = U32_MAX;
 	t->pool = vmq_shmem_pool_create(t->dev, VMQ_SHMEM_NO_ID,
-					SHMEM_TEST_BUDGET);
+					SHMEM_TEST_BUDGET, shmem_test_qstate, t);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->pool);
-	vmq_shmem_pool_set_nr_queues(t->pool, SHMEM_TEST_QUEUES);
 	t->client = vmq_shmem_pool_open(t->pool, "kunit");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->client);
 	return 0;
@@ -664,7 +664,6 @@ static void shmem_test_accounting(struct kunit *test)
 				own++;
 		}
 		t->freeing = 2;
-		vmq_shmem_pool_set_queue_check(t->pool, shmem_test_qstate, t);
 		KUNIT_EXPECT_EQ(test, vmq_shmem_free_queue(t->client, 2), own);
 		for (i = 0; i < SHMEM_ACCT_SLOTS; i++)
 			if (slots[i].queue == 2 && !slots[i].client)
@@ -679,7 +678,7 @@ static void shmem_test_accounting(struct kunit *test)
 				slots[i].handle = 0;
 		shmem_check_model(test, t, slots, clients);
 		KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, others);
-		vmq_shmem_pool_set_queue_check(t->pool, NULL, NULL);
+		t->freeing = U32_MAX;
 	}
 
 	/* Closing a client frees and reports what it still holds. */

@@ -121,11 +121,10 @@ static int vmq_dev_shmem_init(struct vmq_dev *vdev)
 	int err;
 
 	vdev->shmem = vmq_shmem_pool_create(&bdev->dev, bdev->dev.id,
-					    VMQ_SHMEM_BUDGET_DEFAULT);
+					    VMQ_SHMEM_BUDGET_DEFAULT,
+					    vmq_queue_shmem_state, vdev);
 	if (IS_ERR(vdev->shmem))
 		return PTR_ERR(vdev->shmem);
-	vmq_shmem_pool_set_queue_check(vdev->shmem, vmq_queue_shmem_state,
-				       vdev);
 
 	err = vmq_shmem_devlink_register(devlink, vdev->shmem);
 	if (err) {

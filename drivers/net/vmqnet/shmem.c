@@ -173,9 +173,7 @@ static void vmq_shmem_stats_sub(struct vmq_shmem_stats *stats,
 static enum vmq_shmem_qstate vmq_shmem_queue_state(struct vmq_shmem_pool *pool,
 						   u32 queue_id)
 {
-	if (pool->queue_state)
-		return pool->queue_state(pool->queue_state_priv, queue_id);
-	return queue_id < pool->nr_queues ? VMQ_SHMEM_Q_LIVE : VMQ_SHMEM_Q_NONE;
+	return pool->queue_state(pool->queue_state_priv, queue_id);
 }
 
 /* A provider record goes once nobody can allocate from it (its client
@@ -388,16 +386,21 @@ static void vmq_shmem_pool_put(struct vmq_shmem_pool *pool)
  * @dev_id: its vmqnet ID, under which vmq_shmem_open() finds it, or
  *	VMQ_SHMEM_NO_ID for a pool only its creator uses (tests)
  * @budget: initial budget in VMQ_SHMEM_UNIT units
- *
- * The pool starts with one queue, the default one; see
- * vmq_shmem_pool_set_nr_queues().
+ * @queue_state: says what queue @queue_id is: none, live (it may allocate)
+ *	or being freed; the queue code's answer is the one rule for which
+ *	queues exist. Called under the pool lock, so it must not sleep on
+ *	anything that waits for shared memory.
+ * @priv: its first argument
  *
  * Context: process context.
  * Return: the pool, or ERR_PTR(-ENOMEM), or ERR_PTR(-EBUSY) if a pool with
  * @dev_id exists already.
  */
 struct vmq_shmem_pool *
-vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
+vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget,
+		      enum vmq_shmem_qstate (*queue_state)(void *priv,
+							   u32 queue_id),
+		      void *priv)
 {
 	struct vmq_shmem_pool *pool;
 	int err;
@@ -421,7 +424,8 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget)
 	pool->prov = &pool->dma_prov;
 	pool->budget = budget;
 	pool->budget_next = budget;
-	pool->nr_queues = 1;
+	pool->queue_state = queue_state;
+	pool->queue_state_priv = priv;
 	pool->fault.queue = VMQ_SHMEM_FAULT_ANY;
 	pool->fault.usage = VMQ_SHMEM_FAULT_ANY;
 	pool->scatter_max_order = MAX_ORDER - 1;
@@ -478,43 +482,6 @@ void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool)
 	vmq_shmem_pool_put(pool);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_destroy);
-
-/**
- * vmq_shmem_pool_set_nr_queues() - queue IDs below @nr are live
- * @pool: the pool
- * @nr: number of queues, at least 1 (the default queue)
- *
- * Stands in for the queue code until it tells the pool which queues exist
- * with vmq_shmem_pool_set_queue_check().
- */
-void vmq_shmem_pool_set_nr_queues(struct vmq_shmem_pool *pool, u32 nr)
-{
-	mutex_lock(&pool->lock);
-	pool->nr_queues = max(nr, 1U);
-	mutex_unlock(&pool->lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_set_nr_queues);
-
-/**
- * vmq_shmem_pool_set_queue_check() - let the queue code say which queues exist
- * @pool: the pool
- * @state: returns what queue @queue_id is: none, live (it may allocate) or
- *	being freed; called under the pool lock, must not sleep on anything
- *	that waits for shared memory. NULL goes back to
- *	vmq_shmem_pool_set_nr_queues().
- * @priv: its first argument
- */
-void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
-				    enum vmq_shmem_qstate (*state)(void *priv,
-								   u32 queue_id),
-				    void *priv)
-{
-	mutex_lock(&pool->lock);
-	pool->queue_state = state;
-	pool->queue_state_priv = priv;
-	mutex_unlock(&pool->lock);
-}
-EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_set_queue_check);
 
 /**
  * vmq_shmem_pool_occupancy() - budget units in use

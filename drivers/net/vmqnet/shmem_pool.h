@@ -138,7 +138,7 @@ enum vmq_shmem_state {
 	VMQ_SHMEM_DEAD,		/* device removed: all freed, forever */
 };
 
-/* What the queue code says of a queue ID (vmq_shmem_pool_set_queue_check). */
+/* What the queue code says of a queue ID (vmq_shmem_pool_create()). */
 enum vmq_shmem_qstate {
 	VMQ_SHMEM_Q_NONE,	/* no such queue */
 	VMQ_SHMEM_Q_LIVE,	/* Allocated .. Paused: may allocate */
@@ -182,10 +182,7 @@ struct vmq_shmem_prov {
  * @used: units held now; read without @lock by the devlink occupancy getter
  * @total: every live block
  * @leaked: blocks freed by vmqnet because their owner did not (cumulative)
- * @nr_queues: queue IDs below it are live (until the queue code takes over
- *	with vmq_shmem_pool_set_queue_check())
- * @queue_state: what the queue code says of a queue ID, or NULL for
- *	@nr_queues
+ * @queue_state: what the queue code says of a queue ID
  * @queue_state_priv: its argument
  * @fault: fault injection
  * @scatter_max_order: largest chunk order of scattered blocks
@@ -211,7 +208,6 @@ struct vmq_shmem_pool {
 	u64 used;
 	struct vmq_shmem_stats total;
 	struct vmq_shmem_stats leaked;
-	u32 nr_queues;
 	enum vmq_shmem_qstate (*queue_state)(void *priv, u32 queue_id);
 	void *queue_state_priv;
 	struct vmq_shmem_fault fault;
@@ -272,14 +268,12 @@ bool vmq_shmem_fault_hit(struct vmq_shmem_fault *fault,
 			 const struct vmq_shmem_params *params);
 
 /* shmem.c: the pool, for device probe/remove, devlink and the queues */
-struct vmq_shmem_pool *vmq_shmem_pool_create(struct device *dma_dev,
-					     u32 dev_id, u64 budget);
+struct vmq_shmem_pool *
+vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget,
+		      enum vmq_shmem_qstate (*queue_state)(void *priv,
+							   u32 queue_id),
+		      void *priv);
 void vmq_shmem_pool_destroy(struct vmq_shmem_pool *pool);
-void vmq_shmem_pool_set_nr_queues(struct vmq_shmem_pool *pool, u32 nr);
-void vmq_shmem_pool_set_queue_check(struct vmq_shmem_pool *pool,
-				    enum vmq_shmem_qstate (*state)(void *priv,
-								   u32 queue_id),
-				    void *priv);
 struct vmq_shmem_client *vmq_shmem_pool_open(struct vmq_shmem_pool *pool,
 					     const char *name);
 struct vmq_shmem_client *vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool,
