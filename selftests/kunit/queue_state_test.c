@@ -11,27 +11,33 @@
 #include "queue_state.h"
 
 #define VMQ_NSTATES	(VMQ_QS_FREEING + 1)
-#define VMQ_NEVENTS	(VMQ_QE_FREED + 1)
+#define VMQ_NEVENTS	(VMQ_QE_HALT + 1)
 /* An illegal cell: the errno it must fail with, as a negative "state". */
 #define BUSY		(-EBUSY)
 #define INVAL		(-EINVAL)
 
 /* Rows are states, columns events, in enum order. */
-#define ROW(ac, fs, fc, fr, bb, fd)	{ ac, fs, fc, fr, bb, fd }
+#define ROW(ac, fs, fc, fr, bb, fd, al, ht) { ac, fs, fc, fr, bb, fd, al, ht }
 
 static const int vmq_expected[VMQ_NSTATES][VMQ_NEVENTS] = {
-	/* ALLOC_COMPLETE, FILTER_SET, FILTER_CLEARED, FREE, BUFFERS_BACK, FREED */
-	[VMQ_QS_UNDEFINED] = ROW(INVAL, INVAL, INVAL, INVAL, INVAL, INVAL),
+	/* ALLOC_COMPLETE, FILTER_SET, FILTER_CLEARED, FREE, BUFFERS_BACK,
+	 * FREED, ALLOC, HALT
+	 */
+	[VMQ_QS_UNDEFINED] = ROW(INVAL, INVAL, INVAL, INVAL, INVAL, INVAL,
+				 VMQ_QS_ALLOCATED, INVAL),
 	[VMQ_QS_ALLOCATED] = ROW(VMQ_QS_PAUSED, VMQ_QS_SET, INVAL,
-				 VMQ_QS_DMA_STOPPED, INVAL, INVAL),
+				 VMQ_QS_DMA_STOPPED, INVAL, INVAL, BUSY,
+				 VMQ_QS_DMA_STOPPED),
 	[VMQ_QS_SET] = ROW(VMQ_QS_RUNNING, VMQ_QS_SET, VMQ_QS_ALLOCATED, BUSY,
-			   INVAL, INVAL),
+			   INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
 	[VMQ_QS_RUNNING] = ROW(INVAL, VMQ_QS_RUNNING, VMQ_QS_PAUSED, BUSY,
-			       INVAL, INVAL),
+			       INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
 	[VMQ_QS_PAUSED] = ROW(INVAL, VMQ_QS_RUNNING, INVAL, VMQ_QS_DMA_STOPPED,
-			      INVAL, INVAL),
-	[VMQ_QS_DMA_STOPPED] = ROW(BUSY, BUSY, BUSY, BUSY, VMQ_QS_FREEING, BUSY),
-	[VMQ_QS_FREEING] = ROW(BUSY, BUSY, BUSY, BUSY, BUSY, VMQ_QS_UNDEFINED),
+			      INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
+	[VMQ_QS_DMA_STOPPED] = ROW(BUSY, BUSY, BUSY, BUSY, VMQ_QS_FREEING, BUSY,
+				   BUSY, BUSY),
+	[VMQ_QS_FREEING] = ROW(BUSY, BUSY, BUSY, BUSY, BUSY, VMQ_QS_UNDEFINED,
+			       BUSY, BUSY),
 };
 
 static void vmq_qs_table(struct kunit *test)
@@ -72,15 +78,15 @@ static void vmq_qs_table(struct kunit *test)
 static void vmq_qs_lifecycle(struct kunit *test)
 {
 	static const enum vmq_queue_event evs[] = {
-		VMQ_QE_FILTER_SET, VMQ_QE_ALLOC_COMPLETE, VMQ_QE_FILTER_SET,
+		VMQ_QE_ALLOC, VMQ_QE_FILTER_SET, VMQ_QE_ALLOC_COMPLETE, VMQ_QE_FILTER_SET,
 		VMQ_QE_FILTER_CLEARED, VMQ_QE_FREE, VMQ_QE_BUFFERS_BACK,
 		VMQ_QE_FREED,
 	};
 	static const enum vmq_queue_state states[] = {
-		VMQ_QS_SET, VMQ_QS_RUNNING, VMQ_QS_RUNNING, VMQ_QS_PAUSED,
+		VMQ_QS_ALLOCATED, VMQ_QS_SET, VMQ_QS_RUNNING, VMQ_QS_RUNNING, VMQ_QS_PAUSED,
 		VMQ_QS_DMA_STOPPED, VMQ_QS_FREEING, VMQ_QS_UNDEFINED,
 	};
-	enum vmq_queue_state s = VMQ_QS_ALLOCATED;
+	enum vmq_queue_state s = VMQ_QS_UNDEFINED;
 	const char *why;
 	int i;
 

@@ -6,7 +6,7 @@
  *   vmqnet/vmqnet<ID>/num_queues		RX/TX queues per port
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
- *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues (queue.c)
+ *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues, one line each
  *   vmqnet/race_delay_us			widens race windows (vmqnet.h), <= 1 s
  *
  * As debugfs wants, failures are not checked: a failed directory is an
@@ -17,6 +17,7 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/kernel.h>
+#include <linux/seq_file.h>
 
 #include "rxq.h"
 
@@ -88,6 +89,50 @@ void vmq_debugfs_dev_exit(struct vmq_dev *vdev)
 	vdev->ports_ddir = NULL;
 }
 
+/* ports/<index>/queues: one line per existing queue: ring, shared memory
+ * queue ID, state, owner, filters, buffer layout, whether DMA and NAPI run,
+ * shared memory held.
+ *
+ * Without RTNL: FREE_QUEUE holds it while it waits for NAPI, and the DMA
+ * stopped state it shows then is the point of this file. What changes
+ * under RTNL is read once, racily; the owner's name under RCU, as the
+ * macvlan is freed only after a grace period that follows its release.
+ */
+static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
+{
+	struct vmq_port *port = m->private;
+	struct vmq_port_rx *rx = port->rx;
+	unsigned int r;
+
+	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes\n");
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		const struct vmq_rxq *q = &rx->q[r];
+		const struct vmq_rxq_mem *mem = &q->mem;
+		enum vmq_queue_state state = READ_ONCE(q->state);
+		struct net_device *owner;
+
+		if (state == VMQ_QS_UNDEFINED)
+			continue;
+		rcu_read_lock();
+		owner = READ_ONCE(q->owner);
+		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu\n",
+			   r, vmq_queue_shmem_id(port->index, r),
+			   vmq_queue_state_name(state),
+			   owner ? netdev_name(owner) : "-",
+			   vmq_filter_queue_count(&rx->filters, r),
+			   mem->nbufs, mem->buf_size, mem->la_size,
+			   mem->contiguous ? "yes" : "no",
+			   READ_ONCE(q->dma_on) ? "on" : "off",
+			   q->napi_on ? "on" : "off",
+			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
+			   !!mem->post.vaddr,
+			   vmq_queue_shmem_bytes(q));
+		rcu_read_unlock();
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);
+
 /**
  * vmq_debugfs_port_init() - create a port's debugfs directory
  * @port: the port, with its netdev created
@@ -103,7 +148,8 @@ void vmq_debugfs_port_init(struct vmq_port *port)
 			   &netdev->real_num_rx_queues);
 	debugfs_create_u32("tx_queues", 0400, port->ddir,
 			   &netdev->real_num_tx_queues);
-	vmq_queues_debugfs_init(port);
+	debugfs_create_file("queues", 0400, port->ddir, port,
+			    &vmq_queues_dbg_fops);
 }
 
 /**

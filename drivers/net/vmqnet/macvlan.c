@@ -1,47 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * macvlan L2 forwarding offload: one VM queue per macvlan, filtered on the
- * macvlan's MAC, as a Hyper-V switch gives a VM's NIC its own VMQ.
- *
- * macvlan calls ndo_dfwd_add_station when it opens on a port with
- * l2-fwd-offload on, and ndo_dfwd_del_station when it stops (also when the
- * port goes away, as macvlans are deleted with their lower device). Both
- * run under RTNL, as every queue operation must.
- *
- * A macvlan takes over a VM queue ethtool created and nobody uses (no
- * filter, no owner). That queue is freed and allocated again so that the
- * macvlan's queue goes through the NDIS sequence allocate -> set filter ->
- * allocation complete (Allocated -> Set -> Running) and its memory is laid
- * out for it; at del_station the filter is cleared, the queue freed in
- * NDIS order and allocated again as an idle ethtool queue, so the ring
- * count ethtool sees never changes. The ring's memory stays accounted in
- * shared_memory throughout, as an idle queue's is.
- *
- * When no queue is free, add_station returns an ERR_PTR: macvlan then uses
- * the software path (the lower device in unicast filtering) and reports no
- * error to the user. So does a macvlan in source mode, which a filter on
- * the destination MAC cannot serve (passthru mode never asks).
- *
- * On its queue, the filter steers the frames for the macvlan's MAC into
- * the queue's shared memory, and NAPI hands them straight to the macvlan
- * (rx.c), which counts them. While the queue is the macvlan's, its filter
- * cannot be deleted nor the queue shrunk away with ethtool, and ethtool
- * cannot add filters to it.
- *
- * "ethtool -K PORT l2-fwd-offload off" gives back the queues of every
- * macvlan on the port: each goes to the software path first (its MAC is
- * added to the port's unicast list, macvlan_release_l2fw_offload()), then
- * its queue is released as at del_station, so that its frames always
- * have a way in.
- * "on" only concerns macvlans that open from then on: one already open
- * stays on the software path until it is brought down and up again, as
- * macvlan asks for a queue only at open.
- *
- * A macvlan that changes its MAC while it holds a queue keeps the queue:
- * a filter on the new MAC is set before the old one is cleared, so the
- * queue stays Running and no frame for the new address misses it. If
- * the new filter cannot be set (table full), the macvlan goes to the
- * software path as at "l2-fwd-offload off".
+ * macvlan L2 forwarding offload (l2-fwd-offload): one VM queue per macvlan,
+ * filtered on its MAC, as a Hyper-V switch gives a VM's NIC its own VMQ.
+ * add_station and del_station run under RTNL; a macvlan that gets no queue
+ * uses the software path. Documentation/vmqnet.rst, "macvlan offload",
+ * describes the queue handover, MAC changes and "l2-fwd-offload off".
  */
 
 #include <linux/err.h>

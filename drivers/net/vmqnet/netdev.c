@@ -14,10 +14,10 @@
 #include "rxq.h"
 
 /* Transmit offloads, as a NIC has them: gather (the "DMA" copies from the
- * skb's fragments), checksum insertion for any protocol (rx.c fills in the
+ * skb's fragments), checksum insertion for any protocol (hw.c fills in the
  * sum while it copies) and TCP segmentation. A TSO frame crosses the wire
  * whole and the receiving port coalesces it, as LRO would, into
- * consecutive receive buffers (rx.c), so only TCP is offered: a GSO type
+ * consecutive receive buffers (hw.c), so only TCP is offered: a GSO type
  * the receiver could not rebuild is segmented by the stack before xmit.
  * Receive checksum offload is always on: the receiver reports what it
  * verified.
@@ -101,7 +101,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_stop		= vmq_stop,
 	.ndo_start_xmit		= vmq_start_xmit,
 	.ndo_get_stats64	= vmq_get_stats64,
-	.ndo_set_rx_mode	= vmq_rx_set_rx_mode,
+	.ndo_set_rx_mode	= vmq_hw_set_rx_mode,
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_features	= vmq_set_features,

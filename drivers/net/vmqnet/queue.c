@@ -6,7 +6,7 @@
  * queue holds shared memory. This file moves queues through their states
  * (with vmq_queue_next_state(), which alone decides what is legal), gives
  * them and takes back their shared memory, and starts and stops their
- * "DMA" and NAPI; rx.c is the data path that runs in between.
+ * "DMA" and NAPI; hw.c and rx.c are the data path that runs in between.
  *
  * Every function here runs in process context under RTNL, except
  * vmq_queues_create() and vmq_queues_destroy(), which run while the
@@ -14,12 +14,11 @@
  */
 
 #include <linux/bitops.h>
-#include <linux/debugfs.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 /**
@@ -32,15 +31,16 @@
  *
  * The reason goes to @extack when the request has one. ethtool's channel
  * and rxnfc ops carry none in 6.1, so the kernel log (ratelimited) names
- * the queue and the reason as well.
+ * the queue and the reason as well. Most reasons are string literals, but
+ * those of the filter table and the state machine are chosen at run time,
+ * hence vmq_extack_set() rather than NL_SET_ERR_MSG_MOD().
  *
  * Return: @err.
  */
 int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
 		     struct netlink_ext_ack *extack, int err, const char *why)
 {
-	if (extack)
-		extack->_msg = why;
+	vmq_extack_set(extack, why);
 	if (net_ratelimit())
 		netdev_info(port->rx->netdev, "queue %u: %s (%pe)\n", ring, why,
 			    ERR_PTR(err));
@@ -57,7 +57,25 @@ static bool vmq_rxq_has_mem(const struct vmq_rxq *q)
 	return q->mem.ring.vaddr;
 }
 
-/* Take the transition @ev from the queue's state, or refuse it. */
+/* Whether the queue's state allows the transition @ev; refuse it if not. */
+static int vmq_rxq_event_check(struct vmq_rxq *q, enum vmq_queue_event ev,
+			       struct netlink_ext_ack *extack)
+{
+	enum vmq_queue_state next;
+	const char *why;
+	int err;
+
+	err = vmq_queue_next_state(q->state, ev, &next, &why);
+	if (err)
+		return vmq_queue_refuse(q->port, q->ring, extack, err, why);
+	return 0;
+}
+
+/* Take the transition @ev from the queue's state, or refuse it: the one
+ * place a queue's state changes. Operations that have work to do between
+ * the check and the change (memory to allocate, a filter to publish) call
+ * vmq_rxq_event_check() first, and this once the work is done.
+ */
 static int vmq_rxq_event(struct vmq_rxq *q, enum vmq_queue_event ev,
 			 struct netlink_ext_ack *extack)
 {
@@ -287,7 +305,7 @@ static void vmq_rxq_start(struct vmq_rxq *q)
 		return;
 	napi_enable(&q->napi);
 	q->napi_on = true;
-	vmq_rx_dma_start(q);
+	vmq_hw_dma_start(q);
 }
 
 /* Stop the device, then let NAPI deliver what it wrote so far and disable
@@ -296,7 +314,7 @@ static void vmq_rxq_start(struct vmq_rxq *q)
  */
 static void vmq_rxq_quiesce(struct vmq_rxq *q)
 {
-	vmq_rx_dma_stop(q);
+	vmq_hw_dma_stop(q);
 	if (!q->napi_on)
 		return;
 	/* With DMA off nothing new arrives, so polls end once the ring is
@@ -313,15 +331,28 @@ static void vmq_rxq_quiesce(struct vmq_rxq *q)
 
 /* ---- The NDIS lifecycle ---------------------------------------------- */
 
-/* Steps 1 and 2 of FREE_QUEUE (and of a halt): stop DMA, then DMA stopped.
- * From here on the pool refuses new blocks for the queue. The state is
- * readable without RTNL (debugfs) while the free waits for NAPI.
+/* Steps 1 and 2 of FREE_QUEUE (@ev VMQ_QE_FREE) and of a halt
+ * (VMQ_QE_HALT): stop DMA, then DMA stopped. From here on the pool refuses
+ * new blocks for the queue. The state is readable without RTNL (debugfs)
+ * while the free waits for NAPI.
  */
-static void vmq_rxq_stop_service(struct vmq_rxq *q, enum vmq_queue_state next)
+static void vmq_rxq_stop_service(struct vmq_rxq *q, enum vmq_queue_event ev)
 {
-	vmq_rx_dma_stop(q);
+	vmq_hw_dma_stop(q);
 	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues_live);
-	WRITE_ONCE(q->state, next);
+	WARN_ON(vmq_rxq_event(q, ev, NULL));
+}
+
+/* The rest of FREE_QUEUE and of a halt: NAPI returns every buffer
+ * (Freeing), the memory goes, and the queue is Undefined.
+ */
+static void vmq_rxq_retire(struct vmq_rxq *q, bool halt)
+{
+	vmq_rxq_quiesce(q);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_BUFFERS_BACK, NULL));
+	vmq_rxq_mem_release(q, halt);
+	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_FREED, NULL));
 }
 
 /**
@@ -342,14 +373,15 @@ int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 		    struct netlink_ext_ack *extack)
 {
 	struct vmq_rxq *q;
+	int err;
 
 	if (ring >= VMQ_QUEUES_MAX)
 		return vmq_queue_refuse(port, ring, extack, -EINVAL,
 					"no such ring");
 	q = &port->rx->q[ring];
-	if (q->state != VMQ_QS_UNDEFINED)
-		return vmq_queue_refuse(port, ring, extack, -EBUSY,
-					"queue exists");
+	err = vmq_rxq_event_check(q, VMQ_QE_ALLOC, extack);
+	if (err)
+		return err;
 	/* The devlink resource vm_queues caps VM queues device-wide. */
 	if (ring && vmq_vm_queues_occupancy(port->vdev) >=
 		    port->vdev->vm_queues_max)
@@ -357,8 +389,7 @@ int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 					"vm_queues resource exhausted");
 	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
 	set_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues_live);
-	WRITE_ONCE(q->state, VMQ_QS_ALLOCATED);
-	return 0;
+	return vmq_rxq_event(q, VMQ_QE_ALLOC, extack);
 }
 
 /**
@@ -381,22 +412,20 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
 {
 	struct vmq_rxq *q = &port->rx->q[ring];
 	struct vmq_rxq_mem m, old;
-	enum vmq_queue_state next;
-	const char *why;
 	int err;
 
-	err = vmq_queue_next_state(q->state, VMQ_QE_ALLOC_COMPLETE, &next,
-				   &why);
+	err = vmq_rxq_event_check(q, VMQ_QE_ALLOC_COMPLETE, extack);
 	if (err)
-		return vmq_queue_refuse(port, ring, extack, err, why);
+		return err;
 	err = vmq_rxq_mem_alloc(q, &m);
+	if (err == -ENOSPC)
+		return vmq_queue_refuse(port, ring, extack, err,
+					"shared_memory budget exhausted");
 	if (err)
 		return vmq_queue_refuse(port, ring, extack, err,
-					err == -ENOSPC ?
-					"shared_memory budget exhausted" :
 					"shared memory allocation failed");
 	vmq_rxq_mem_swap(q, &m, &old);
-	WRITE_ONCE(q->state, next);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_ALLOC_COMPLETE, NULL));
 	vmq_rxq_start(q);
 	return 0;
 }
@@ -407,11 +436,8 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
  */
 static void vmq_rxq_halt(struct vmq_rxq *q)
 {
-	vmq_rxq_stop_service(q, VMQ_QS_DMA_STOPPED);
-	vmq_rxq_quiesce(q);
-	vmq_rxq_mem_release(q, true);
-	clear_bit(vmq_rxq_shmem_id(q), q->port->vdev->rx_queues);
-	WRITE_ONCE(q->state, VMQ_QS_UNDEFINED);
+	vmq_rxq_stop_service(q, VMQ_QE_HALT);
+	vmq_rxq_retire(q, true);
 }
 
 /**
@@ -434,33 +460,27 @@ static void vmq_rxq_halt(struct vmq_rxq *q)
 int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 		   struct netlink_ext_ack *extack)
 {
-	enum vmq_queue_state next;
 	struct vmq_rxq *q;
-	const char *why;
 	int err;
 
-	if (!ring)
-		return vmq_queue_refuse(port, ring, extack, -EINVAL,
-					"the default queue is never freed");
 	if (ring >= VMQ_QUEUES_MAX)
 		return vmq_queue_refuse(port, ring, extack, -EINVAL,
 					"no such ring");
+	if (!ring)
+		return vmq_queue_refuse(port, ring, extack, -EINVAL,
+					"the default queue is never freed");
 	q = &port->rx->q[ring];
-	err = vmq_queue_next_state(q->state, VMQ_QE_FREE, &next, &why);
+	err = vmq_rxq_event_check(q, VMQ_QE_FREE, extack);
 	if (err)
-		return vmq_queue_refuse(port, ring, extack, err, why);
-	vmq_rxq_stop_service(q, next);
+		return err;
+	vmq_rxq_stop_service(q, VMQ_QE_FREE);
 	/* The one queue state change NDIS requires a miniport to indicate;
 	 * a halt, which ends every queue at once, does not.
 	 */
 	netdev_info(port->rx->netdev,
 		    "queue %u: DMA stopped; waiting for its receive buffers\n",
 		    ring);
-	vmq_rxq_quiesce(q);
-	WARN_ON(vmq_rxq_event(q, VMQ_QE_BUFFERS_BACK, NULL));
-	vmq_rxq_mem_release(q, false);
-	clear_bit(vmq_rxq_shmem_id(q), port->vdev->rx_queues);
-	WARN_ON(vmq_rxq_event(q, VMQ_QE_FREED, NULL));
+	vmq_rxq_retire(q, false);
 	return 0;
 }
 
@@ -498,7 +518,6 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 			 u32 loc, struct netlink_ext_ack *extack)
 {
 	struct vmq_port_rx *rx = port->rx;
-	enum vmq_queue_state next;
 	const char *why;
 	struct vmq_rxq *q;
 	int err, at;
@@ -509,11 +528,11 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 					"filters steer to an existing VM queue, not the default queue");
 	q = &rx->q[f->queue];
 	err = vmq_filter_validate(f, &why);
-	if (!err)
-		err = vmq_queue_next_state(q->state, VMQ_QE_FILTER_SET, &next,
-					   &why);
 	if (err)
 		return vmq_queue_refuse(port, f->queue, extack, err, why);
+	err = vmq_rxq_event_check(q, VMQ_QE_FILTER_SET, extack);
+	if (err)
+		return err;
 
 	at = vmq_filter_add(&rx->filters, f, loc, &why);
 	if (at < 0)
@@ -523,7 +542,7 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 		vmq_filter_del(&rx->filters, at, NULL);
 		return err;
 	}
-	WRITE_ONCE(q->state, next);
+	WARN_ON(vmq_rxq_event(q, VMQ_QE_FILTER_SET, NULL));
 	return at;
 }
 
@@ -531,7 +550,7 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
  * and "a miniport driver must not indicate packets on a nondefault queue
  * if it has completed the OID_RECEIVE_FILTER_CLEAR_FILTER request to clear
  * the last filter on the queue". Under the producer lock, so that the
- * device writes nothing more into the queue (rx.c sends it to the default
+ * device writes nothing more into the queue (hw.c sends it to the default
  * queue), and with a new epoch, so that NAPI drops what the device wrote
  * before, however late it runs. Once a poll that may have seen the old
  * epoch has ended, nothing of the queue is indicated any more.
@@ -872,60 +891,4 @@ void vmq_queues_destroy(struct vmq_port *port)
 	vmq_shmem_close(rx->shmem);
 	port->rx = NULL;
 	kfree(rx);
-}
-
-/* ---- debugfs: ports/<index>/queues -------------------------------------- */
-
-/* Without RTNL: FREE_QUEUE holds it while it waits for NAPI, and the DMA
- * stopped state it shows then is the point of this file. What changes
- * under RTNL is read once, racily; the owner's name under RCU, as the
- * macvlan is freed only after a grace period that follows its release.
- */
-static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
-{
-	struct vmq_port *port = m->private;
-	struct vmq_port_rx *rx = port->rx;
-	unsigned int r;
-
-	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes\n");
-	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
-		const struct vmq_rxq *q = &rx->q[r];
-		const struct vmq_rxq_mem *mem = &q->mem;
-		enum vmq_queue_state state = READ_ONCE(q->state);
-		struct net_device *owner;
-
-		if (state == VMQ_QS_UNDEFINED)
-			continue;
-		rcu_read_lock();
-		owner = READ_ONCE(q->owner);
-		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu\n",
-			   r, vmq_rxq_shmem_id(q),
-			   vmq_queue_state_name(state),
-			   owner ? netdev_name(owner) : "-",
-			   vmq_filter_queue_count(&rx->filters, r),
-			   mem->nbufs, mem->buf_size, mem->la_size,
-			   mem->contiguous ? "yes" : "no",
-			   READ_ONCE(q->dma_on) ? "on" : "off",
-			   q->napi_on ? "on" : "off",
-			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
-			   !!mem->post.vaddr,
-			   vmq_queue_shmem_bytes(q));
-		rcu_read_unlock();
-	}
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);
-
-/**
- * vmq_queues_debugfs_init() - create ports/<index>/queues
- * @port: the port, with its debugfs directory
- *
- * One line per existing queue: ring, shared memory queue ID, state, owner,
- * filters, buffer layout, whether DMA and NAPI run, shared memory held. The
- * file goes with the port's directory.
- */
-void vmq_queues_debugfs_init(struct vmq_port *port)
-{
-	debugfs_create_file("queues", 0400, port->ddir, port,
-			    &vmq_queues_dbg_fops);
 }

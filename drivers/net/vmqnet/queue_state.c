@@ -9,6 +9,9 @@
  *   FREE            Allocated/Paused -> DMA stopped (no filters left)
  *   BUFFERS_BACK    DMA stopped -> Freeing
  *   FREED           Freeing -> Undefined
+ *   ALLOC           Undefined -> Allocated
+ *   HALT            Allocated/Set/Running/Paused -> DMA stopped, filters or
+ *                   not: the port goes, and takes every queue with it
  *
  * Receives are indicated only in Running: a queue without filters, or
  * without its shared memory, holds no frames.
@@ -69,7 +72,20 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
 		goto out;
 	}
 
+	if (cur == VMQ_QS_UNDEFINED) {
+		if (ev != VMQ_QE_ALLOC)
+			goto invalid;
+		n = VMQ_QS_ALLOCATED;
+		goto out;
+	}
+
 	switch (ev) {
+	case VMQ_QE_ALLOC:
+		*why = "queue exists";
+		return -EBUSY;
+	case VMQ_QE_HALT:
+		n = VMQ_QS_DMA_STOPPED;
+		break;
 	case VMQ_QE_ALLOC_COMPLETE:
 		if (cur == VMQ_QS_ALLOCATED)
 			n = VMQ_QS_PAUSED;

@@ -22,6 +22,8 @@ enum vmq_queue_event {
 	VMQ_QE_FREE,
 	VMQ_QE_BUFFERS_BACK,
 	VMQ_QE_FREED,
+	VMQ_QE_ALLOC,		/* ALLOCATE_QUEUE */
+	VMQ_QE_HALT,		/* the port halts: DMA stops, no FREE_QUEUE */
 };
 
 const char *vmq_queue_state_name(enum vmq_queue_state state);

@@ -1,47 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VM queues (queue.c), the device's receive side (wire.c) and NAPI (rx.c).
+ * VM queues (queue.c), the device's receive side (hw.c) and NAPI (rx.c).
  *
  * RX ring r of a port is VM queue r; ring 0 is the default queue, which
  * always exists. A queue follows the NDIS lifecycle of queue_state.c:
  *
- *   vmq_queue_alloc()      OID_RECEIVE_FILTER_ALLOCATE_QUEUE: Allocated,
- *                          no memory yet
- *   vmq_queue_filter_set() SET_FILTER: Allocated/Set -> Set,
- *                          Running/Paused -> Running
- *   vmq_queue_complete()   QUEUE_ALLOCATION_COMPLETE: the shared memory is
- *                          allocated, Allocated -> Paused, Set -> Running
- *   vmq_queue_filter_clear() CLEAR_FILTER; the last one: Set -> Allocated,
- *                          Running -> Paused
- *   vmq_queue_free()       FREE_QUEUE: stop DMA, DMA stopped, wait for the
- *                          buffers, free the memory, Undefined
+ *   vmq_queue_alloc()      OID_RECEIVE_FILTER_ALLOCATE_QUEUE: Allocated
+ *   vmq_queue_filter_set() SET_FILTER
+ *   vmq_queue_complete()   QUEUE_ALLOCATION_COMPLETE: the shared memory
+ *   vmq_queue_filter_clear() CLEAR_FILTER
+ *   vmq_queue_free()       FREE_QUEUE: stop DMA, wait for the buffers,
+ *                          free the memory
  *
- * Allocation completes only while the port is up: a VM queue allocated on
- * a port that is down stays Allocated (or Set, once it has a filter) and
- * its allocation completes at the next open. At stop, DMA stops and the
- * NAPI instances are drained and disabled, but queues keep their memory
- * and their state (Running/Paused): a down port holds no frames. The
- * default queue gets its memory when the port is created and loses it
- * when the port goes (halt: port removal, devlink reload, rmmod).
- *
- * Shared memory: the pool is per device, so a queue's shmem queue ID is
- * port index * VMQ_QUEUES_MAX + ring (vmq_queue_shmem_id()); the pool
- * takes new blocks for queues in service (Allocated .. Paused), and none
- * once FREE_QUEUE or the halt has stopped a queue's DMA.
- * Allocation complete gives a queue, from vmq_dev's rx_* parameters as
- * they are at that moment:
- *   - the descriptor/completion ring, contiguous, usage OTHER: it holds
- *     no frame data (RECEIVE_HEADER would claim header-split buffers);
- *   - nbufs receive buffers of rx_buffer_size bytes: one RECEIVE block,
- *     or with lookahead split one RECEIVE_LOOKAHEAD block (lookahead_size
- *     bytes per buffer) and one RECEIVE_POST_LOOKAHEAD block whose buffers
- *     start with lookahead_size bytes of back-fill room. Scattered unless
- *     rx_contiguous.
- *
- * Locking: queue configuration changes under RTNL (ethtool, ndo_open/stop,
- * macvlan offload); the receive path reads ->state with READ_ONCE() and
- * the filters through an RCU snapshot, and writes a queue's memory only
- * under its producer lock with DMA on.
+ * Locking: queue configuration changes under RTNL; the receive path reads
+ * ->state with READ_ONCE() and the filters through an RCU snapshot, and
+ * writes a queue's memory only under its producer lock with DMA on.
+ * Documentation/vmqnet.rst has the states, the memory a queue gets and
+ * the data path.
  */
 #ifndef _VMQNET_RXQ_H
 #define _VMQNET_RXQ_H
@@ -73,7 +48,7 @@
 #define VMQ_RXD_F_DONE			BIT(0)	/* written, not yet consumed */
 #define VMQ_RXD_F_VLAN			BIT(1)	/* @vlan_tci holds a stripped tag */
 #define VMQ_RXD_F_SPLIT			BIT(2)	/* @post_* hold the rest */
-/* BIT(3) is rx.c's checksum-verified flag. */
+#define VMQ_RXD_F_CSUM_OK		BIT(3)	/* L4 checksum filled in, good */
 #define VMQ_RXD_F_MORE			BIT(4)	/* frame goes on in the next one */
 /* The queue's epoch when the frame was written (struct vmq_rxq @epoch). */
 #define VMQ_RXD_F_EPOCH			GENMASK(15, 8)
@@ -258,6 +233,17 @@ static inline u32 vmq_queue_shmem_id(unsigned int port_index,
 	return VMQ_SHMEM_QUEUE_ID(port_index, ring);
 }
 
+/* Descriptor @i + @k of a queue's ring, @k <= nbufs. */
+static inline u32 vmq_ring_add(const struct vmq_rxq_mem *m, u32 i, u32 k)
+{
+	return i + k >= m->nbufs ? i + k - m->nbufs : i + k;
+}
+
+static inline u32 vmq_ring_next(const struct vmq_rxq_mem *m, u32 i)
+{
+	return vmq_ring_add(m, i, 1);
+}
+
 /* queue.c: lifecycle, for netdev.c, ethtool.c and macvlan offload */
 int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
 		     struct netlink_ext_ack *extack, int err, const char *why);
@@ -284,14 +270,15 @@ int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
 			   struct netlink_ext_ack *extack);
 u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q);
 u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m);
-void vmq_queues_debugfs_init(struct vmq_port *port);
 
-/* rx.c: the receive data path */
-int vmq_rx_frame(struct vmq_port *port, struct sk_buff *skb);
+/* hw.c: the device's receive side */
+int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb);
+void vmq_hw_dma_start(struct vmq_rxq *q);
+void vmq_hw_dma_stop(struct vmq_rxq *q);
+void vmq_hw_set_rx_mode(struct net_device *netdev);
+
+/* rx.c: NAPI */
 int vmq_rx_poll(struct napi_struct *napi, int budget);
-void vmq_rx_dma_start(struct vmq_rxq *q);
-void vmq_rx_dma_stop(struct vmq_rxq *q);
-void vmq_rx_set_rx_mode(struct net_device *netdev);
 void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out);
 void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The transmit side of a vmqnet port: frames go over the "wire" to the
- * linked peer port and are received there by vmq_rx_frame().
+ * linked peer port and are received there by vmq_hw_rx_frame().
  *
  * Queue selection is the stack's (XPS, else the flow hash): the peer
  * classifies by destination MAC/VLAN on receive, so which TX queue carried a
@@ -95,7 +95,7 @@ netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 	/* Dropped on the peer's side is counted there, by cause; here it
 	 * counts as a TX drop too, so that tx = sent + dropped.
 	 */
-	sent = !vmq_rx_frame(peer, skb);
+	sent = !vmq_hw_rx_frame(peer, skb);
 out:
 	rcu_read_unlock();
 	vmq_tx_count(stats, len, sent);

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The simulated NIC's receive side: what the device does with a frame that
+ * arrives from the wire (tx.c hands it over). It classifies the frame to a
+ * VM queue, "DMAs" it into that queue's shared memory, writes the
+ * completion and schedules the queue's NAPI (rx.c). Everything here is on
+ * the device's side of the bus: it touches the queue's memory only under
+ * the queue's producer lock with DMA on. Documentation/vmqnet.rst, "The
+ * data path", has the details.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/crc32.h>
+#include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <net/checksum.h>
+
+#include "rxq.h"
+
+/* Where a frame lands in a queue's buffers: one piece, or two with
+ * lookahead split.
+ */
+struct vmq_hw_seg {
+	u8 *p[2];
+	u32 len[2];
+};
+
+/**
+ * vmq_hw_dma_start() - let the device write into a queue's memory
+ * @q: the queue, with memory and its NAPI enabled
+ */
+void vmq_hw_dma_start(struct vmq_rxq *q)
+{
+	spin_lock_bh(&q->lock);
+	q->dma_on = true;
+	spin_unlock_bh(&q->lock);
+}
+
+/**
+ * vmq_hw_dma_stop() - stop the device writing into a queue's memory
+ * @q: the queue
+ *
+ * Once this returns, no frame is written into the queue's memory until
+ * vmq_hw_dma_start(): a producer checks the flag under the same lock.
+ */
+void vmq_hw_dma_stop(struct vmq_rxq *q)
+{
+	spin_lock_bh(&q->lock);
+	q->dma_on = false;
+	spin_unlock_bh(&q->lock);
+}
+
+/* ---- Classification ----------------------------------------------------- */
+
+/* Multicast hash filter bit of an address, as NICs compute it. */
+static unsigned int vmq_hw_mc_bit(const u8 *addr)
+{
+	return ether_crc(ETH_ALEN, addr) >> 24;
+}
+
+/**
+ * vmq_hw_set_rx_mode() - ndo_set_rx_mode: promiscuity and multicast list
+ * @netdev: a vmqnet port
+ *
+ * Programs the filter the way a NIC's registers are written: the receive
+ * path may see a half-written hash for an instant, and only multicast
+ * frames in flight can notice.
+ *
+ * Context: netif_addr_lock_bh held, atomic.
+ */
+void vmq_hw_set_rx_mode(struct net_device *netdev)
+{
+	struct vmq_port_rx *rx = vmq_netdev_port(netdev)->rx;
+	DECLARE_BITMAP(hash, 256);
+	struct netdev_hw_addr *ha;
+
+	bitmap_zero(hash, 256);
+	netdev_for_each_mc_addr(ha, netdev)
+		__set_bit(vmq_hw_mc_bit(ha->addr), hash);
+	bitmap_copy(rx->mc_hash, hash, 256);
+	WRITE_ONCE(rx->allmulti, !!(netdev->flags & IFF_ALLMULTI));
+	/* Also covers secondary unicast addresses: without IFF_UNICAST_FLT
+	 * the core turns promiscuity on for them.
+	 */
+	WRITE_ONCE(rx->promisc, !!(netdev->flags & IFF_PROMISC));
+}
+
+/* The 802.1Q VLAN id of a frame, from the out-of-band tag or the header. */
+static bool vmq_hw_vlan_id(const struct sk_buff *skb, const struct ethhdr *eth,
+			   u16 *vid)
+{
+	struct vlan_hdr _vh;
+	const struct vlan_hdr *vh;
+
+	if (skb_vlan_tag_present(skb)) {
+		*vid = skb_vlan_tag_get_id(skb);
+		return true;
+	}
+	if (eth->h_proto != htons(ETH_P_8021Q))
+		return false;
+	vh = skb_header_pointer(skb, ETH_HLEN, sizeof(_vh), &_vh);
+	if (!vh)
+		return false;
+	*vid = ntohs(vh->h_vlan_TCI) & VLAN_VID_MASK;
+	return true;
+}
+
+/* The ring a frame goes to, or -1 if the port does not take it. */
+static int vmq_hw_classify(struct vmq_port_rx *rx, const struct sk_buff *skb)
+{
+	const struct ethhdr *eth;
+	struct ethhdr _eth;
+	bool tagged;
+	u16 vid = 0;
+	int ring;
+
+	eth = skb_header_pointer(skb, 0, sizeof(_eth), &_eth);
+	if (!eth)
+		return -1;
+	if (is_multicast_ether_addr(eth->h_dest)) {
+		if (is_broadcast_ether_addr(eth->h_dest) ||
+		    READ_ONCE(rx->promisc) || READ_ONCE(rx->allmulti) ||
+		    test_bit(vmq_hw_mc_bit(eth->h_dest), rx->mc_hash))
+			return 0;
+		return -1;
+	}
+
+	tagged = vmq_hw_vlan_id(skb, eth, &vid);
+	rcu_read_lock();
+	ring = vmq_filter_match(rcu_dereference(rx->snap), eth->h_dest,
+				tagged, vid);
+	rcu_read_unlock();
+	if (ring > 0 && READ_ONCE(rx->q[ring].state) == VMQ_QS_RUNNING)
+		return ring;
+	/* A filtered MAC is one the port wants, even while its queue is not
+	 * Running: then the default queue takes it.
+	 */
+	if (ring >= 0 || ether_addr_equal(eth->h_dest, rx->netdev->dev_addr) ||
+	    READ_ONCE(rx->promisc))
+		return 0;
+	return -1;
+}
+
+/* ---- The device: "DMA" into shared memory ------------------------------ */
+
+static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 i, u32 len,
+			    struct vmq_hw_seg *s)
+{
+	if (!m->la_size) {
+		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->buf_size;
+		s->len[0] = len;
+		s->len[1] = 0;
+		return;
+	}
+	s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->la_size;
+	s->len[0] = min(len, m->la_size);
+	/* After the back-fill room, where the lookahead part would go. */
+	s->p[1] = (u8 *)m->post.vaddr + (size_t)i * m->buf_size + m->la_size;
+	s->len[1] = len - s->len[0];
+}
+
+/* Fill in the checksum a CHECKSUM_PARTIAL frame left to the hardware, in
+ * the copy: the sum from csum_start to the end, stored at csum_offset.
+ */
+static bool vmq_hw_csum_fill(const struct vmq_hw_seg *s,
+			     const struct sk_buff *skb, u32 len)
+{
+	u32 start = skb_checksum_start_offset(skb);
+	u32 at = start + skb->csum_offset;
+	u32 base = 0, from, to, k;
+	__wsum csum = 0;
+	__sum16 sum;
+	u8 *p;
+
+	if (skb->csum_not_inet || start >= len || at + sizeof(sum) > len)
+		return false;
+	for (k = 0; k < 2; base += s->len[k], k++) {
+		from = max(start, base);
+		to = base + s->len[k];
+		if (from < to)
+			csum = csum_block_add(csum,
+					      csum_partial(s->p[k] + from - base,
+							   to - from, 0),
+					      from - start);
+	}
+	sum = csum_fold(csum) ?: CSUM_MANGLED_0;
+	/* The field may straddle the lookahead boundary. */
+	for (k = 0; k < sizeof(sum); k++, at++) {
+		p = at < s->len[0] ? s->p[0] + at : s->p[1] + at - s->len[0];
+		*p = ((u8 *)&sum)[k];
+	}
+	return true;
+}
+
+static void vmq_hw_count_drop(struct vmq_rxq *q, u64 *counter)
+{
+	u64_stats_update_begin(&q->stats.syncp);
+	(*counter)++;
+	u64_stats_update_end(&q->stats.syncp);
+}
+
+/* Receive buffers @skb fills: one for a plain frame, which must fit in one
+ * as on the wire; as many as it takes for a GSO super-frame, which the
+ * device coalesces (LRO) rather than have its segments cross the wire one
+ * by one. 0 if the queue cannot take it at all.
+ */
+static u32 vmq_hw_bufs_needed(const struct vmq_rxq_mem *m,
+			      const struct sk_buff *skb)
+{
+	u32 n;
+
+	if (!skb_is_gso(skb))
+		return skb->len <= m->buf_size;
+	n = DIV_ROUND_UP(skb->len, m->buf_size);
+	return n <= m->nbufs ? n : 0;
+}
+
+/* Copy @len bytes of @skb from @off into buffer @i and describe them in
+ * its descriptor @d; returns VMQ_RXD_F_SPLIT if they took two pieces.
+ */
+static u16 vmq_hw_put(const struct vmq_rxq_mem *m, u32 i,
+		      const struct sk_buff *skb, u32 off, u32 len,
+		      struct vmq_rx_desc *d, struct vmq_hw_seg *s)
+{
+	vmq_hw_seg_init(m, i, len, s);
+	skb_copy_bits(skb, off, s->p[0], s->len[0]);
+	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
+	d->offset = cpu_to_le32(s->p[0] - (u8 *)m->bufs.vaddr);
+	d->len = cpu_to_le16(s->len[0]);
+	if (!s->len[1])
+		return 0;
+	skb_copy_bits(skb, off + s->len[0], s->p[1], s->len[1]);
+	d->post_shmem_handle = cpu_to_le32(m->post.shmem_handle);
+	d->post_offset = cpu_to_le32(s->p[1] - (u8 *)m->post.vaddr);
+	d->post_len = cpu_to_le16(s->len[1]);
+	return VMQ_RXD_F_SPLIT;
+}
+
+/* The GSO fields of a frame's first descriptor, and whether its checksums
+ * count as verified: each wire segment's were filled in by the sender's
+ * TSO and checked by the receiving device before it coalesced them, so a
+ * super-frame is reported like one from GRO_HW. One whose checksums were
+ * neither left to the hardware nor verified already gets no such report.
+ */
+static u16 vmq_hw_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+
+	if (!skb_is_gso(skb)) {
+		d->gso_type = 0;
+		d->gso_size = 0;
+		d->gso_segs = 0;
+		return 0;
+	}
+	d->gso_type = cpu_to_le32(si->gso_type);
+	d->gso_size = cpu_to_le16(si->gso_size);
+	d->gso_segs = cpu_to_le16(si->gso_segs);
+	if (skb->ip_summed == CHECKSUM_PARTIAL ||
+	    skb->ip_summed == CHECKSUM_UNNECESSARY)
+		return VMQ_RXD_F_CSUM_OK;
+	return 0;
+}
+
+/* Write @skb into @q's next receive buffers and complete it: all of its
+ * buffers or none, since it is one packet and is counted (or dropped) as
+ * one, whatever number of wire segments a super-frame stands for.
+ */
+static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	u32 len = skb->len, head, i, k, n, off, piece;
+	struct vmq_rx_desc *ring, *d;
+	u16 flags, more, epoch;
+	struct vmq_hw_seg s;
+	int err = 0;
+
+	vmq_race_window();
+	spin_lock(&q->lock);
+	/* Nothing of the queue's layout is read before this point: ethtool
+	 * -G swaps it under this lock (queue.c vmq_rxq_mem_swap()).
+	 */
+	if (unlikely(!q->dma_on)) {
+		vmq_hw_count_drop(q, &q->stats.drops_not_running);
+		err = -ENETDOWN;
+		goto out;
+	}
+	/* The classification saw a filter of a queue that has just lost its
+	 * last one: the default queue takes the frame (vmq_hw_rx_frame()).
+	 */
+	if (unlikely(q->ring && READ_ONCE(q->state) != VMQ_QS_RUNNING)) {
+		err = -EAGAIN;
+		goto out;
+	}
+	ring = m->ring.vaddr;
+	epoch = FIELD_PREP(VMQ_RXD_F_EPOCH, q->epoch);
+	n = vmq_hw_bufs_needed(m, skb);
+	if (unlikely(!n)) {
+		vmq_hw_count_drop(q, &q->stats.drops_oversize);
+		err = -EMSGSIZE;
+		goto out;
+	}
+	head = q->prod;
+	for (k = 0, i = head; k < n; k++, i = vmq_ring_next(m, i)) {
+		/* Acquire: NAPI has finished reading buffer i before we
+		 * write it.
+		 */
+		if (le16_to_cpu(smp_load_acquire(&ring[i].flags)) &
+		    VMQ_RXD_F_DONE) {
+			vmq_hw_count_drop(q, &q->stats.drops_no_buffer);
+			err = -ENOBUFS;
+			goto out;
+		}
+	}
+
+	/* The continuation buffers first, complete as they are written: NAPI
+	 * does not look past the first descriptor until that is complete.
+	 */
+	for (k = n - 1, off = (n - 1) * m->buf_size; k; k--) {
+		i = vmq_ring_add(m, head, k);
+		piece = len - off;
+		d = &ring[i];
+		flags = vmq_hw_put(m, i, skb, off, piece, d, &s);
+		more = k + 1 < n ? VMQ_RXD_F_MORE : 0;
+		/* Release: as for the first descriptor, below. */
+		smp_store_release(&d->flags,
+				  cpu_to_le16(VMQ_RXD_F_DONE | flags | more |
+					      epoch));
+		len = off;
+		off -= m->buf_size;
+	}
+
+	d = &ring[head];
+	flags = VMQ_RXD_F_DONE | epoch | (n > 1 ? VMQ_RXD_F_MORE : 0);
+	flags |= vmq_hw_put(m, head, skb, 0, len, d, &s);
+	flags |= vmq_hw_put_gso(skb, d);
+	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
+	    vmq_hw_csum_fill(&s, skb, len))
+		flags |= VMQ_RXD_F_CSUM_OK;
+	if (skb_vlan_tag_present(skb)) {
+		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
+		flags |= VMQ_RXD_F_VLAN;
+	}
+	/* Release: the buffers and descriptors are written before NAPI sees
+	 * DONE on the first one.
+	 */
+	smp_store_release(&d->flags, cpu_to_le16(flags));
+	q->prod = vmq_ring_add(m, head, n);
+out:
+	spin_unlock(&q->lock);
+	if (!err)
+		napi_schedule(&q->napi);
+	return err;
+}
+
+/**
+ * vmq_hw_rx_frame() - a frame arrives on a port from the wire
+ * @port: the receiving port; the caller keeps it alive (RCU)
+ * @skb: the frame, data at the Ethernet header; always consumed
+ *
+ * Context: softirq or BH disabled (the peer's ndo_start_xmit); may run
+ * concurrently on several CPUs for one port.
+ * Return: 0 if the frame was DMA'd into a queue, or a negative errno if it
+ * was dropped (counted by cause): -EADDRNOTAVAIL not for this port,
+ * -ENETDOWN the queue's DMA is stopped, -ENOBUFS no free receive buffer,
+ * -EMSGSIZE longer than a receive buffer, -ENOMEM.
+ */
+int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb)
+{
+	struct vmq_port_rx *rx = port->rx;
+	int ring, err;
+
+	/* Only 802.1Q tags are reported out of band; others go on the wire. */
+	if (skb_vlan_tag_present(skb) && skb->vlan_proto != htons(ETH_P_8021Q)) {
+		skb = __vlan_hwaccel_push_inside(skb);
+		if (!skb)
+			return -ENOMEM;
+	}
+
+	ring = vmq_hw_classify(rx, skb);
+	if (ring < 0) {
+		atomic64_inc(&rx->drops_filtered);
+		err = -EADDRNOTAVAIL;
+		goto drop;
+	}
+	err = vmq_hw_dma(&rx->q[ring], skb);
+	if (err == -EAGAIN)
+		err = vmq_hw_dma(&rx->q[0], skb);
+	if (err)
+		goto drop;
+	dev_consume_skb_any(skb);
+	return 0;
+
+drop:
+	dev_kfree_skb_any(skb);
+	return err;
+}
