@@ -113,25 +113,16 @@ err_del:
 	return err;
 }
 
-/* Shared memory: the pool, its devlink resource and its debugfs files. */
+/* Shared memory: the pool and its debugfs files. */
 static int vmq_dev_shmem_init(struct vmq_dev *vdev)
 {
-	struct devlink *devlink = priv_to_devlink(vdev);
 	struct vmq_bus_dev *bdev = vdev->bdev;
-	int err;
 
 	vdev->shmem = vmq_shmem_pool_create(&bdev->dev, bdev->dev.id,
 					    VMQ_SHMEM_BUDGET_DEFAULT,
 					    vmq_queue_shmem_state, vdev);
 	if (IS_ERR(vdev->shmem))
 		return PTR_ERR(vdev->shmem);
-
-	err = vmq_shmem_devlink_register(devlink, vdev->shmem);
-	if (err) {
-		vmq_shmem_pool_destroy(vdev->shmem);
-		vdev->shmem = NULL;
-		return err;
-	}
 	vmq_shmem_debugfs_init(vdev->shmem, vdev->ddir);
 	return 0;
 }
@@ -139,10 +130,6 @@ static int vmq_dev_shmem_init(struct vmq_dev *vdev)
 /* Frees whatever shared memory is left, reporting leaks: the halt. */
 static void vmq_dev_shmem_fini(struct vmq_dev *vdev)
 {
-	struct devlink *devlink = priv_to_devlink(vdev);
-
-	vmq_shmem_devlink_unregister(devlink);
-	devl_resources_unregister(devlink);
 	vmq_shmem_pool_destroy(vdev->shmem);
 	vdev->shmem = NULL;
 }
@@ -181,9 +168,12 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	if (err)
 		goto err_debugfs;
 
-	err = vmq_devlink_params_init(vdev);
+	err = vmq_devlink_res_init(vdev);
 	if (err)
 		goto err_shmem;
+	err = vmq_devlink_params_init(vdev);
+	if (err)
+		goto err_res;
 	err = vmq_health_init(vdev);
 	if (err)
 		goto err_params;
@@ -202,6 +192,8 @@ err_health:
 	vmq_health_fini(vdev);
 err_params:
 	vmq_devlink_params_fini(vdev);
+err_res:
+	vmq_devlink_res_fini(vdev);
 err_shmem:
 	vmq_dev_shmem_fini(vdev);
 err_debugfs:
@@ -229,6 +221,7 @@ void vmq_dev_remove(struct vmq_bus_dev *bdev)
 	vmq_dev_ports_del(vdev);
 	vmq_health_fini(vdev);
 	vmq_devlink_params_fini(vdev);
+	vmq_devlink_res_fini(vdev);
 	vmq_dev_shmem_fini(vdev);
 	vmq_debugfs_dev_exit(vdev);
 	devl_unlock(devlink);

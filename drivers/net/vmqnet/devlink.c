@@ -34,7 +34,6 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 				   struct netlink_ext_ack *extack)
 {
 	struct vmq_dev *vdev = devlink_priv(devlink);
-	u64 shmem_need;
 	int err;
 
 	/* Every check before anything is torn down: a refused reload must
@@ -43,10 +42,9 @@ static int vmq_devlink_reload_down(struct devlink *devlink, bool netns_change,
 	 * their shared memory in NDIS order before the pool halts, which
 	 * would free it under them (and call it leaked).
 	 */
-	err = vmq_devlink_params_reload_down(vdev, &shmem_need, extack);
-	if (err)
-		return err;
-	err = vmq_shmem_reload_check(devlink, vdev->shmem, shmem_need, extack);
+	err = vmq_devlink_res_reload_check(vdev,
+					   vmq_devlink_params_shmem_need(vdev),
+					   extack);
 	if (err)
 		return err;
 	vmq_dev_ports_del(vdev);
@@ -64,6 +62,7 @@ static int vmq_devlink_reload_up(struct devlink *devlink,
 	int err;
 
 	vmq_shmem_reload_up(vdev->shmem);
+	vmq_devlink_res_reload_up(vdev);
 	/* The default queues are rebuilt with the new driverinit values. */
 	vmq_devlink_params_reload_up(vdev);
 	err = vmq_dev_ports_add(vdev);

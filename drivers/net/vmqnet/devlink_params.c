@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devlink params of the VM queues, and the devlink resource vm_queues.
+ * devlink params of the VM queues.
  *
  * Every param is driverinit: allocation complete reads the device's rx_*
  * fields, so changing them at runtime would leave queues allocated with
@@ -16,11 +16,6 @@
  *                          bytes (1536 .. 16384, default 2048)
  *   rx_contiguous    bool  receive buffers physically contiguous
  *                          (default false: scattered)
- *
- * vm_queues is the NumQueues capability as a budget: VM queues (rings >= 1
- * of every port) the device may have allocated at once. Occupancy is the
- * number allocated now; default queues are not counted, as they always
- * exist. A new size takes effect at reload, like shared_memory.
  */
 
 #include <net/devlink.h>
@@ -143,69 +138,22 @@ static void vmq_params_values_load(struct vmq_dev *vdev)
 }
 
 /**
- * vmq_vm_queues_occupancy() - VM queues allocated now
- * @vdev: the device
- *
- * Every existing queue minus the default queue of each port: the pool's
- * queue ID bitmap is the one record of which queues exist.
- *
- * Context: any; a racy snapshot unless RTNL is held.
- * Return: the number of VM queues from vmq_queue_alloc() to vmq_queue_free().
- */
-u32 vmq_vm_queues_occupancy(struct vmq_dev *vdev)
-{
-	u32 n = bitmap_weight(vdev->rx_queues, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
-	unsigned int i;
-
-	for (i = 0; i < VMQ_PORTS_MAX; i++)
-		n -= test_bit(vmq_queue_shmem_id(i, 0), vdev->rx_queues);
-	return n;
-}
-
-static u64 vmq_vm_queues_occ_get(void *priv)
-{
-	return vmq_vm_queues_occupancy(priv);
-}
-
-/**
- * vmq_devlink_params_init() - register the params and vm_queues
+ * vmq_devlink_params_init() - register the params
  * @vdev: the device, devlink instance locked and not registered yet
  *
  * Return: 0 or a negative errno, with nothing registered.
  */
 int vmq_devlink_params_init(struct vmq_dev *vdev)
 {
-	struct devlink_resource_size_params size_params = {
-		.size_min = 0,
-		.size_max = VMQ_VM_QUEUES_MAX,
-		.size_granularity = 1,
-		.unit = DEVLINK_RESOURCE_UNIT_ENTRY,
-	};
-	struct devlink *devlink = priv_to_devlink(vdev);
 	int err;
 
-	vdev->vm_queues_max = VMQ_VM_QUEUES_MAX;
-	vdev->vm_queues_next = VMQ_VM_QUEUES_MAX;
-	err = devl_resource_register(devlink, "vm_queues", vdev->vm_queues_max,
-				     VMQ_RES_VM_QUEUES,
-				     DEVLINK_RESOURCE_ID_PARENT_TOP,
-				     &size_params);
-	if (err)
-		return err;
-	devl_resource_occ_get_register(devlink, VMQ_RES_VM_QUEUES,
-				       vmq_vm_queues_occ_get, vdev);
-
-	err = devlink_params_register(devlink, vmq_devlink_params,
+	err = devlink_params_register(priv_to_devlink(vdev),
+				      vmq_devlink_params,
 				      ARRAY_SIZE(vmq_devlink_params));
 	if (err)
-		goto err_occ;
+		return err;
 	vmq_params_values_set(vdev);
 	return 0;
-
-err_occ:
-	/* The resource itself goes with devl_resources_unregister() (dev.c). */
-	devl_resource_occ_get_unregister(devlink, VMQ_RES_VM_QUEUES);
-	return err;
 }
 
 /**
@@ -218,57 +166,36 @@ void vmq_devlink_params_fini(struct vmq_dev *vdev)
 
 	devlink_params_unregister(devlink, vmq_devlink_params,
 				  ARRAY_SIZE(vmq_devlink_params));
-	devl_resource_occ_get_unregister(devlink, VMQ_RES_VM_QUEUES);
 }
 
 /**
- * vmq_devlink_params_reload_down() - check the new vm_queues size
- * @vdev: the device, devlink instance locked, ports still in place
- * @shmem_need: set to the shared memory units the ports' default queues
- *	take after the reload
- * @extack: for the reason of a refusal
+ * vmq_devlink_params_shmem_need() - shared memory the ports need at reload
+ * @vdev: the device, devlink instance locked
  *
- * The ports come back with the queue count the device was created with,
- * and each of those VM queues must fit, so a smaller size is refused
- * before anything is torn down. Their default queues come back with the
- * new params, and vmq_shmem_reload_check() must find room for them in the
- * new shared_memory size.
+ * The ports' default queues come back with the new params, and
+ * vmq_devlink_res_reload_check() must find room for them in the new
+ * shared_memory size.
  *
- * Return: 0, or -ENOSPC with @extack set.
+ * Return: their shared memory units with the driverinit values.
  */
-int vmq_devlink_params_reload_down(struct vmq_dev *vdev, u64 *shmem_need,
-				   struct netlink_ext_ack *extack)
+u64 vmq_devlink_params_shmem_need(struct vmq_dev *vdev)
 {
-	struct devlink *devlink = priv_to_devlink(vdev);
-	u32 need = vdev->bdev->ports * (vdev->bdev->queues - 1);
 	struct vmq_rxq_mem m;
 	bool split;
-	u64 size;
 
-	if (devl_resource_size_get(devlink, VMQ_RES_VM_QUEUES, &size))
-		size = vdev->vm_queues_max;
-	if (size < need) {
-		NL_SET_ERR_MSG_MOD(extack,
-				   "vm_queues: new size is below the VM queues the ports are created with; reload refused");
-		return -ENOSPC;
-	}
-	vdev->vm_queues_next = size;
 	vmq_params_values_next(vdev, &m, &split);
 	if (!split)
 		m.la_size = 0;
-	*shmem_need = vdev->bdev->ports * vmq_rxq_mem_units(&m);
-	return 0;
+	return vdev->bdev->ports * vmq_rxq_mem_units(&m);
 }
 
 /**
  * vmq_devlink_params_reload_up() - apply the driverinit values
  * @vdev: the device, devlink instance locked, no ports
  *
- * The queues the ports create from now on use the new params and count
- * against the new vm_queues size.
+ * The queues the ports create from now on use the new params.
  */
 void vmq_devlink_params_reload_up(struct vmq_dev *vdev)
 {
-	vdev->vm_queues_max = vdev->vm_queues_next;
 	vmq_params_values_load(vdev);
 }

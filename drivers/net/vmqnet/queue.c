@@ -47,14 +47,20 @@ int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
 	return err;
 }
 
-static u32 vmq_rxq_shmem_id(const struct vmq_rxq *q)
+/* Where the transition @ev takes the queue, in @next; refuse it if it
+ * may not be taken from the queue's state.
+ */
+static int vmq_rxq_next_state(struct vmq_rxq *q, enum vmq_queue_event ev,
+			      enum vmq_queue_state *next,
+			      struct netlink_ext_ack *extack)
 {
-	return vmq_queue_shmem_id(q->port->index, q->ring);
-}
+	const char *why;
+	int err;
 
-static bool vmq_rxq_has_mem(const struct vmq_rxq *q)
-{
-	return q->mem.ring.vaddr;
+	err = vmq_queue_next_state(q->state, ev, next, &why);
+	if (err)
+		return vmq_queue_refuse(q->port, q->ring, extack, err, why);
+	return 0;
 }
 
 /* Whether the queue's state allows the transition @ev; refuse it if not. */
@@ -62,13 +68,8 @@ static int vmq_rxq_event_check(struct vmq_rxq *q, enum vmq_queue_event ev,
 			       struct netlink_ext_ack *extack)
 {
 	enum vmq_queue_state next;
-	const char *why;
-	int err;
 
-	err = vmq_queue_next_state(q->state, ev, &next, &why);
-	if (err)
-		return vmq_queue_refuse(q->port, q->ring, extack, err, why);
-	return 0;
+	return vmq_rxq_next_state(q, ev, &next, extack);
 }
 
 /* Take the transition @ev from the queue's state, or refuse it: the one
@@ -80,14 +81,12 @@ static int vmq_rxq_event(struct vmq_rxq *q, enum vmq_queue_event ev,
 			 struct netlink_ext_ack *extack)
 {
 	enum vmq_queue_state next;
-	const char *why;
 	int err;
 
-	err = vmq_queue_next_state(q->state, ev, &next, &why);
-	if (err)
-		return vmq_queue_refuse(q->port, q->ring, extack, err, why);
-	WRITE_ONCE(q->state, next);
-	return 0;
+	err = vmq_rxq_next_state(q, ev, &next, extack);
+	if (!err)
+		WRITE_ONCE(q->state, next);
+	return err;
 }
 
 /**
@@ -123,210 +122,6 @@ enum vmq_shmem_qstate vmq_queue_shmem_state(void *priv, u32 queue_id)
 		return VMQ_SHMEM_Q_NONE;
 	return test_bit(queue_id, vdev->rx_queues_live) ? VMQ_SHMEM_Q_LIVE :
 							  VMQ_SHMEM_Q_FREEING;
-}
-
-/* ---- Shared memory of a queue ---------------------------------------- */
-
-static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
-			     enum vmq_shmem_usage usage, size_t length,
-			     bool contiguous)
-{
-	struct vmq_shmem_params params = {
-		.flags = contiguous ? VMQ_SHMEM_F_CONTIGUOUS : 0,
-		.queue_id = vmq_rxq_shmem_id(q),
-		.usage = usage,
-		.node = NUMA_NO_NODE,
-		.length = length,
-	};
-	int err;
-
-	err = vmq_shmem_alloc(q->port->rx->shmem, &params, &blk->alloc_handle);
-	if (err)
-		return err;
-	blk->vaddr = params.vaddr;
-	blk->shmem_handle = params.shmem_handle;
-	blk->length = length;
-	return 0;
-}
-
-static void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
-{
-	/* Our own handle: only a vmqnet bug can make this fail. */
-	if (blk->vaddr)
-		WARN_ON(vmq_shmem_free(q->port->rx->shmem, blk->alloc_handle));
-	*blk = (struct vmq_rxq_blk){};
-}
-
-/* The three blocks of a queue laid out as @m: its descriptor ring, its
- * buffers (the lookahead parts under a split), and its post-lookahead
- * buffers (only under a split).
- */
-static size_t vmq_rxq_ring_len(const struct vmq_rxq_mem *m)
-{
-	return (size_t)m->nbufs * sizeof(struct vmq_rx_desc);
-}
-
-static size_t vmq_rxq_bufs_len(const struct vmq_rxq_mem *m)
-{
-	return (size_t)m->nbufs * (m->la_size ?: m->buf_size);
-}
-
-static size_t vmq_rxq_post_len(const struct vmq_rxq_mem *m)
-{
-	return m->la_size ? (size_t)m->nbufs * m->buf_size : 0;
-}
-
-/**
- * vmq_rxq_mem_units() - shared memory units a queue laid out as @m takes
- * @m: the layout: nbufs, buf_size and la_size set
- *
- * Return: what vmq_rxq_mem_alloc() charges the budget for it.
- */
-u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m)
-{
-	return (u64)vmq_shmem_units(vmq_rxq_ring_len(m)) +
-	       vmq_shmem_units(vmq_rxq_bufs_len(m)) +
-	       vmq_shmem_units(vmq_rxq_post_len(m));
-}
-
-/* Allocate the memory of @q laid out from the device's parameters as they
- * are now and the port's buffer count, into @m; all or nothing.
- */
-static int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
-{
-	struct vmq_dev *vdev = q->port->vdev;
-	int err;
-
-	*m = (struct vmq_rxq_mem){
-		.nbufs = q->port->rx->nbufs,
-		.buf_size = vdev->rx_buffer_size,
-		.la_size = vdev->rx_lookahead_split ?
-			   vdev->rx_lookahead_size : 0,
-		.contiguous = vdev->rx_contiguous,
-	};
-
-	/* The ring is written descriptor by descriptor, as a device would:
-	 * always contiguous, whatever the buffers are.
-	 */
-	err = vmq_rxq_blk_alloc(q, &m->ring, VMQ_SHMEM_USAGE_OTHER,
-				vmq_rxq_ring_len(m), true);
-	if (err)
-		return err;
-	if (!m->la_size) {
-		err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE,
-					vmq_rxq_bufs_len(m), m->contiguous);
-		if (err)
-			goto err_ring;
-		return 0;
-	}
-
-	err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE_LOOKAHEAD,
-				vmq_rxq_bufs_len(m), m->contiguous);
-	if (err)
-		goto err_ring;
-	/* Each post-lookahead buffer starts with la_size bytes of back-fill
-	 * room, where the lookahead part fits in front of the rest to make
-	 * the whole frame contiguous: buf_size bytes, as without the split.
-	 */
-	err = vmq_rxq_blk_alloc(q, &m->post,
-				VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD,
-				vmq_rxq_post_len(m), m->contiguous);
-	if (err)
-		goto err_bufs;
-	return 0;
-
-err_bufs:
-	vmq_rxq_blk_free(q, &m->bufs);
-err_ring:
-	vmq_rxq_blk_free(q, &m->ring);
-	return err;
-}
-
-static void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m)
-{
-	vmq_rxq_blk_free(q, &m->post);
-	vmq_rxq_blk_free(q, &m->bufs);
-	vmq_rxq_blk_free(q, &m->ring);
-}
-
-/* Give @q the memory @m (or none), returning what it had in @old. The
- * producer reads the layout only under the queue's lock, so a frame is
- * written into either the old memory or the new, never into a mix, and
- * never into memory already freed. DMA is off and NAPI disabled.
- */
-static void vmq_rxq_mem_swap(struct vmq_rxq *q, const struct vmq_rxq_mem *m,
-			     struct vmq_rxq_mem *old)
-{
-	spin_lock_bh(&q->lock);
-	*old = q->mem;
-	if (m)
-		q->mem = *m;
-	else
-		q->mem = (struct vmq_rxq_mem){};
-	q->prod = 0;
-	spin_unlock_bh(&q->lock);
-	q->cons = 0;
-}
-
-/* Free all of @q's memory: its own blocks, then (as leaks) what other
- * clients still hold on it. The pool refuses new blocks for the queue
- * already: vmq_rxq_stop_service() ran.
- */
-static void vmq_rxq_mem_release(struct vmq_rxq *q, bool halt)
-{
-	struct vmq_rxq_mem old;
-
-	vmq_rxq_mem_swap(q, NULL, &old);
-	vmq_rxq_mem_free(q, &old);
-	vmq_shmem_queue_release(q->port->vdev->shmem, vmq_rxq_shmem_id(q),
-				halt);
-}
-
-/**
- * vmq_queue_shmem_bytes() - shared memory a queue holds
- * @q: the queue
- *
- * Return: the bytes of its blocks (their requested lengths).
- */
-u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q)
-{
-	return q->mem.ring.length + q->mem.bufs.length + q->mem.post.length;
-}
-
-/* ---- DMA and NAPI ------------------------------------------------------ */
-
-/* Let the device write into the queue and NAPI read it, if the port is up
- * and the queue has memory.
- */
-static void vmq_rxq_start(struct vmq_rxq *q)
-{
-	if (q->napi_on || !vmq_rxq_has_mem(q) ||
-	    !netif_running(q->port->rx->netdev))
-		return;
-	napi_enable(&q->napi);
-	q->napi_on = true;
-	vmq_hw_dma_start(q);
-}
-
-/* Stop the device, then let NAPI deliver what it wrote so far and disable
- * it: afterwards the ring is empty, every buffer is back and nothing
- * touches the queue's memory.
- */
-static void vmq_rxq_quiesce(struct vmq_rxq *q)
-{
-	vmq_hw_dma_stop(q);
-	if (!q->napi_on)
-		return;
-	/* With DMA off nothing new arrives, so polls end once the ring is
-	 * empty; napi_synchronize() waits for that, and napi_disable() for
-	 * a poll that a late producer scheduled in between.
-	 */
-	local_bh_disable();
-	napi_schedule(&q->napi);
-	local_bh_enable();
-	napi_synchronize(&q->napi);
-	napi_disable(&q->napi);
-	q->napi_on = false;
 }
 
 /* ---- The NDIS lifecycle ---------------------------------------------- */
@@ -703,73 +498,6 @@ err_real:
 	return err;
 err_free:
 	vmq_queues_free_range(port, old, r);
-	return err;
-}
-
-/**
- * vmq_queues_set_nbufs() - change the receive buffers per queue (ethtool -G)
- * @port: the port
- * @nbufs: VMQ_RX_BUFS_MIN .. VMQ_RX_BUFS_MAX
- * @extack: for the reason of a failure, or NULL
- *
- * Queues with memory switch to new memory: all of it is allocated first,
- * then each queue in turn stops, swaps, starts and frees its old memory,
- * keeping its state and filters. If any allocation fails, nothing
- * changes. Queues without memory take the new count at allocation
- * complete.
- *
- * Context: RTNL.
- * Return: 0 or a negative errno.
- */
-int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
-			 struct netlink_ext_ack *extack)
-{
-	struct vmq_port_rx *rx = port->rx;
-	struct vmq_rxq_mem *mem, old;
-	u32 old_nbufs = rx->nbufs;
-	unsigned int r;
-	int err = 0;
-
-	ASSERT_RTNL();
-	if (nbufs < VMQ_RX_BUFS_MIN || nbufs > VMQ_RX_BUFS_MAX)
-		return vmq_queue_refuse(port, 0, extack, -EINVAL,
-					"receive buffer count out of range");
-	mem = kcalloc(VMQ_QUEUES_MAX, sizeof(*mem), GFP_KERNEL);
-	if (!mem)
-		return -ENOMEM;
-
-	rx->nbufs = nbufs;
-	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
-		if (!vmq_rxq_has_mem(&rx->q[r]))
-			continue;
-		err = vmq_rxq_mem_alloc(&rx->q[r], &mem[r]);
-		if (err) {
-			vmq_queue_refuse(port, r, extack, err,
-					 "no shared memory for the new receive buffers; old ones kept");
-			goto err_free;
-		}
-	}
-
-	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
-		struct vmq_rxq *q = &rx->q[r];
-		bool was_on = q->napi_on;
-
-		if (!mem[r].ring.vaddr)
-			continue;
-		vmq_rxq_quiesce(q);
-		vmq_rxq_mem_swap(q, &mem[r], &old);
-		if (was_on)
-			vmq_rxq_start(q);
-		vmq_rxq_mem_free(q, &old);
-	}
-	kfree(mem);
-	return 0;
-
-err_free:
-	while (r--)
-		vmq_rxq_mem_free(&rx->q[r], &mem[r]);
-	rx->nbufs = old_nbufs;
-	kfree(mem);
 	return err;
 }
 

@@ -244,6 +244,25 @@ static inline u32 vmq_ring_next(const struct vmq_rxq_mem *m, u32 i)
 	return vmq_ring_add(m, i, 1);
 }
 
+static inline u32 vmq_rxq_shmem_id(const struct vmq_rxq *q)
+{
+	return vmq_queue_shmem_id(q->port->index, q->ring);
+}
+
+static inline bool vmq_rxq_has_mem(const struct vmq_rxq *q)
+{
+	return q->mem.ring.vaddr;
+}
+
+/* queue_mem.c: a queue's memory, for queue.c */
+int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m);
+void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m);
+void vmq_rxq_mem_swap(struct vmq_rxq *q, const struct vmq_rxq_mem *m,
+		      struct vmq_rxq_mem *old);
+void vmq_rxq_mem_release(struct vmq_rxq *q, bool halt);
+void vmq_rxq_start(struct vmq_rxq *q);
+void vmq_rxq_quiesce(struct vmq_rxq *q);
+
 /* queue.c: lifecycle, for netdev.c, ethtool.c and macvlan offload */
 int vmq_queue_refuse(struct vmq_port *port, unsigned int ring,
 		     struct netlink_ext_ack *extack, int err, const char *why);

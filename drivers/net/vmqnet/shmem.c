@@ -25,12 +25,12 @@
 #include <linux/device.h>
 #include <linux/kref.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
 #include <kunit/visibility.h>
-#include <net/devlink.h>
 
 #include "shmem_pool.h"
 
@@ -151,208 +151,6 @@ bool vmq_shmem_fault_hit(struct vmq_shmem_fault *fault,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_fault_hit);
-
-/* ---- Blocks and accounting -------------------------------------------- */
-
-static void vmq_shmem_stats_add(struct vmq_shmem_stats *stats,
-				const struct vmq_shmem_block *blk)
-{
-	stats->blocks++;
-	stats->bytes += blk->params.length;
-	stats->units += blk->units;
-}
-
-static void vmq_shmem_stats_sub(struct vmq_shmem_stats *stats,
-				const struct vmq_shmem_block *blk)
-{
-	stats->blocks--;
-	stats->bytes -= blk->params.length;
-	stats->units -= blk->units;
-}
-
-static enum vmq_shmem_qstate vmq_shmem_queue_state(struct vmq_shmem_pool *pool,
-						   u32 queue_id)
-{
-	return pool->queue_state(pool->queue_state_priv, queue_id);
-}
-
-/* A provider record goes once nobody can allocate from it (its client
- * unregistered it or closed) and the last block it supplied is freed.
- */
-static void vmq_shmem_prov_put(struct vmq_shmem_pool *pool,
-			       struct vmq_shmem_prov *prov)
-{
-	lockdep_assert_held(&pool->lock);
-
-	if (prov != &pool->dma_prov && !prov->client && !prov->blocks)
-		kfree(prov);
-}
-
-static struct vmq_shmem_queue *vmq_shmem_queue_get(struct vmq_shmem_pool *pool,
-						   u32 queue_id)
-{
-	struct vmq_shmem_queue *queue;
-	int err;
-
-	lockdep_assert_held(&pool->lock);
-
-	queue = pool->last_queue;
-	if (queue && queue->id == queue_id)
-		return queue;
-	queue = xa_load(&pool->queues, queue_id);
-	if (queue)
-		goto out;
-
-	/* Kept until the pool goes: a queue that had memory will again. */
-	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
-	if (!queue)
-		return ERR_PTR(-ENOMEM);
-	queue->id = queue_id;
-	err = xa_insert(&pool->queues, queue_id, queue, GFP_KERNEL);
-	if (err) {
-		kfree(queue);
-		return ERR_PTR(err);
-	}
-out:
-	pool->last_queue = queue;
-	return queue;
-}
-
-/* Block structures are recycled through a short stack (the lookaside
- * list of NDIS), so that allocating and freeing shared memory does not
- * also allocate and free its bookkeeping every time.
- */
-static struct vmq_shmem_block *vmq_shmem_block_get(struct vmq_shmem_pool *pool)
-{
-	lockdep_assert_held(&pool->lock);
-
-	if (!pool->nr_spares)
-		return kmalloc(sizeof(struct vmq_shmem_block), GFP_KERNEL);
-	return pool->spares[--pool->nr_spares];
-}
-
-static void vmq_shmem_block_put(struct vmq_shmem_pool *pool,
-				struct vmq_shmem_block *blk)
-{
-	lockdep_assert_held(&pool->lock);
-
-	if (pool->nr_spares >= ARRAY_SIZE(pool->spares))
-		kfree(blk);
-	else
-		pool->spares[pool->nr_spares++] = blk;
-}
-
-static void vmq_shmem_block_free(struct vmq_shmem_pool *pool,
-				 struct vmq_shmem_block *blk)
-{
-	struct vmq_shmem_prov *prov = blk->prov;
-
-	lockdep_assert_held(&pool->lock);
-
-	vmq_shmem_handle_release(&pool->handles, blk->handle);
-	vmq_shmem_stats_sub(&pool->total, blk);
-	vmq_shmem_stats_sub(&blk->queue->stats, blk);
-	vmq_shmem_stats_sub(&blk->client->stats, blk);
-	WRITE_ONCE(pool->used, pool->used - blk->units);
-
-	prov->desc.ops->free(prov->desc.ctx, pool->dma_dev, &blk->params,
-			     blk->mem_ctx);
-	/* Only now may the provider's module go. */
-	if (blk->pinned)
-		module_put(prov->desc.owner);
-	prov->blocks--;
-	vmq_shmem_prov_put(pool, prov);
-	vmq_shmem_block_put(pool, blk);
-}
-
-/* Which blocks vmq_shmem_sweep() frees, and which of them are leaks. */
-enum vmq_shmem_sweep {
-	VMQ_SHMEM_SWEEP_OWN,		/* the owner frees a queue's: no leak */
-	VMQ_SHMEM_SWEEP_CLIENT,		/* its owner closed: all leaks */
-	VMQ_SHMEM_SWEEP_QUEUE,		/* FREE_QUEUE: others' blocks leak */
-	VMQ_SHMEM_SWEEP_HALT,		/* halt: others' blocks leak */
-};
-
-static const char * const vmq_shmem_sweep_why[] = {
-	[VMQ_SHMEM_SWEEP_CLIENT]	= "closed its handle",
-	[VMQ_SHMEM_SWEEP_QUEUE]		= "saw its queue freed",
-	[VMQ_SHMEM_SWEEP_HALT]		= "saw the device halt",
-};
-
-#define VMQ_SHMEM_QUEUE_ANY	U32_MAX
-
-/* The blocks a sweep selects: those of @client (any if NULL) on queue
- * @queue_id (any if VMQ_SHMEM_QUEUE_ANY).
- */
-struct vmq_shmem_sel {
-	const struct vmq_shmem_client *client;
-	u32 queue_id;
-};
-
-static bool vmq_shmem_sweep_match(const struct vmq_shmem_block *blk,
-				  const struct vmq_shmem_sel *sel)
-{
-	return (!sel->client || blk->client == sel->client) &&
-	       (sel->queue_id == VMQ_SHMEM_QUEUE_ANY ||
-		blk->queue->id == sel->queue_id);
-}
-
-static bool vmq_shmem_sweep_leak(const struct vmq_shmem_block *blk,
-				 enum vmq_shmem_sweep sweep)
-{
-	switch (sweep) {
-	case VMQ_SHMEM_SWEEP_OWN:
-		return false;
-	case VMQ_SHMEM_SWEEP_CLIENT:
-		return true;
-	default:
-		/* vmqnet frees its own rings and buffers, and a default
-		 * queue's memory is the halt's to free (NDIS); what another
-		 * client left on a VM queue that ends is its leak.
-		 */
-		return !blk->client->internal &&
-		       !vmq_shmem_queue_is_default(blk->queue->id);
-	}
-}
-
-/* Free every block that @sel selects. Leaks are counted in the pool and
- * reported once per owner: the owner is the one with a bug, and a summary
- * per owner is what a maintainer needs to find it.
- */
-static unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
-				    enum vmq_shmem_sweep sweep,
-				    const struct vmq_shmem_sel *sel)
-{
-	struct vmq_shmem_client *client;
-	struct vmq_shmem_block *blk;
-	unsigned int freed = 0;
-	u32 slot;
-
-	lockdep_assert_held(&pool->lock);
-
-	for (slot = 0; (blk = vmq_shmem_handles_next(&pool->handles, &slot));
-	     slot++) {
-		if (!vmq_shmem_sweep_match(blk, sel))
-			continue;
-		if (vmq_shmem_sweep_leak(blk, sweep)) {
-			vmq_shmem_stats_add(&blk->client->leak, blk);
-			vmq_shmem_stats_add(&pool->leaked, blk);
-		}
-		vmq_shmem_block_free(pool, blk);
-		freed++;
-	}
-
-	list_for_each_entry(client, &pool->clients, node) {
-		if (!client->leak.blocks)
-			continue;
-		dev_warn(pool->dma_dev,
-			 "shmem: %s %s with %llu blocks (%llu bytes) of shared memory still allocated; freed them\n",
-			 client->name, vmq_shmem_sweep_why[sweep],
-			 client->leak.blocks, client->leak.bytes);
-		client->leak = (struct vmq_shmem_stats){};
-	}
-	return freed;
-}
 
 /* ---- Pools ------------------------------------------------------------- */
 
@@ -495,6 +293,18 @@ u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool)
 	return READ_ONCE(pool->used);
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_pool_occupancy);
+
+/**
+ * vmq_shmem_pool_budget() - the budget allocations are held to now
+ * @pool: the pool
+ *
+ * Context: any; it changes only at reload, under the devlink instance lock.
+ * Return: the budget in units.
+ */
+u64 vmq_shmem_pool_budget(struct vmq_shmem_pool *pool)
+{
+	return READ_ONCE(pool->budget);
+}
 
 /* ---- Clients ----------------------------------------------------------- */
 
@@ -665,287 +475,6 @@ struct device *vmq_shmem_dma_device(struct vmq_shmem_client *client)
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_dma_device);
 
-/* ---- Allocate and free ------------------------------------------------- */
-
-static void vmq_shmem_params_clear_out(struct vmq_shmem_params *params)
-{
-	params->vaddr = NULL;
-	params->sgt = NULL;
-	params->shmem_handle = 0;
-	params->mem_node = NUMA_NO_NODE;
-}
-
-/* Called with the pool lock held: charge nothing and allocate nothing
- * unless every check passed, so the error paths have nothing to undo.
- */
-static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
-				  struct vmq_shmem_block *blk)
-{
-	struct vmq_shmem_params *params = &blk->params;
-	struct vmq_shmem_queue *queue;
-	struct vmq_shmem_prov *prov;
-	int err;
-
-	lockdep_assert_held(&pool->lock);
-
-	if (pool->state != VMQ_SHMEM_RUNNING)
-		return -ENODEV;
-	switch (vmq_shmem_queue_state(pool, params->queue_id)) {
-	case VMQ_SHMEM_Q_LIVE:
-		break;
-	case VMQ_SHMEM_Q_FREEING:
-		/* "can allocate more memory until it is freed" */
-		return -EBUSY;
-	default:
-		return -EINVAL;
-	}
-	if (vmq_shmem_fault_hit(&pool->fault, params))
-		return -ENOMEM;
-	if (!vmq_shmem_budget_fits(pool->budget, pool->used, blk->units))
-		return -ENOSPC;
-	queue = vmq_shmem_queue_get(pool, params->queue_id);
-	if (IS_ERR(queue))
-		return PTR_ERR(queue);
-
-	prov = pool->prov;
-	/* Memory that outlives its provider's module would be freed by
-	 * code that is gone: pin the module for another client's block.
-	 * Its own blocks are freed at its close, while it is still there.
-	 */
-	blk->pinned = prov->desc.owner && prov->client != blk->client;
-	if (blk->pinned && !try_module_get(prov->desc.owner))
-		return -ENODEV;
-	err = prov->desc.ops->alloc(prov->desc.ctx, pool->dma_dev, params,
-				    &blk->mem_ctx);
-	if (err)
-		goto err_unpin;
-	if (!params->vaddr || !params->sgt || !params->shmem_handle) {
-		dev_err_ratelimited(pool->dma_dev,
-				    "shmem: provider %s returned an incomplete block\n",
-				    prov->desc.name);
-		err = -EIO;
-		goto err_free;
-	}
-
-	/* -EBUSY: every handle is in use, the NDIS "resources" case. */
-	err = vmq_shmem_handle_new(&pool->handles, blk);
-	if (err < 0) {
-		if (err == -EBUSY)
-			err = -ENOSPC;
-		goto err_free;
-	}
-	blk->handle = err;
-
-	blk->prov = prov;
-	prov->blocks++;
-	blk->queue = queue;
-	vmq_shmem_stats_add(&pool->total, blk);
-	vmq_shmem_stats_add(&queue->stats, blk);
-	vmq_shmem_stats_add(&blk->client->stats, blk);
-	WRITE_ONCE(pool->used, pool->used + blk->units);
-	return 0;
-
-err_free:
-	prov->desc.ops->free(prov->desc.ctx, pool->dma_dev, params,
-			     blk->mem_ctx);
-err_unpin:
-	if (blk->pinned)
-		module_put(prov->desc.owner);
-	return err;
-}
-
-/**
- * vmq_shmem_alloc() - allocate a block of shared memory
- * @client: an open client
- * @params: the request; on success its outputs describe the block, on
- *	failure they are cleared
- * @alloc_handle: set to the block's allocation handle, or to 0 on failure
- *
- * NdisAllocateSharedMemory(): the block is charged to the device's budget
- * and belongs to @client and to queue @params->queue_id until it is freed
- * with vmq_shmem_free() or vmq_shmem_free_queue(). A VM queue may keep
- * allocating until it is freed.
- *
- * Context: process context; sleeps.
- * Return: 0; -EINVAL for a bad request (unknown flag bits or usage, zero or
- * absurd length, offline node, a queue that does not exist); -EBUSY for a
- * queue that FREE_QUEUE is freeing; -ENOSPC if the budget (or the handle
- * space) is exhausted; -ENOMEM if memory is short or a failure was
- * injected; -ENODEV if the device is gone or reloading, or the provider's
- * module is going away.
- * On failure nothing is left allocated or charged.
- */
-int vmq_shmem_alloc(struct vmq_shmem_client *client,
-		    struct vmq_shmem_params *params, u32 *alloc_handle)
-{
-	struct vmq_shmem_pool *pool = client->pool;
-	struct vmq_shmem_block *blk;
-	int err;
-
-	might_sleep();
-	*alloc_handle = 0;
-	vmq_shmem_params_clear_out(params);
-
-	err = vmq_shmem_params_check(params);
-	if (err)
-		return err;
-
-	mutex_lock(&pool->lock);
-	blk = vmq_shmem_block_get(pool);
-	if (!blk) {
-		err = -ENOMEM;
-		goto out_unlock;
-	}
-	/* Only what the provider and the bookkeeping read: a recycled
-	 * block is not zeroed as a whole.
-	 */
-	blk->params = *params;
-	memset(&blk->sgt, 0, sizeof(blk->sgt));
-	blk->params.sgt = &blk->sgt;
-	blk->mem_ctx = NULL;
-	blk->client = client;
-	blk->units = vmq_shmem_units(params->length);
-
-	err = vmq_shmem_alloc_locked(pool, blk);
-	if (err) {
-		vmq_shmem_block_put(pool, blk);
-		goto out_unlock;
-	}
-	/* Before unlocking: a halt may free the block right after. */
-	*params = blk->params;
-	*alloc_handle = blk->handle;
-out_unlock:
-	mutex_unlock(&pool->lock);
-	return err;
-}
-EXPORT_SYMBOL_GPL(vmq_shmem_alloc);
-
-/**
- * vmq_shmem_free() - free a block of shared memory
- * @client: the client that allocated it
- * @alloc_handle: its allocation handle
- *
- * NdisFreeSharedMemory(). Only the block's owner may free it: a handle
- * that is unknown, already freed or owned by another client (vmqnet's
- * own rings and buffers among them) is reported (ratelimited), refused,
- * and the block stays. After the device is gone, or once a reload has
- * halted it, every block has been freed already.
- *
- * Context: process context; sleeps.
- * Return: 0; -ENOENT for an unknown or already freed handle; -EPERM for a
- * block of another client; -ENODEV if the device is gone.
- */
-int vmq_shmem_free(struct vmq_shmem_client *client, u32 alloc_handle)
-{
-	struct vmq_shmem_pool *pool = client->pool;
-	struct vmq_shmem_block *blk;
-	int err = 0;
-
-	might_sleep();
-
-	mutex_lock(&pool->lock);
-	if (pool->state == VMQ_SHMEM_DEAD) {
-		err = -ENODEV;
-		goto out_unlock;
-	}
-
-	blk = vmq_shmem_handle_find(&pool->handles, alloc_handle);
-	if (!blk) {
-		dev_warn_ratelimited(pool->dma_dev,
-				     "shmem: %s freed unknown or already freed allocation handle %u\n",
-				     client->name, alloc_handle);
-		err = -ENOENT;
-	} else if (blk->client != client) {
-		dev_warn_ratelimited(pool->dma_dev,
-				     "shmem: %s freed allocation handle %u of %s; refused\n",
-				     client->name, alloc_handle,
-				     blk->client->name);
-		err = -EPERM;
-	} else {
-		vmq_shmem_block_free(pool, blk);
-	}
-out_unlock:
-	mutex_unlock(&pool->lock);
-	return err;
-}
-EXPORT_SYMBOL_GPL(vmq_shmem_free);
-
-/**
- * vmq_shmem_free_queue() - free the caller's blocks of a queue being freed
- * @client: an open client of the device
- * @queue_id: a VM queue that FREE_QUEUE has stopped (DMA stopped, Freeing)
- *
- * Step 4 of OID_RECEIVE_FILTER_FREE_QUEUE for memory a client allocated
- * for the queue: once the queue's DMA has stopped, the client may free all
- * of its blocks of that queue at once. Only its own: vmqnet frees the
- * queue's rings and buffers itself, and reports what another client leaves
- * there. A queue still in service keeps its memory, and a default queue's
- * is freed only by the halt.
- *
- * Context: process context; sleeps.
- * Return: the number of blocks freed; -EINVAL for a default queue or a
- * queue that does not exist; -EBUSY for a queue that is not being freed;
- * -ENODEV if the device is gone or reloading. Nothing is freed on error.
- */
-int vmq_shmem_free_queue(struct vmq_shmem_client *client, u32 queue_id)
-{
-	struct vmq_shmem_sel own = { .client = client, .queue_id = queue_id };
-	struct vmq_shmem_pool *pool = client->pool;
-	int ret;
-
-	might_sleep();
-
-	mutex_lock(&pool->lock);
-	if (pool->state != VMQ_SHMEM_RUNNING) {
-		ret = -ENODEV;
-	} else if (vmq_shmem_queue_is_default(queue_id)) {
-		ret = -EINVAL;
-	} else {
-		switch (vmq_shmem_queue_state(pool, queue_id)) {
-		case VMQ_SHMEM_Q_FREEING:
-			ret = vmq_shmem_sweep(pool, VMQ_SHMEM_SWEEP_OWN, &own);
-			break;
-		case VMQ_SHMEM_Q_LIVE:
-			ret = -EBUSY;
-			break;
-		default:
-			ret = -EINVAL;
-		}
-	}
-	mutex_unlock(&pool->lock);
-	return ret;
-}
-EXPORT_SYMBOL_GPL(vmq_shmem_free_queue);
-
-/**
- * vmq_shmem_queue_release() - the end of a queue's shared memory
- * @pool: the pool
- * @queue_id: a queue whose DMA has stopped and whose owner freed its own
- *	rings and buffers
- * @halt: the queue ends because its port halts, not by FREE_QUEUE
- *
- * Frees what other clients still hold on the queue, and reports it as
- * their leak (unless a default queue's, which the halt frees by rule).
- * Call it before the queue stops existing for the pool: an allocation
- * for the queue cannot succeed from the moment it is being freed.
- *
- * Context: process context; sleeps.
- * Return: the number of blocks freed.
- */
-unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
-				     u32 queue_id, bool halt)
-{
-	struct vmq_shmem_sel any = { .queue_id = queue_id };
-	unsigned int freed;
-
-	mutex_lock(&pool->lock);
-	freed = vmq_shmem_sweep(pool, halt ? VMQ_SHMEM_SWEEP_HALT :
-					     VMQ_SHMEM_SWEEP_QUEUE, &any);
-	mutex_unlock(&pool->lock);
-	return freed;
-}
-EXPORT_SYMBOL_IF_KUNIT(vmq_shmem_queue_release);
-
 /* ---- Providers --------------------------------------------------------- */
 
 /**
@@ -1030,82 +559,33 @@ int vmq_shmem_provider_unregister(struct vmq_shmem_client *client)
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_provider_unregister);
 
-/* ---- devlink: the shared_memory resource and reload -------------------- */
-
-static u64 vmq_shmem_occ_get(void *priv)
-{
-	return vmq_shmem_pool_occupancy(priv);
-}
-
-/**
- * vmq_shmem_devlink_register() - register the shared_memory resource
- * @devlink: the device's devlink instance, locked
- * @pool: its pool; the resource starts at the pool's budget
- *
- * Return: 0 or a devl_resource_register() error.
- */
-int vmq_shmem_devlink_register(struct devlink *devlink,
-			       struct vmq_shmem_pool *pool)
-{
-	struct devlink_resource_size_params size_params = {
-		.size_min = 0,
-		.size_max = VMQ_SHMEM_BUDGET_MAX,
-		.size_granularity = 1,
-		.unit = DEVLINK_RESOURCE_UNIT_ENTRY,
-	};
-	int err;
-
-	err = devl_resource_register(devlink, "shared_memory", pool->budget,
-				     VMQ_RES_SHARED_MEMORY,
-				     DEVLINK_RESOURCE_ID_PARENT_TOP,
-				     &size_params);
-	if (err)
-		return err;
-	devl_resource_occ_get_register(devlink, VMQ_RES_SHARED_MEMORY,
-				       vmq_shmem_occ_get, pool);
-	return 0;
-}
-
-/**
- * vmq_shmem_devlink_unregister() - stop reporting occupancy
- * @devlink: the device's devlink instance, locked
- *
- * The resource itself goes with devl_resources_unregister().
- */
-void vmq_shmem_devlink_unregister(struct devlink *devlink)
-{
-	devl_resource_occ_get_unregister(devlink, VMQ_RES_SHARED_MEMORY);
-}
+/* ---- Reload ----------------------------------------------------------- */
 
 /**
  * vmq_shmem_reload_check() - may a devlink reload (driver reinit) go on?
- * @devlink: the device's devlink instance, locked
- * @pool: its pool
+ * @pool: the device's pool
+ * @size: the new size of the devlink resource shared_memory
  * @own_need: units vmqnet's own queues take right after the reload (the
  *	ports' default queues)
  * @extack: for the reason of a refusal
  *
- * Takes the new shared_memory size and refuses it if it cannot hold what
+ * Takes the new size and refuses it if it cannot hold what
  * other clients hold plus @own_need: vmqnet's own queues give theirs back
  * and come again, and a port whose default queue does not fit cannot come
  * back at all. Call it before anything is torn down, so that a refused
  * reload leaves the device exactly as it was. Once it has accepted,
  * allocations fail with -ENODEV (frees still work) until
- * vmq_shmem_reload_up(), so that nothing can outgrow the new size before
- * vmq_shmem_reload_down().
+ * vmq_shmem_reload_up() applies the new size, so that nothing can outgrow
+ * it in between.
  *
  * Return: 0, -EBUSY if other clients hold more than the new size, or
  * -ENOSPC if the default queues would not fit beside them; @extack set.
  */
-int vmq_shmem_reload_check(struct devlink *devlink,
-			   struct vmq_shmem_pool *pool, u64 own_need,
-			   struct netlink_ext_ack *extack)
+int vmq_shmem_reload_check(struct vmq_shmem_pool *pool, u64 size,
+			   u64 own_need, struct netlink_ext_ack *extack)
 {
 	struct vmq_shmem_client *client;
-	u64 size, used;
-
-	if (devl_resource_size_get(devlink, VMQ_RES_SHARED_MEMORY, &size))
-		size = pool->budget;
+	u64 used;
 
 	mutex_lock(&pool->lock);
 	used = pool->used;

@@ -20,13 +20,13 @@
 #include <linux/xarray.h>
 #include <vmqnet/shmem.h>
 
-struct devlink;
 struct dentry;
 struct device;
 struct netlink_ext_ack;
 
-/* devlink resource "shared_memory", in VMQ_SHMEM_UNIT (4 KiB) units. */
-#define VMQ_RES_SHARED_MEMORY		1
+/* The budget: the devlink resource shared_memory (devlink_res.c), in
+ * VMQ_SHMEM_UNIT (4 KiB) units.
+ */
 #define VMQ_SHMEM_BUDGET_DEFAULT	8192		/* 32 MiB */
 #define VMQ_SHMEM_BUDGET_MAX		BIT_ULL(20)	/* 4 GiB */
 
@@ -260,6 +260,31 @@ struct vmq_shmem_block {
 	bool pinned;
 };
 
+/* Which blocks vmq_shmem_sweep() frees, and which of them are leaks. */
+enum vmq_shmem_sweep {
+	VMQ_SHMEM_SWEEP_OWN,		/* the owner frees a queue's: no leak */
+	VMQ_SHMEM_SWEEP_CLIENT,		/* its owner closed: all leaks */
+	VMQ_SHMEM_SWEEP_QUEUE,		/* FREE_QUEUE: others' blocks leak */
+	VMQ_SHMEM_SWEEP_HALT,		/* halt: others' blocks leak */
+};
+
+#define VMQ_SHMEM_QUEUE_ANY	U32_MAX
+
+/* The blocks a sweep selects: those of @client (any if NULL) on queue
+ * @queue_id (any if VMQ_SHMEM_QUEUE_ANY).
+ */
+struct vmq_shmem_sel {
+	const struct vmq_shmem_client *client;
+	u32 queue_id;
+};
+
+/* shmem_block.c, for shmem.c: under the pool lock */
+void vmq_shmem_prov_put(struct vmq_shmem_pool *pool,
+			struct vmq_shmem_prov *prov);
+unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
+			     enum vmq_shmem_sweep sweep,
+			     const struct vmq_shmem_sel *sel);
+
 /* shmem.c: pure helpers, also for KUnit */
 u32 vmq_shmem_units(size_t length);
 int vmq_shmem_params_check(const struct vmq_shmem_params *params);
@@ -281,12 +306,9 @@ struct vmq_shmem_client *vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool,
 unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
 				     u32 queue_id, bool halt);
 u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool);
-int vmq_shmem_devlink_register(struct devlink *devlink,
-			       struct vmq_shmem_pool *pool);
-void vmq_shmem_devlink_unregister(struct devlink *devlink);
-int vmq_shmem_reload_check(struct devlink *devlink,
-			   struct vmq_shmem_pool *pool, u64 own_need,
-			   struct netlink_ext_ack *extack);
+u64 vmq_shmem_pool_budget(struct vmq_shmem_pool *pool);
+int vmq_shmem_reload_check(struct vmq_shmem_pool *pool, u64 size,
+			   u64 own_need, struct netlink_ext_ack *extack);
 void vmq_shmem_reload_down(struct vmq_shmem_pool *pool);
 void vmq_shmem_reload_up(struct vmq_shmem_pool *pool);
 

@@ -278,25 +278,28 @@ static inline void vmq_race_window(void)
 		mdelay(DIV_ROUND_UP(min(us, 20000U), 1000));
 }
 
-/* ---- devlink_params.c, health.c, macvlan.c -----------------------------
+/* ---- devlink_params.c, devlink_res.c, health.c, macvlan.c -------------
  *
  * devlink_params.c: the driverinit params lookahead_split, lookahead_size,
  * rx_buffer_size and rx_contiguous (applied to vmq_dev's rx_* fields at
- * reload) and the resource vm_queues: how many VM queues (not counting
- * the default queues) the device may have allocated at once; occupancy
- * is how many it has. health.c: the reporter "vmq". macvlan.c: l2-fwd
- * offload, one VM queue per macvlan.
+ * reload). devlink_res.c: the resources shared_memory and vm_queues.
+ * health.c: the reporter "vmq". macvlan.c: l2-fwd offload, one VM queue
+ * per macvlan.
  */
 
 /* devlink resource "vm_queues", in queues. */
-#define VMQ_RES_VM_QUEUES		2
 #define VMQ_VM_QUEUES_MAX		(VMQ_PORTS_MAX * (VMQ_QUEUES_MAX - 1))
 
 int vmq_devlink_params_init(struct vmq_dev *vdev);
 void vmq_devlink_params_fini(struct vmq_dev *vdev);
-int vmq_devlink_params_reload_down(struct vmq_dev *vdev, u64 *shmem_need,
-				   struct netlink_ext_ack *extack);
+u64 vmq_devlink_params_shmem_need(struct vmq_dev *vdev);
 void vmq_devlink_params_reload_up(struct vmq_dev *vdev);
+
+int vmq_devlink_res_init(struct vmq_dev *vdev);
+void vmq_devlink_res_fini(struct vmq_dev *vdev);
+int vmq_devlink_res_reload_check(struct vmq_dev *vdev, u64 shmem_need,
+				 struct netlink_ext_ack *extack);
+void vmq_devlink_res_reload_up(struct vmq_dev *vdev);
 u32 vmq_vm_queues_occupancy(struct vmq_dev *vdev);
 
 int vmq_health_init(struct vmq_dev *vdev);
