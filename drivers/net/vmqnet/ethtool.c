@@ -332,6 +332,15 @@ static const char * const vmq_txq_stat_names[] = {
 	"packets", "bytes", "drops",
 };
 
+/* Port-wide counters, after the per-queue ones of each direction. */
+static const char * const vmq_rx_port_stat_names[] = {
+	"rx_drops_filtered",
+};
+
+static const char * const vmq_tx_port_stat_names[] = {
+	"tx_drops_no_peer", "tx_drops_mtu",
+};
+
 /**
  * vmq_ethtool_get_sset_count() - number of ethtool -S counters
  * @netdev: a vmqnet port
@@ -344,8 +353,9 @@ static int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
 	return netdev->real_num_rx_queues * ARRAY_SIZE(vmq_rxq_stat_names) +
-	       1 + netdev->real_num_tx_queues * ARRAY_SIZE(vmq_txq_stat_names) +
-	       2;
+	       ARRAY_SIZE(vmq_rx_port_stat_names) +
+	       netdev->real_num_tx_queues * ARRAY_SIZE(vmq_txq_stat_names) +
+	       ARRAY_SIZE(vmq_tx_port_stat_names);
 }
 
 /**
@@ -356,7 +366,8 @@ static int vmq_ethtool_get_sset_count(struct net_device *netdev, int sset)
  *
  * rx_queue_<q>_<counter> for every RX ring, rx_drops_filtered, then
  * tx_queue_<q>_<counter> for every TX ring, and the port's TX drops by the
- * two causes its peer does not count: tx_drops_no_peer, tx_drops_mtu.
+ * two causes its peer does not count: tx_drops_no_peer, tx_drops_mtu
+ * (sums over all of its TX queues).
  */
 static void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset,
 				    u8 *data)
@@ -369,13 +380,14 @@ static void vmq_ethtool_get_strings(struct net_device *netdev, u32 sset,
 		for (i = 0; i < ARRAY_SIZE(vmq_rxq_stat_names); i++)
 			ethtool_sprintf(&data, "rx_queue_%u_%s", q,
 					vmq_rxq_stat_names[i]);
-	ethtool_sprintf(&data, "rx_drops_filtered");
+	for (i = 0; i < ARRAY_SIZE(vmq_rx_port_stat_names); i++)
+		ethtool_sprintf(&data, "%s", vmq_rx_port_stat_names[i]);
 	for (q = 0; q < netdev->real_num_tx_queues; q++)
 		for (i = 0; i < ARRAY_SIZE(vmq_txq_stat_names); i++)
 			ethtool_sprintf(&data, "tx_queue_%u_%s", q,
 					vmq_txq_stat_names[i]);
-	ethtool_sprintf(&data, "tx_drops_no_peer");
-	ethtool_sprintf(&data, "tx_drops_mtu");
+	for (i = 0; i < ARRAY_SIZE(vmq_tx_port_stat_names); i++)
+		ethtool_sprintf(&data, "%s", vmq_tx_port_stat_names[i]);
 }
 
 /**
@@ -389,31 +401,37 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
 	struct vmq_port_rx *rx = vn->port->rx;
-	u64 packets, bytes, drops;
-	struct vmq_rxq_stats s;
+	u64 no_peer = 0, mtu = 0;
+	struct vmq_rxq_counters rc;
+	struct vmq_txq_counters tc;
 	unsigned int q;
 
 	for (q = 0; q < netdev->real_num_rx_queues; q++) {
-		vmq_ring_stats_read(&vn->rx_stats[q], &packets, &bytes, &drops);
-		vmq_rx_stats_read(&rx->q[q], &s);
-		*data++ = packets;
-		*data++ = bytes;
-		*data++ = s.drops_no_buffer;
-		*data++ = s.drops_not_running;
-		*data++ = s.drops_oversize;
-		*data++ = drops;
-		*data++ = s.drops_paused;
+		vmq_rxq_stats_read(&rx->q[q], &rc);
+		*data++ = rc.packets;
+		*data++ = rc.bytes;
+		*data++ = rc.drops_no_buffer;
+		*data++ = rc.drops_not_running;
+		*data++ = rc.drops_oversize;
+		*data++ = rc.drops_no_mem;
+		*data++ = rc.drops_paused;
 		*data++ = vmq_queue_shmem_bytes(&rx->q[q]);
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);
 	for (q = 0; q < netdev->real_num_tx_queues; q++) {
-		vmq_ring_stats_read(&vn->tx_stats[q], &packets, &bytes, &drops);
-		*data++ = packets;
-		*data++ = bytes;
-		*data++ = drops;
+		vmq_txq_stats_read(&vn->tx[q], &tc);
+		*data++ = tc.packets;
+		*data++ = tc.bytes;
+		*data++ = tc.drops;
 	}
-	*data++ = atomic64_read(&vn->tx_drops_no_peer);
-	*data++ = atomic64_read(&vn->tx_drops_mtu);
+	/* All TX queues, as the port-wide counters they replace were. */
+	for (q = 0; q < VMQ_QUEUES_MAX; q++) {
+		vmq_txq_stats_read(&vn->tx[q], &tc);
+		no_peer += tc.drops_no_peer;
+		mtu += tc.drops_mtu;
+	}
+	*data++ = no_peer;
+	*data++ = mtu;
 }
 
 const struct ethtool_ops vmq_ethtool_ops = {

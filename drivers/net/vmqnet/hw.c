@@ -196,9 +196,9 @@ static bool vmq_hw_csum_fill(const struct vmq_hw_seg *s,
 
 static void vmq_hw_count_drop(struct vmq_rxq *q, u64 *counter)
 {
-	u64_stats_update_begin(&q->stats.syncp);
+	u64_stats_update_begin(&q->stats.dev_syncp);
 	(*counter)++;
-	u64_stats_update_end(&q->stats.syncp);
+	u64_stats_update_end(&q->stats.dev_syncp);
 }
 
 /* Receive buffers @skb fills: one for a plain frame, which must fit in one
@@ -282,7 +282,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 	 * -G swaps it under this lock (queue.c vmq_rxq_mem_swap()).
 	 */
 	if (unlikely(!q->dma_on)) {
-		vmq_hw_count_drop(q, &q->stats.drops_not_running);
+		vmq_hw_count_drop(q, &q->stats.c.drops_not_running);
 		err = -ENETDOWN;
 		goto out;
 	}
@@ -297,7 +297,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 	epoch = FIELD_PREP(VMQ_RXD_F_EPOCH, q->epoch);
 	n = vmq_hw_bufs_needed(m, skb);
 	if (unlikely(!n)) {
-		vmq_hw_count_drop(q, &q->stats.drops_oversize);
+		vmq_hw_count_drop(q, &q->stats.c.drops_oversize);
 		err = -EMSGSIZE;
 		goto out;
 	}
@@ -308,7 +308,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		 */
 		if (le16_to_cpu(smp_load_acquire(&ring[i].flags)) &
 		    VMQ_RXD_F_DONE) {
-			vmq_hw_count_drop(q, &q->stats.drops_no_buffer);
+			vmq_hw_count_drop(q, &q->stats.c.drops_no_buffer);
 			err = -ENOBUFS;
 			goto out;
 		}

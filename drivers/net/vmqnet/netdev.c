@@ -55,24 +55,6 @@ static void vmq_uninit(struct net_device *netdev)
 	vmq_link_uninit(vn->port);
 }
 
-static void vmq_get_stats64(struct net_device *netdev,
-			    struct rtnl_link_stats64 *tot)
-{
-	struct vmq_netdev *vn = netdev_priv(netdev);
-	u64 packets, bytes, drops;
-	unsigned int i;
-
-	vmq_tx_get_stats64(vn, tot);
-	/* All queues, not just the active ones: counts survive a shrink. */
-	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
-		vmq_ring_stats_read(&vn->rx_stats[i], &packets, &bytes, &drops);
-		tot->rx_packets += packets;
-		tot->rx_bytes += bytes;
-		tot->rx_dropped += drops;
-	}
-	vmq_rx_get_stats64(vn->port, tot);
-}
-
 /* l2-fwd-offload off takes the VM queues back from the macvlans, which
  * stay up on the software path (macvlan.c); on affects macvlans as they
  * open.
@@ -161,10 +143,8 @@ int vmq_netdev_create(struct vmq_port *port)
 	vn = netdev_priv(netdev);
 	vn->netdev = netdev;
 	vn->port = port;
-	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
-		u64_stats_init(&vn->tx_stats[i].syncp);
-		u64_stats_init(&vn->rx_stats[i].syncp);
-	}
+	for (i = 0; i < VMQ_QUEUES_MAX; i++)
+		u64_stats_init(&vn->tx[i].syncp);
 
 	dev_net_set(netdev, devlink_net(priv_to_devlink(vdev)));
 	SET_NETDEV_DEV(netdev, &vdev->bdev->dev);

@@ -581,7 +581,8 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		q->port = port;
 		q->ring = r;
 		spin_lock_init(&q->lock);
-		u64_stats_init(&q->stats.syncp);
+		u64_stats_init(&q->stats.napi_syncp);
+		u64_stats_init(&q->stats.dev_syncp);
 		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
 	}
 	port->rx = rx;

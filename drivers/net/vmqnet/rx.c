@@ -222,8 +222,7 @@ static void vmq_rx_deliver(struct vmq_rxq *q, struct napi_struct *napi,
 int vmq_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct vmq_rxq *q = container_of(napi, struct vmq_rxq, napi);
-	struct vmq_netdev *vn = netdev_priv(napi->dev);
-	struct vmq_ring_stats *stats = &vn->rx_stats[q->ring];
+	struct vmq_rxq_counters *c = &q->stats.c;
 	const struct vmq_rxq_mem *m = &q->mem;
 	struct vmq_rx_desc *ring = m->ring.vaddr;
 	u64 bytes = 0, packets = 0, drops = 0, paused = 0;
@@ -271,60 +270,20 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		vmq_rx_deliver(q, napi, skb);
 	}
 
-	u64_stats_update_begin(&stats->syncp);
-	stats->packets += packets;
-	stats->bytes += bytes;
-	stats->drops += drops;
-	u64_stats_update_end(&stats->syncp);
+	u64_stats_update_begin(&q->stats.napi_syncp);
+	c->packets += packets;
+	c->bytes += bytes;
+	c->drops_no_mem += drops;
+	u64_stats_update_end(&q->stats.napi_syncp);
 	if (unlikely(paused)) {
 		spin_lock(&q->lock);
-		u64_stats_update_begin(&q->stats.syncp);
-		q->stats.drops_paused += paused;
-		u64_stats_update_end(&q->stats.syncp);
+		u64_stats_update_begin(&q->stats.dev_syncp);
+		c->drops_paused += paused;
+		u64_stats_update_end(&q->stats.dev_syncp);
 		spin_unlock(&q->lock);
 	}
 
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;
-}
-
-/* ---- Counters ----------------------------------------------------------- */
-
-/**
- * vmq_rx_stats_read() - a consistent copy of a queue's drop counters
- * @q: the queue
- * @out: receives the counters (not @out->syncp)
- */
-void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out)
-{
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&q->stats.syncp);
-		out->drops_no_buffer = q->stats.drops_no_buffer;
-		out->drops_not_running = q->stats.drops_not_running;
-		out->drops_oversize = q->stats.drops_oversize;
-		out->drops_paused = q->stats.drops_paused;
-	} while (u64_stats_fetch_retry(&q->stats.syncp, start));
-}
-
-/**
- * vmq_rx_get_stats64() - add the device's receive drops of a port
- * @port: the port
- * @tot: rx_dropped is added to
- *
- * Every queue, not only the active ones: counts survive a shrink. Frames
- * that were not for the port are not drops of its, as on a NIC.
- */
-void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot)
-{
-	struct vmq_rxq_stats s;
-	unsigned int r;
-
-	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
-		vmq_rx_stats_read(&port->rx->q[r], &s);
-		tot->rx_dropped += s.drops_no_buffer + s.drops_not_running +
-				   s.drops_oversize + s.drops_paused;
-	}
 }

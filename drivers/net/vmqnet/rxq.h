@@ -128,26 +128,42 @@ struct vmq_rxq_mem {
 };
 
 /**
- * struct vmq_rxq_stats - receive counters of one queue kept by the device
- * @drops_no_buffer: no free receive buffer (ring full)
- * @drops_not_running: the queue's DMA was stopped
- * @drops_oversize: frame longer than the receive buffer (a GSO
- *	super-frame: than all of the queue's buffers)
+ * struct vmq_rxq_counters - what a VM queue counts
+ * @packets: frames NAPI indicated
+ * @bytes: their bytes
+ * @drops_no_mem: frames NAPI dropped for want of an skb
+ * @drops_no_buffer: frames the device dropped: no free receive buffer
+ * @drops_not_running: frames the device dropped: the queue's DMA was
+ *	stopped
+ * @drops_oversize: frames the device dropped: longer than the receive
+ *	buffer (a GSO super-frame: than all of the queue's buffers)
  * @drops_paused: frames in the ring when the queue's last filter was
  *	cleared: NAPI returns their buffers without indicating them
- * @syncp: for 64-bit reads on 32-bit hosts
- *
- * Written under the queue's producer lock (NAPI takes it for
- * @drops_paused). Delivered packets and bytes,
- * and skb allocation failures, are counted by NAPI in the netdev's
- * rx_stats[ring].
  */
-struct vmq_rxq_stats {
+struct vmq_rxq_counters {
+	u64 packets;
+	u64 bytes;
+	u64 drops_no_mem;
 	u64 drops_no_buffer;
 	u64 drops_not_running;
 	u64 drops_oversize;
 	u64 drops_paused;
-	struct u64_stats_sync syncp;
+};
+
+/**
+ * struct vmq_rxq_stats - a VM queue's counters, by who writes them
+ * @c: the counters; read them with vmq_rxq_stats_read()
+ * @napi_syncp: NAPI writes @c.packets, @c.bytes and @c.drops_no_mem
+ * @dev_syncp: the device writes the other drops under the queue's
+ *	producer lock, which NAPI takes for @c.drops_paused
+ *
+ * Two writers, two sync points: neither waits for the other's lock on the
+ * fast path, and a 32-bit reader retries only what moved.
+ */
+struct vmq_rxq_stats {
+	struct vmq_rxq_counters c;
+	struct u64_stats_sync napi_syncp;
+	struct u64_stats_sync dev_syncp;
 };
 
 /**
@@ -171,7 +187,7 @@ struct vmq_rxq_stats {
  * @epoch: bumped under @lock when the last filter is cleared; the device
  *	stamps each frame with it, and NAPI indicates only frames of the
  *	current epoch (queue.c vmq_rxq_filters_gone())
- * @stats: drops counted by the device, by cause
+ * @stats: its counters
  */
 struct vmq_rxq {
 	struct vmq_port *port;
@@ -298,7 +314,12 @@ void vmq_hw_set_rx_mode(struct net_device *netdev);
 
 /* rx.c: NAPI */
 int vmq_rx_poll(struct napi_struct *napi, int budget);
-void vmq_rx_stats_read(struct vmq_rxq *q, struct vmq_rxq_stats *out);
-void vmq_rx_get_stats64(struct vmq_port *port, struct rtnl_link_stats64 *tot);
+
+/* stats.c: the one reader of the counters */
+void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c);
+void vmq_txq_stats_read(const struct vmq_txq_stats *s,
+			struct vmq_txq_counters *c);
+void vmq_get_stats64(struct net_device *netdev,
+		     struct rtnl_link_stats64 *tot);
 
 #endif /* _VMQNET_RXQ_H */

@@ -17,8 +17,8 @@
  * always zero; netdev_tx_sent_queue() + netdev_tx_completed_queue() on
  * every frame would be pure overhead.
  *
- * Counters are per TX queue and written only under that queue's xmit lock
- * (no LLTX), so they need no atomics.
+ * Counters, the drop causes included, are per TX queue and written only
+ * under that queue's xmit lock (no LLTX), so they need no atomics.
  */
 
 #include <linux/netdevice.h>
@@ -29,34 +29,46 @@
 
 #include "rxq.h"
 
-static void vmq_tx_count(struct vmq_ring_stats *stats, unsigned int len,
-			 bool sent)
+enum vmq_tx_result {
+	VMQ_TX_SENT,
+	VMQ_TX_DROP,		/* the peer dropped it, and counts why */
+	VMQ_TX_NO_PEER,
+	VMQ_TX_MTU,
+};
+
+static void vmq_tx_count(struct vmq_txq_stats *stats, unsigned int len,
+			 enum vmq_tx_result res)
 {
+	struct vmq_txq_counters *c = &stats->c;
+
 	u64_stats_update_begin(&stats->syncp);
-	if (sent) {
-		stats->packets++;
-		stats->bytes += len;
+	if (res == VMQ_TX_SENT) {
+		c->packets++;
+		c->bytes += len;
 	} else {
-		stats->drops++;
+		c->drops++;
+		c->drops_no_peer += res == VMQ_TX_NO_PEER;
+		c->drops_mtu += res == VMQ_TX_MTU;
 	}
 	u64_stats_update_end(&stats->syncp);
 }
 
-/* The peer to deliver to, or NULL to drop (counted by cause).
+/* The peer to deliver to, or NULL to drop, with the cause in @res.
  * Context: RCU read side.
  */
 static struct vmq_port *vmq_tx_peer(struct vmq_netdev *vn,
-				    const struct sk_buff *skb)
+				    const struct sk_buff *skb,
+				    enum vmq_tx_result *res)
 {
 	struct vmq_port *peer = rcu_dereference(vn->port->peer);
 
 	if (!peer || !netif_running(peer->netdev)) {
-		atomic64_inc(&vn->tx_drops_no_peer);
+		*res = VMQ_TX_NO_PEER;
 		return NULL;
 	}
 	/* The peer's MTU, as a switch port would enforce it. */
 	if (!is_skb_forwardable(peer->netdev, skb)) {
-		atomic64_inc(&vn->tx_drops_mtu);
+		*res = VMQ_TX_MTU;
 		return NULL;
 	}
 	return peer;
@@ -76,15 +88,15 @@ static struct vmq_port *vmq_tx_peer(struct vmq_netdev *vn,
 netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
-	struct vmq_ring_stats *stats;
+	enum vmq_tx_result res = VMQ_TX_DROP;
+	struct vmq_txq_stats *stats;
 	unsigned int len = skb->len;
 	struct vmq_port *peer;
-	bool sent = false;
 
-	stats = &vn->tx_stats[skb_get_queue_mapping(skb)];
+	stats = &vn->tx[skb_get_queue_mapping(skb)];
 
 	rcu_read_lock();
-	peer = vmq_tx_peer(vn, skb);
+	peer = vmq_tx_peer(vn, skb, &res);
 	if (!peer) {
 		dev_kfree_skb_any(skb);
 		goto out;
@@ -95,49 +107,10 @@ netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev)
 	/* Dropped on the peer's side is counted there, by cause; here it
 	 * counts as a TX drop too, so that tx = sent + dropped.
 	 */
-	sent = !vmq_hw_rx_frame(peer, skb);
+	if (!vmq_hw_rx_frame(peer, skb))
+		res = VMQ_TX_SENT;
 out:
 	rcu_read_unlock();
-	vmq_tx_count(stats, len, sent);
+	vmq_tx_count(stats, len, res);
 	return NETDEV_TX_OK;
-}
-
-/**
- * vmq_ring_stats_read() - a consistent snapshot of one queue's counters
- * @stats: the counters
- * @packets: packets
- * @bytes: bytes
- * @drops: drops
- */
-void vmq_ring_stats_read(const struct vmq_ring_stats *stats, u64 *packets,
-			 u64 *bytes, u64 *drops)
-{
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&stats->syncp);
-		*packets = stats->packets;
-		*bytes = stats->bytes;
-		*drops = stats->drops;
-	} while (u64_stats_fetch_retry(&stats->syncp, start));
-}
-
-/**
- * vmq_tx_get_stats64() - add up the TX counters of a port
- * @vn: the port's netdev_priv()
- * @tot: tx_packets, tx_bytes and tx_dropped are added to
- */
-void vmq_tx_get_stats64(struct vmq_netdev *vn, struct rtnl_link_stats64 *tot)
-{
-	u64 packets, bytes, drops;
-	unsigned int i;
-
-	/* All queues, not just the active ones: counts survive a shrink. */
-	for (i = 0; i < VMQ_QUEUES_MAX; i++) {
-		vmq_ring_stats_read(&vn->tx_stats[i], &packets, &bytes,
-				    &drops);
-		tot->tx_packets += packets;
-		tot->tx_bytes += bytes;
-		tot->tx_dropped += drops;
-	}
 }

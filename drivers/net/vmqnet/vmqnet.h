@@ -169,19 +169,30 @@ void vmq_dev_ports_del(struct vmq_dev *vdev);
 /* ---- netdev.c: the ports' net_device ---------------------------------- */
 
 /**
- * struct vmq_ring_stats - counters of one queue
- * @packets: packets
- * @bytes: bytes
- * @drops: packets dropped (TX: not delivered to the peer)
- * @syncp: makes the 64-bit counters safe to read on 32-bit hosts
- *
- * One per queue, so that queues never share a cache line of counters and
- * each is only written under its own queue's lock.
+ * struct vmq_txq_counters - what a TX queue counts
+ * @packets: frames delivered to the peer
+ * @bytes: their bytes
+ * @drops: frames not delivered, whatever the cause
+ * @drops_no_peer: of @drops, those with no linked peer running, such as
+ *	frames in flight while the link watch takes the carrier down: the
+ *	one TX drop cause the peer cannot count
+ * @drops_mtu: of @drops, those too long for the peer's MTU
  */
-struct vmq_ring_stats {
+struct vmq_txq_counters {
 	u64 packets;
 	u64 bytes;
 	u64 drops;
+	u64 drops_no_peer;
+	u64 drops_mtu;
+};
+
+/**
+ * struct vmq_txq_stats - a TX queue's counters
+ * @c: the counters; read them with vmq_txq_stats_read()
+ * @syncp: written only under the queue's xmit lock (no LLTX)
+ */
+struct vmq_txq_stats {
+	struct vmq_txq_counters c;
 	struct u64_stats_sync syncp;
 };
 
@@ -189,20 +200,12 @@ struct vmq_ring_stats {
  * struct vmq_netdev - netdev_priv() of a vmqnet port
  * @netdev: the net_device
  * @port: the port that owns it
- * @tx_stats: per TX queue counters
- * @rx_stats: per RX queue counters
- * @tx_drops_no_peer: TX drops (also in @tx_stats) with no linked peer
- *	running, such as frames in flight while the link watch takes the
- *	carrier down: the one TX drop cause the peer cannot count
- * @tx_drops_mtu: TX drops (also in @tx_stats) too long for the peer's MTU
+ * @tx: per TX queue counters (the RX queues keep theirs, rxq.h)
  */
 struct vmq_netdev {
 	struct net_device *netdev;
 	struct vmq_port *port;
-	struct vmq_ring_stats tx_stats[VMQ_QUEUES_MAX];
-	struct vmq_ring_stats rx_stats[VMQ_QUEUES_MAX];
-	atomic64_t tx_drops_no_peer;
-	atomic64_t tx_drops_mtu;
+	struct vmq_txq_stats tx[VMQ_QUEUES_MAX];
 };
 
 int vmq_netdev_create(struct vmq_port *port);
@@ -240,9 +243,6 @@ void vmq_link_carrier_sync(struct vmq_port *port);
 /* ---- tx.c: transmit to the linked peer -------------------------------- */
 
 netdev_tx_t vmq_start_xmit(struct sk_buff *skb, struct net_device *netdev);
-void vmq_ring_stats_read(const struct vmq_ring_stats *stats, u64 *packets,
-			 u64 *bytes, u64 *drops);
-void vmq_tx_get_stats64(struct vmq_netdev *vn, struct rtnl_link_stats64 *tot);
 
 /* ---- ethtool.c -------------------------------------------------------- */
 
