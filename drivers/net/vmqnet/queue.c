@@ -89,6 +89,22 @@ static int vmq_rxq_event(struct vmq_rxq *q, enum vmq_queue_event ev,
 	return err;
 }
 
+/* Queue @ring of @port if the event @ev may be taken from its state, or
+ * an ERR_PTR: -EINVAL for a ring out of range, or the state machine's.
+ */
+static struct vmq_rxq *vmq_rxq_at(struct vmq_port *port, unsigned int ring,
+				  enum vmq_queue_event ev,
+				  struct netlink_ext_ack *extack)
+{
+	int err;
+
+	if (ring >= VMQ_QUEUES_MAX)
+		return ERR_PTR(vmq_queue_refuse(port, ring, extack, -EINVAL,
+						"no such ring"));
+	err = vmq_rxq_event_check(&port->rx->q[ring], ev, extack);
+	return err ? ERR_PTR(err) : &port->rx->q[ring];
+}
+
 /**
  * vmq_rx_params_init() - default receive parameters of a device
  * @vdev: the device
@@ -168,15 +184,10 @@ int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 		    struct netlink_ext_ack *extack)
 {
 	struct vmq_rxq *q;
-	int err;
 
-	if (ring >= VMQ_QUEUES_MAX)
-		return vmq_queue_refuse(port, ring, extack, -EINVAL,
-					"no such ring");
-	q = &port->rx->q[ring];
-	err = vmq_rxq_event_check(q, VMQ_QE_ALLOC, extack);
-	if (err)
-		return err;
+	q = vmq_rxq_at(port, ring, VMQ_QE_ALLOC, extack);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
 	/* The devlink resource vm_queues caps VM queues device-wide. */
 	if (ring && vmq_vm_queues_occupancy(port->vdev) >=
 		    port->vdev->vm_queues_max)
@@ -256,18 +267,13 @@ int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 		   struct netlink_ext_ack *extack)
 {
 	struct vmq_rxq *q;
-	int err;
 
-	if (ring >= VMQ_QUEUES_MAX)
-		return vmq_queue_refuse(port, ring, extack, -EINVAL,
-					"no such ring");
 	if (!ring)
 		return vmq_queue_refuse(port, ring, extack, -EINVAL,
 					"the default queue is never freed");
-	q = &port->rx->q[ring];
-	err = vmq_rxq_event_check(q, VMQ_QE_FREE, extack);
-	if (err)
-		return err;
+	q = vmq_rxq_at(port, ring, VMQ_QE_FREE, extack);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
 	vmq_rxq_stop_service(q, VMQ_QE_FREE);
 	/* The one queue state change NDIS requires a miniport to indicate;
 	 * a halt, which ends every queue at once, does not.
