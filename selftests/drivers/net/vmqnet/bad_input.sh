@@ -28,60 +28,30 @@ ID=56
 ID_PEER=57
 if [ -e "$KMEMLEAK" ]; then COUNT=${1:-500}; else COUNT=${1:-2000}; fi
 SEED=${2:-$((10#$(date +%j)))}
-TMPD=$(mktemp -d /tmp/vmqbad.XXXXXX) || exit 1
-flood_pid=
 tried=0 refused=0 splats=0
 
 vmq_require_tools python3 devlink ip
 vmq_require_module
 
-bad_cleanup()
+# Two devices, ID's port 0 linked to ID_PEER's port, every port up, the
+# test module loaded, and a flood of raw frames from the peer's port to
+# port 0's MAC and broadcast.
+setup_linked_flood()
 {
-	[ -z "$flood_pid" ] || { kill "$flood_pid"; wait "$flood_pid"; } 2>/dev/null
-	grep -q '^vmqnet_shmem_user ' /proc/modules && rmmod vmqnet_shmem_user
-	vmq_cleanup
-	ip netns del vmqbad 2>/dev/null
-	rm -rf "$TMPD"
-}
-trap bad_cleanup EXIT
-
-# Raw frames from the peer's port: to port 0's MAC and broadcast.
-cat > "$TMPD/flood.py" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-src = bytes.fromhex(open("/sys/class/net/%s/address" % sys.argv[1]).read().strip().replace(":", ""))
-frames = [bytes.fromhex(m.replace(":", "")) + src + b"\x88\xb5" + bytes(46) for m in sys.argv[2:]]
-while True:
-    for f in frames:
-        try:
-            s.send(f)
-        except OSError:
-            time.sleep(0.001)
-PY
-
-test_setup()
-{
-	local p0 peer fd rc p
+	local p0 peer p
 
 	# A network namespace of no vmqnet port, for link_device's fds.
 	vmq_netns_add vmqbad || return 1
 	vmq_dev_create "$ID" 2 4 && vmq_dev_create "$ID_PEER" 1 4 || return 1
-	p0=$(vmq_dev_netdevs "$ID" | head -n1)
-	peer=$(vmq_dev_netdevs "$ID_PEER")
-	exec {fd}</proc/self/ns/net
-	vmq_write_expect 0 "$VMQ_BUS/link_device" \
-		"$fd:$(< "/sys/class/net/$p0/ifindex") $fd:$(< "/sys/class/net/$peer/ifindex")\n"
-	rc=$?
-	exec {fd}<&-
-	[ "$rc" = 0 ] || return 1
+	p0=$(vmq_port "$ID" 0)
+	peer=$(vmq_port "$ID_PEER" 0)
+	vmq_link - "$(vmq_ifindex "$p0")" - "$(vmq_ifindex "$peer")" || return 1
 	for p in $(vmq_dev_netdevs "$ID") "$peer"; do
 		ip link set "$p" up || return 1
 	done
 	vmq_user_load || return 1
-	python3 -S "$TMPD/flood.py" "$peer" "$(< "/sys/class/net/$p0/address")" \
-		ff:ff:ff:ff:ff:ff &
-	flood_pid=$!
+	vmq_flood_start python3 -S "$VMQ_SEND" eth "$peer" 3600 \
+		"$(< "/sys/class/net/$p0/address")" ff:ff:ff:ff:ff:ff
 	[ ! -e "$KMEMLEAK" ] || echo clear > "$KMEMLEAK"
 	vmq_dmesg_mark
 }
@@ -108,8 +78,7 @@ test_clean()
 {
 	local rc=0 n
 
-	kill "$flood_pid" && wait "$flood_pid" 2>/dev/null
-	flood_pid=
+	vmq_flood_kill
 	rmmod vmqnet_shmem_user || rc=1
 	vmq_dev_delete "$ID_PEER" && vmq_dev_delete "$ID" || rc=1
 	splats=$(vmq_dmesg_new | grep -cE "$VMQ_SPLAT")
@@ -127,8 +96,8 @@ test_clean()
 	return "$rc"
 }
 
-ktap_plan 3
-vmq_test "bad input: two devices linked, a flood, the test module" test_setup
+vmq_setup "two devices linked, a flood, the test module" setup_linked_flood
+ktap_plan 2
 vmq_test "bad input: seeded inputs, invariants after every batch" test_inputs
 vmq_test "bad input: no splat, no leak" test_clean
 ktap_finish

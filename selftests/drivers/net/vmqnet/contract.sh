@@ -37,67 +37,21 @@ SHM=$VMQ_DEBUGFS/vmqnet$ID/shmem
 RACE=$VMQ_DEBUGFS/race_delay_us
 MACX=02:00:00:00:61:01
 LOC=5
-TMPD=$(mktemp -d /tmp/vmqcontract.XXXXXX) || exit 1
-PY_SEND=$TMPD/send.py
 RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
 rt_runtime=
 hog_pid=
-flood_pid=
-sender_pid=
 ethtool_pid=
 
 contract_cleanup()
 {
 	hog_stop
-	[ -z "$flood_pid" ] || { kill "$flood_pid"; wait "$flood_pid"; } 2>/dev/null
-	[ -z "$sender_pid" ] || { kill "$sender_pid"; wait "$sender_pid"; } 2>/dev/null
 	[ -z "$ethtool_pid" ] || wait "$ethtool_pid" 2>/dev/null
 	echo 0 > "$RACE" 2>/dev/null
 	vmq_cleanup
-	rmmod vmqnet_shmem_user 2>/dev/null
-	rm -rf "$TMPD"
 }
 trap contract_cleanup EXIT
 
-# "IFACE": reads "DST COUNT" lines and answers "sent COUNT" once it has
-# sent COUNT minimal Ethernet frames (ethertype 0x88b5, local experimental)
-# to DST on IFACE. "IFACE DST 0 SECS": sends to DST until killed or SECS.
-cat > "$PY_SEND" <<'PY'
-import socket, sys, time
-ifname = sys.argv[1]
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((ifname, 0))
-src = bytes.fromhex(open("/sys/class/net/%s/address" % ifname).read().strip().replace(":", ""))
-def frame(dst):
-    return bytes.fromhex(dst.replace(":", "")) + src + b"\x88\xb5" + bytes(46)
-def send(f, count):
-    for _ in range(count):
-        try:
-            s.send(f)
-        except OSError:
-            pass
-if len(sys.argv) > 2:
-    f, end = frame(sys.argv[2]), time.monotonic() + float(sys.argv[4])
-    while time.monotonic() < end:
-        send(f, 256)
-    sys.exit(0)
-for line in sys.stdin:
-    dst, count = line.split()
-    send(frame(dst), int(count))
-    print("sent", count, flush=True)
-PY
-
 # ---- helpers ----------------------------------------------------------------
-
-sender_start()
-{
-	coproc SENDER { exec python3 -S "$PY_SEND" "$PA"; }
-	# shellcheck disable=SC2153 # set by coproc
-	sender_pid=$SENDER_PID
-}
-
-# send DST COUNT: COUNT frames from A to DST, sent when this returns.
-send() { vmq_sender_ask "$1 $2" "$2"; }
 
 # q1_receives WHAT N: N frames to MACX, and all of them reach B's queue 1.
 q1_receives()
@@ -105,31 +59,12 @@ q1_receives()
 	local rx0
 
 	rx0=$(bstat rx_queue_1_packets) || return 1
-	send "$MACX" "$2" || return 1
+	vmq_send "$MACX" "$2" || return 1
 	vmq_wait_more "$1" $((rx0 + $2)) bstat rx_queue_1_packets
 }
 
 # bstat NAME: one ethtool -S counter of B.
-bstat()
-{
-	local name value
-
-	while read -r name value; do
-		[ "$name" != "$1:" ] || { echo "$value"; return 0; }
-	done < <(ethtool -S "$PB")
-	return 1
-}
-
-# qstate RING: the state of B's queue RING, read without RTNL (debugfs).
-qstate()
-{
-	local -a w
-
-	while read -r -a w; do
-		[ "${w[0]}" != "$1" ] || { echo "${w[2]}"; return 0; }
-	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
-	echo none
-}
+bstat() { vmq_ethtool_stat "$1" "$PB"; }
 
 # blocks_of QUEUE [OWNER [PROVIDER]]: the shared memory blocks of QUEUE.
 blocks_of()
@@ -160,13 +95,6 @@ own_handle()
 	return 1
 }
 
-# ualloc QUEUE [USAGE]: a 4 KiB block of the test module; prints its handle.
-ualloc()
-{
-	vmq_ucmd 0 alloc "$1" "${2:-receive}" 4096 || return 1
-	sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result"
-}
-
 totals_leaked() { sed -n 's/^leaked blocks \([0-9]*\) .*/\1/p' "$SHM/totals"; }
 
 two_cpus()
@@ -193,17 +121,17 @@ hog_start()
 	done
 	read -r rt_runtime < "$RT_RUNTIME"
 	echo -1 > "$RT_RUNTIME"
-	rm -f "$TMPD/hog"
+	rm -f "$VMQ_TMPD/hog"
 	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
 	taskset -c 1 chrt -f 10 bash -c \
-		'echo > '"$TMPD/hog"'; end=$((SECONDS + '"$HOG_MAX_S"'))
+		'echo > '"$VMQ_TMPD/hog"'; end=$((SECONDS + '"$HOG_MAX_S"'))
 		 while ((SECONDS < end)); do :; done' &
 	hog_pid=$!
 	for ((i = 0; i < 300; i++)); do
-		[ ! -e "$TMPD/hog" ] || break
+		[ ! -e "$VMQ_TMPD/hog" ] || break
 		vmq_nap 0.1
 	done
-	[ -e "$TMPD/hog" ] || { ktap_diag "the busy loop did not start"; return 1; }
+	[ -e "$VMQ_TMPD/hog" ] || { ktap_diag "the busy loop did not start"; return 1; }
 }
 
 # starved TEST: run TEST, and end the starvation whatever it returns.
@@ -230,37 +158,24 @@ hog_stop()
 	rt_runtime=
 }
 
-link_ports()
-{
-	local fd rc
-
-	exec {fd}</proc/self/ns/net
-	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fd:$1 $fd:$2\n"
-	rc=$?
-	exec {fd}<&-
-	return "$rc"
-}
-
-ifindex() { cat "/sys/class/net/$1/ifindex"; }
-
 # ---- tests ------------------------------------------------------------------
 
-test_setup()
+# This script on CPU 0; ports A and B linked and up, a filter on B's queue
+# 1, the test module's handle open on the device, and the bounded sender
+# of raw frames from A.
+setup_linked_ports()
 {
-	local devs
-
 	taskset -pc 0 $$ > /dev/null || return 1
 	vmq_dev_create "$ID" 2 4 || return 1
-	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
-	PA=${devs[0]} PB=${devs[1]}
+	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
 	echo 1 > "/proc/sys/net/ipv6/conf/$PA/disable_ipv6" &&
 	echo 1 > "/proc/sys/net/ipv6/conf/$PB/disable_ipv6" || return 1
-	link_ports "$(ifindex "$PA")" "$(ifindex "$PB")" || return 1
+	vmq_link - "$(vmq_ifindex "$PA")" - "$(vmq_ifindex "$PB")" || return 1
 	ip link set "$PA" up && ip link set "$PB" up || return 1
 	vmq_cmd_expect 0 ethtool -N "$PB" flow-type ether dst "$MACX" \
 		action 1 loc "$LOC" || return 1
 	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
-	sender_start
+	vmq_sender_start python3 -S "$VMQ_SEND" eth "$PA" -
 	vmq_dmesg_mark
 }
 
@@ -271,7 +186,7 @@ test_outside_free()
 	local before own h
 
 	before=$(blocks_of 17)
-	vmq_assert_eq "B's queue 1" running "$(qstate 1)" || return 1
+	vmq_assert_eq "B's queue 1" running "$(vmq_qstate "$ID" 1 1)" || return 1
 	vmq_ucmd EINVAL free_queue 0 || return 1
 	vmq_ucmd EINVAL free_queue 16 || return 1
 	vmq_ucmd EBUSY free_queue 17 || return 1
@@ -282,7 +197,7 @@ test_outside_free()
 	vmq_assert_eq "kept" "$before" "$(blocks_of 17)" || return 1
 
 	# Its own block of a live queue is its own to free.
-	h=$(ualloc 17) || return 1
+	h=$(vmq_ualloc 17 receive 4096) || return 1
 	vmq_ucmd 0 free "$h" || return 1
 
 	q1_receives "queue 1 after the refused frees" 50 || return 1
@@ -334,16 +249,13 @@ test_resize_race()
 	vmq_dmesg_mark
 	rx0=$(bstat rx_queue_1_packets) || return 1
 	echo 10000 > "$RACE" || return 1
-	taskset -c 1 python3 -S "$PY_SEND" "$PA" "$MACX" 0 120 &
-	flood_pid=$!
+	vmq_flood_start taskset -c 1 python3 -S "$VMQ_SEND" eth "$PA" 120 "$MACX"
 	vmq_wait_more "flood" $((rx0 + 1)) bstat rx_queue_1_packets || return 1
 	for i in $(seq 12); do
 		size=$(( i % 2 ? 64 : 2048 ))
 		ethtool -G "$PB" rx "$size" || { ktap_diag "-G $size failed"; return 1; }
 	done
-	kill "$flood_pid"
-	wait "$flood_pid" 2>/dev/null
-	flood_pid=
+	vmq_flood_kill
 	echo 0 > "$RACE"
 	q1_receives "queue 1 after the resizes" 20 || return 1
 	vmq_dmesg_clean "-G under a flood"
@@ -358,7 +270,7 @@ test_register_race()
 	vmq_dmesg_mark
 	vmq_dev_create "$ID_PEER" 1 1 || return 1
 	np=$(vmq_dev_netdevs "$ID_PEER")
-	ifp=$(ifindex "$np")
+	ifp=$(vmq_ifindex "$np")
 	# A second at most: new_device sleeps that long, holding the bus.
 	vmq_write_expect EINVAL "$RACE" "1000001\n" || return 1
 	echo 50000 > "$RACE" || return 1
@@ -406,7 +318,7 @@ test_clear_starved()
 	echo 1 > "/sys/class/net/$PB/threaded" || return 1
 	p0=$(bstat rx_queue_1_packets) && d0=$(bstat rx_queue_1_drops_paused) || return 1
 	hog_start || return 1
-	send "$MACX" "$n" || return 1
+	vmq_send "$MACX" "$n" || return 1
 	vmq_nap 0.5
 	if [ "$(bstat rx_queue_1_packets)" != "$p0" ]; then
 		hog_stop
@@ -421,7 +333,7 @@ test_clear_starved()
 		"$(bstat rx_queue_1_packets)" || return 1
 	vmq_assert_eq "dropped as paused" $((d0 + n)) \
 		"$(bstat rx_queue_1_drops_paused)" || return 1
-	vmq_assert_eq "queue 1" paused "$(qstate 1)" || return 1
+	vmq_assert_eq "queue 1" paused "$(vmq_qstate "$ID" 1 1)" || return 1
 	vmq_dmesg_clean "clear under starved NAPI"
 }
 
@@ -435,8 +347,8 @@ test_free_dma_stopped()
 
 	two_cpus || return "$KSFT_SKIP"
 	echo 1 > "/sys/class/net/$PB/threaded" || return 1
-	h=$(ualloc 19) || return 1
-	ualloc 18 > /dev/null || return 1
+	h=$(vmq_ualloc 19 receive 4096) || return 1
+	vmq_ualloc 18 receive 4096 > /dev/null || return 1
 	leaked=$(totals_leaked)
 	vmq_dmesg_mark
 	hog_start || return 1
@@ -468,7 +380,7 @@ test_free_dma_stopped()
 	wait "$ethtool_pid" || { ktap_diag "ethtool -L failed"; ethtool_pid=; return 1; }
 	ethtool_pid=
 	vmq_assert_eq "queues left" "running none none none" \
-		"$(qstate 0) $(qstate 1) $(qstate 2) $(qstate 3)" || return 1
+		"$(vmq_qstate "$ID" 1 0) $(vmq_qstate "$ID" 1 1) $(vmq_qstate "$ID" 1 2) $(vmq_qstate "$ID" 1 3)" || return 1
 	vmq_assert_eq "memory of 17..19" "0 0 0" \
 		"$(blocks_of 17) $(blocks_of 18) $(blocks_of 19)" || return 1
 	vmq_assert_eq "the block left on queue 2, a leak" $((leaked + 1)) \
@@ -485,31 +397,23 @@ test_free_dma_stopped()
 # links, filters and settings exactly as they were.
 test_reload_refused()
 {
-	local ia ib h out
+	local ia ib h
 
-	ia=$(ifindex "$PA") && ib=$(ifindex "$PB") || return 1
+	ia=$(vmq_ifindex "$PA") && ib=$(vmq_ifindex "$PB") || return 1
 	ethtool -L "$PB" combined 4 > /dev/null 2>&1
 	ethtool -N "$PB" delete "$LOC" > /dev/null 2>&1
 	vmq_cmd_expect 0 ethtool -N "$PB" flow-type ether dst "$MACX" \
 		action 1 loc "$LOC" || return 1
-	vmq_ucmd 0 alloc 1 receive $((80 * 4096)) || return 1
-	h=$(sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result")
+	h=$(vmq_ualloc 1 receive $((80 * 4096))) || return 1
 	devlink resource set "$DL" path /shared_memory size 64 || return 1
-	if out=$(devlink dev reload "$DL" 2>&1); then
-		ktap_diag "reload below the usage succeeded"
-		return 1
-	fi
-	case $out in
-	*"smaller than the shared memory in use"*) ;;
-	*) ktap_diag "refused without the reason: $out"; return 1 ;;
-	esac
-	vmq_assert_eq "ifindexes" "$ia $ib" "$(ifindex "$PA") $(ifindex "$PB")" || return 1
+	vmq_reload_refused "$ID" "*smaller than the shared memory in use*" || return 1
+	vmq_assert_eq "ifindexes" "$ia $ib" "$(vmq_ifindex "$PA") $(vmq_ifindex "$PB")" || return 1
 	vmq_assert_eq "carrier" 1 "$(cat "/sys/class/net/$PB/carrier")" || return 1
 	ethtool -n "$PB" rule "$LOC" | grep -qi "$MACX" || {
 		ktap_diag "filter $LOC is gone"
 		return 1
 	}
-	vmq_assert_eq "B's queue 1" running "$(qstate 1)" || return 1
+	vmq_assert_eq "B's queue 1" running "$(vmq_qstate "$ID" 1 1)" || return 1
 	vmq_ucmd 0 free "$h" || return 1
 	devlink resource set "$DL" path /shared_memory size 8192
 }
@@ -521,7 +425,7 @@ test_default_queue_port1()
 	local leaked
 
 	vmq_ucmd EINVAL free_queue 16 || return 1
-	ualloc 16 > /dev/null || return 1
+	vmq_ualloc 16 receive 4096 > /dev/null || return 1
 	leaked=$(totals_leaked)
 	vmq_dmesg_mark
 	devlink dev reload "$DL" || return 1
@@ -542,8 +446,8 @@ test_bench_refused()
 	vmq_dmesg_clean "bench of a refused size"
 }
 
-ktap_plan 10
-vmq_test "contract: setup, two linked ports, a filter on B's queue 1" test_setup
+vmq_setup "two linked ports, a filter on B's queue 1" setup_linked_ports
+ktap_plan 9
 vmq_test "contract: an outside module cannot free vmqnet's or a live queue's memory" test_outside_free
 vmq_test "contract: a provider cannot leave under a running queue" test_provider_pinned
 vmq_test "contract: -G under a flood, the device held before the queue lock" test_resize_race

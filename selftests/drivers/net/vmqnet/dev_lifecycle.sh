@@ -23,8 +23,9 @@ vmq_require_module
 # readf VAR FILE: the first line of FILE into VAR.
 readf() { read -r "$1" < "$2"; }
 
-# kv KEY TEXT: the values of the "KEY: value" lines of TEXT, space-separated.
-kv()
+# key_values KEY TEXT: the values of the "KEY: value" lines of TEXT,
+# space-separated.
+key_values()
 {
 	local line out=
 
@@ -67,8 +68,9 @@ devlink_ports()
 		 "\(.key | ltrimstr($p)) \(.value.flavour) \(.value.netdev)"'
 }
 
-# snapshot VAR: everything a device can leave behind in sysfs and debugfs.
-snapshot()
+# files_snapshot VAR: the paths of everything a device can leave behind in
+# sysfs and debugfs, into VAR.
+files_snapshot()
 {
 	local paths=("$VMQ_BUS"/devices/* /sys/class/net/* "$VMQ_DEBUGFS"/*
 		     "$VMQ_DEBUGFS"/*/* "$VMQ_DEBUGFS"/*/ports/*/*)
@@ -144,23 +146,6 @@ wait_file()
 	vmq_assert_eq "$1" "$2" "$v"
 }
 
-# Can this test unload vmqnet and load it again?
-can_reload()
-{
-	local holders=(/sys/module/vmqnet/holders/*)
-
-	if [ -e "${holders[0]}" ]; then
-		VMQ_SKIP_REASON="vmqnet is in use by ${holders[*]##*/}"
-		return 1
-	fi
-	if [ -n "${VMQNET_KO:-}" ] && [ -f "$VMQNET_KO" ]; then
-		return 0
-	fi
-	modinfo vmqnet > /dev/null 2>&1 && return 0
-	VMQ_SKIP_REASON="no VMQNET_KO and no installed vmqnet module"
-	return 1
-}
-
 # ---- tests ------------------------------------------------------------------
 
 test_bus_registered()
@@ -203,9 +188,9 @@ test_ethtool_drvinfo()
 
 	n=$(vmq_dev_netdevs 1)
 	out=$(ethtool -i "$n") || return 1
-	vmq_assert_eq "ethtool -i driver" vmqnet "$(kv driver "$out")" ||
+	vmq_assert_eq "ethtool -i driver" vmqnet "$(key_values driver "$out")" ||
 		return 1
-	vmq_assert_eq "ethtool -i bus-info" vmqnet1 "$(kv bus-info "$out")"
+	vmq_assert_eq "ethtool -i bus-info" vmqnet1 "$(key_values bus-info "$out")"
 }
 
 # The first "Combined:" of ethtool -l is the maximum, the second the current.
@@ -215,7 +200,7 @@ test_ethtool_channels()
 
 	out=$(ethtool -l "$(vmq_dev_netdevs 1)") || return 1
 	vmq_assert_eq "ethtool -l combined (max current)" "16 4" \
-		"$(kv Combined "$out")"
+		"$(key_values Combined "$out")"
 }
 
 test_devlink_info()
@@ -266,7 +251,7 @@ test_two_ports_eight_queues()
 	readf b "/sys/class/net/$b/address"
 	[ "$a" != "$b" ] || { ktap_diag "both ports have MAC $a"; return 1; }
 	vmq_assert_eq "ethtool -l combined (max current)" "16 8" \
-		"$(kv Combined "$(ethtool -l "${netdevs%%$'\n'*}")")"
+		"$(key_values Combined "$(ethtool -l "${netdevs%%$'\n'*}")")"
 }
 
 test_limits()
@@ -284,14 +269,14 @@ test_limits()
 	vmq_dev_delete 0
 }
 
-# bad_input ERRNO FILE FORMAT: rejected with ERRNO, and nothing changes.
-bad_input()
+# test_bad_write ERRNO FILE FORMAT: rejected with ERRNO, and nothing changes.
+test_bad_write()
 {
 	local before after
 
-	snapshot before
+	files_snapshot before
 	vmq_write_expect "$1" "$VMQ_BUS/$2" "$3" || return 1
-	snapshot after
+	files_snapshot after
 	[ "$before" = "$after" ] && return 0
 	ktap_diag "state changed:"
 	diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
@@ -329,7 +314,7 @@ bad_cases=(
 	"del_device very long|E2BIG|del_device|$long_ones\n"
 )
 
-test_delete()
+test_delete_device()
 {
 	local netdevs
 
@@ -453,12 +438,10 @@ test_rmmod_with_devices()
 {
 	local netdevs
 
-	can_reload || return "$KSFT_SKIP"
+	vmq_module_unloadable || return
 	vmq_dev_create 3 2 2 || return 1
 	netdevs=$(vmq_dev_netdevs 2; vmq_dev_netdevs 3)
-	rmmod vmqnet || return 1
-	vmq_created_ids=
-	vmq_assert_missing "$VMQ_BUS" || return 1
+	vmq_module_unload || return 1
 	vmq_assert_missing /sys/module/vmqnet || return 1
 	vmq_assert_missing "$VMQ_DEBUGFS" || return 1
 	# shellcheck disable=SC2086
@@ -477,7 +460,7 @@ test_rmmod_races_writers()
 {
 	local pid
 
-	can_reload || return "$KSFT_SKIP"
+	vmq_module_unloadable || return
 	(
 		while [ -e "$VMQ_BUS/new_device" ]; do
 			echo 7 > "$VMQ_BUS/new_device"
@@ -486,10 +469,8 @@ test_rmmod_races_writers()
 	) &
 	pid=$!
 	sleep 1
-	rmmod vmqnet || { kill "$pid"; wait "$pid"; return 1; }
-	vmq_created_ids=
+	vmq_module_unload || { kill "$pid"; wait "$pid"; return 1; }
 	wait "$pid"
-	vmq_assert_missing "$VMQ_BUS" || return 1
 	check_gone 7 || return 1
 	vmq_module_load || return 1
 	vmq_assert_eq "devices after reload" "" "$(ls "$VMQ_BUS/devices")"
@@ -506,7 +487,7 @@ tests=(
 	"2 ports x 8 queues|test_two_ports_eight_queues"
 	"limits: id 65535 with 8 ports x 16 queues, id 0|test_limits"
 	"bad input|bad_cases"
-	"delete|test_delete"
+	"delete|test_delete_device"
 	"re-create a deleted id|test_recreate"
 	"devlink reload re-creates the ports|test_devlink_reload"
 	"devlink reload into a netns and back|test_devlink_reload_netns"
@@ -526,7 +507,7 @@ for t in "${tests[@]}"; do
 	for c in "${bad_cases[@]}"; do
 		IFS='|' read -r name errno file fmt <<< "$c"
 		vmq_test "bad input: $name -> $errno" \
-			bad_input "$errno" "$file" "$fmt"
+			test_bad_write "$errno" "$file" "$fmt"
 	done
 done
 ktap_finish

@@ -24,17 +24,8 @@ vmq_require_module
 
 ID=9
 DL=vmqnet/vmqnet$ID
-PAGE=$(getconf PAGESIZE)
 
 # ---- helpers ----------------------------------------------------------------
-
-# res NAME FIELD: a field of a devlink resource.
-res()
-{
-	devlink -j resource show "$DL" |
-		jq -r --arg d "$DL" --arg n "$1" --arg f "$2" \
-			'.resources[$d][] | select(.name == $n) | .[$f]'
-}
 
 # param NAME: its driverinit value.
 param()
@@ -45,18 +36,10 @@ param()
 
 pset() { devlink dev param set "$DL" name "$1" value "$2" cmode driverinit; }
 
-diag() { devlink -j health diagnose "$DL" reporter vmq; }
-# A dump is kept until cleared: clear it so that it shows the state now.
-hdump()
+# diag_queue PORT RING FIELD: a field of a queue in the health diagnose.
+diag_queue()
 {
-	devlink health dump clear "$DL" reporter vmq &&
-		devlink -j health dump show "$DL" reporter vmq
-}
-
-# q PORT RING FIELD: a field of a queue in diagnose.
-q()
-{
-	diag | jq -r --argjson p "$1" --argjson r "$2" --arg f "$3" \
+	vmq_health_diagnose "$ID" | jq -r --argjson p "$1" --argjson r "$2" --arg f "$3" \
 		'.ports[] | select(.port == $p) | .queues[] |
 		 select(.id == $r) | .[$f]'
 }
@@ -65,25 +48,24 @@ q()
 # (each block rounded up to pages, in 4 KiB units, as the allocator counts).
 dump_units()
 {
-	hdump | jq --argjson pg "$PAGE" \
+	vmq_health_dump "$ID" | jq --argjson pg "$VMQ_PAGE" \
 		'[.ports[].queues[].blocks[].bytes |
 		  ((. + $pg - 1) / $pg | floor) * $pg / 4096] | add // 0'
 }
 
-netdev() { vmq_dev_netdevs "$ID" | sed -n "$(($1 + 1))p"; }
-
 # ---- tests ------------------------------------------------------------------
+
+setup_device() { vmq_dev_create "$ID" 2 4; }
 
 test_param_defaults()
 {
-	vmq_dev_create $ID 2 4 || return 1
 	vmq_assert_eq lookahead_split false "$(param lookahead_split)" || return 1
 	vmq_assert_eq lookahead_size 128 "$(param lookahead_size)" || return 1
 	vmq_assert_eq rx_buffer_size 2048 "$(param rx_buffer_size)" || return 1
 	vmq_assert_eq rx_contiguous false "$(param rx_contiguous)" || return 1
-	vmq_assert_eq "default queue buffer size" 2048 "$(q 0 0 buffer_size)" ||
+	vmq_assert_eq "default queue buffer size" 2048 "$(diag_queue 0 0 buffer_size)" ||
 		return 1
-	vmq_assert_eq "default queue lookahead" 0 "$(q 0 0 lookahead)"
+	vmq_assert_eq "default queue lookahead" 0 "$(diag_queue 0 0 lookahead)"
 }
 
 test_param_bad()
@@ -110,47 +92,47 @@ test_param_reload()
 	pset rx_buffer_size 4096 || return 1
 	pset rx_contiguous true || return 1
 	# driverinit: nothing changes before the reload.
-	vmq_assert_eq "before reload" 2048 "$(q 0 0 buffer_size)" || return 1
+	vmq_assert_eq "before reload" 2048 "$(diag_queue 0 0 buffer_size)" || return 1
 	devlink dev reload "$DL" || return 1
 	vmq_assert_eq lookahead_size 256 "$(param lookahead_size)" || return 1
-	vmq_assert_eq "buffer size" 4096 "$(q 0 0 buffer_size)" || return 1
-	vmq_assert_eq "lookahead" 256 "$(q 0 0 lookahead)" || return 1
-	vmq_assert_eq "contiguous" true "$(q 0 0 contiguous)" || return 1
+	vmq_assert_eq "buffer size" 4096 "$(diag_queue 0 0 buffer_size)" || return 1
+	vmq_assert_eq "lookahead" 256 "$(diag_queue 0 0 lookahead)" || return 1
+	vmq_assert_eq "contiguous" true "$(diag_queue 0 0 contiguous)" || return 1
 	vmq_assert_eq "blocks: ring, lookahead, post-lookahead" 3 \
-		"$(q 1 0 shmem_blocks)" || return 1
+		"$(diag_queue 1 0 shmem_blocks)" || return 1
 	vmq_assert_eq "occupancy = the queues' blocks" "$(dump_units)" \
-		"$(res shared_memory occ)" || return 1
+		"$(vmq_dl_resource "$DL" shared_memory occ)" || return 1
 	# Back to the defaults for the tests below.
 	pset lookahead_split false && pset lookahead_size 128 &&
 		pset rx_buffer_size 2048 && pset rx_contiguous false &&
 		devlink dev reload "$DL" || return 1
-	vmq_assert_eq "lookahead off again" 0 "$(q 0 0 lookahead)"
+	vmq_assert_eq "lookahead off again" 0 "$(diag_queue 0 0 lookahead)"
 }
 
 test_vm_queues_resource()
 {
 	local nd
 
-	nd=$(netdev 0)
-	vmq_assert_eq "vm_queues size" 120 "$(res vm_queues size)" || return 1
-	vmq_assert_eq "vm_queues occ: 2 ports x 3" 6 "$(res vm_queues occ)" ||
+	nd=$(vmq_port "$ID" 0)
+	vmq_assert_eq "vm_queues size" 120 "$(vmq_dl_resource "$DL" vm_queues size)" || return 1
+	vmq_assert_eq "vm_queues occ: 2 ports x 3" 6 "$(vmq_dl_resource "$DL" vm_queues occ)" ||
 		return 1
 	devlink resource set "$DL" path /vm_queues size 5 || return 1
 	vmq_cmd_expect ENOSPC devlink dev reload "$DL" || return 1
 	vmq_assert_eq "refused reload kept the queues" 6 \
-		"$(res vm_queues occ)" || return 1
+		"$(vmq_dl_resource "$DL" vm_queues occ)" || return 1
 	devlink resource set "$DL" path /vm_queues size 6 || return 1
 	devlink dev reload "$DL" || return 1
-	vmq_assert_eq "vm_queues size after reload" 6 "$(res vm_queues size)" ||
+	vmq_assert_eq "vm_queues size after reload" 6 "$(vmq_dl_resource "$DL" vm_queues size)" ||
 		return 1
 	vmq_cmd_expect ENOSPC ethtool -L "$nd" combined 5 || return 1
 	vmq_assert_eq "channels unchanged" 4 \
 		"$(ethtool -l "$nd" | awk '/Combined/ {v = $2} END {print v}')" ||
 		return 1
 	vmq_cmd_expect 0 ethtool -L "$nd" combined 2 || return 1
-	vmq_assert_eq "occ after shrink" 4 "$(res vm_queues occ)" || return 1
+	vmq_assert_eq "occ after shrink" 4 "$(vmq_dl_resource "$DL" vm_queues occ)" || return 1
 	vmq_cmd_expect 0 ethtool -L "$nd" combined 4 || return 1
-	vmq_assert_eq "occ after grow" 6 "$(res vm_queues occ)" || return 1
+	vmq_assert_eq "occ after grow" 6 "$(vmq_dl_resource "$DL" vm_queues occ)" || return 1
 	devlink resource set "$DL" path /vm_queues size 120 &&
 		devlink dev reload "$DL"
 }
@@ -159,8 +141,8 @@ test_health_diagnose()
 {
 	local nd mac caps
 
-	nd=$(netdev 0)
-	caps=$(diag | jq -c '.capabilities')
+	nd=$(vmq_port "$ID" 0)
+	caps=$(vmq_health_diagnose "$ID" | jq -c '.capabilities')
 	vmq_assert_eq "max_mac_filters" 32 "$(jq .max_mac_filters <<< "$caps")" ||
 		return 1
 	vmq_assert_eq "lookahead_min" 64 "$(jq .lookahead_min <<< "$caps")" ||
@@ -170,28 +152,28 @@ test_health_diagnose()
 	vmq_assert_eq "queues per port" 16 "$(jq .queues_per_port <<< "$caps")" ||
 		return 1
 	vmq_assert_eq "queues listed" 4 \
-		"$(diag | jq '.ports[0].queues | length')" || return 1
+		"$(vmq_health_diagnose "$ID" | jq '.ports[0].queues | length')" || return 1
 	# Port down: VM queues wait Allocated, without memory.
-	vmq_assert_eq "q1 down" allocated "$(q 0 1 state)" || return 1
-	vmq_assert_eq "q1 no memory" 0 "$(q 0 1 shmem_bytes)" || return 1
-	vmq_assert_eq "q0 owner" default "$(q 0 0 owner)" || return 1
+	vmq_assert_eq "q1 down" allocated "$(diag_queue 0 1 state)" || return 1
+	vmq_assert_eq "q1 no memory" 0 "$(diag_queue 0 1 shmem_bytes)" || return 1
+	vmq_assert_eq "q0 owner" default "$(diag_queue 0 0 owner)" || return 1
 	ip link set "$nd" up || return 1
-	vmq_assert_eq "q1 up" paused "$(q 0 1 state)" || return 1
-	vmq_assert_eq "q1 owner" ethtool "$(q 0 1 owner)" || return 1
-	vmq_assert_eq "q1 blocks" 2 "$(q 0 1 shmem_blocks)" || return 1
+	vmq_assert_eq "q1 up" paused "$(diag_queue 0 1 state)" || return 1
+	vmq_assert_eq "q1 owner" ethtool "$(diag_queue 0 1 owner)" || return 1
+	vmq_assert_eq "q1 blocks" 2 "$(diag_queue 0 1 shmem_blocks)" || return 1
 	mac=02:00:00:00:09:01
-	ethtool -N "$nd" flow-type ether dst $mac action 1 loc 3 || return 1
-	vmq_assert_eq "q1 filtered" running "$(q 0 1 state)" || return 1
-	vmq_assert_eq "q1 filters" 1 "$(q 0 1 filters)" || return 1
+	ethtool -N "$nd" flow-type ether dst "$mac" action 1 loc 3 || return 1
+	vmq_assert_eq "q1 filtered" running "$(diag_queue 0 1 state)" || return 1
+	vmq_assert_eq "q1 filters" 1 "$(diag_queue 0 1 filters)" || return 1
 	vmq_assert_eq "dump: the filter" "3 $mac" \
-		"$(hdump | jq -r '.ports[0].queues[] | select(.id == 1) |
+		"$(vmq_health_dump "$ID" | jq -r '.ports[0].queues[] | select(.id == 1) |
 			.filter_list[] | "\(.loc) \(.mac)"')" || return 1
 	vmq_assert_eq "dump: the blocks" "ring 9 buffers 4" \
-		"$(hdump | jq -r '[.ports[0].queues[] | select(.id == 1) |
+		"$(vmq_health_dump "$ID" | jq -r '[.ports[0].queues[] | select(.id == 1) |
 			.blocks[] | "\(.block) \(.usage)"] | join(" ")')" ||
 		return 1
 	vmq_assert_eq "occupancy = the queues' blocks" "$(dump_units)" \
-		"$(res shared_memory occ)" || return 1
+		"$(vmq_dl_resource "$DL" shared_memory occ)" || return 1
 	# Bad input: no such reporter.
 	vmq_cmd_expect EINVAL devlink health diagnose "$DL" reporter nosuch
 }
@@ -200,18 +182,18 @@ test_reload_frees_queues()
 {
 	local base nd
 
-	nd=$(netdev 0)
+	nd=$(vmq_port "$ID" 0)
 	devlink dev reload "$DL" || return 1
-	vmq_assert_eq "filters gone" 0 "$(q 0 1 filters)" || return 1
-	vmq_assert_eq "q1 allocated again" allocated "$(q 0 1 state)" ||
+	vmq_assert_eq "filters gone" 0 "$(diag_queue 0 1 filters)" || return 1
+	vmq_assert_eq "q1 allocated again" allocated "$(diag_queue 0 1 state)" ||
 		return 1
-	base=$(hdump | jq '[.ports[].queues[] | select(.id != 0) |
+	base=$(vmq_health_dump "$ID" | jq '[.ports[].queues[] | select(.id != 0) |
 		.shmem_bytes] | add')
 	vmq_assert_eq "VM queues hold nothing" 0 "$base" || return 1
 	vmq_assert_eq "only the default queues' memory" "$(dump_units)" \
-		"$(res shared_memory occ)" || return 1
+		"$(vmq_dl_resource "$DL" shared_memory occ)" || return 1
 	vmq_assert_eq "2 default queues" 2 \
-		"$(hdump | jq '[.ports[].queues[] | select(.shmem_bytes > 0)] |
+		"$(vmq_health_dump "$ID" | jq '[.ports[].queues[] | select(.shmem_bytes > 0)] |
 			length')" || return 1
 	ip link show "$nd" > /dev/null
 }
@@ -222,17 +204,7 @@ test_reload_frees_queues()
 # ports ("Failed to re-create the ports").
 reload_refused_below_defaults()
 {
-	local out
-
-	out=$(devlink dev reload "$DL" 2>&1) && {
-		ktap_diag "reload below the default queues went through"
-		return 1
-	}
-	case $out in
-	*"default queues need"*"No space left on device"*) return 0 ;;
-	esac
-	ktap_diag "reload refused with: $out"
-	return 1
+	vmq_reload_refused "$ID" "*default queues need*No space left on device*"
 }
 
 test_shmem_below_defaults()
@@ -242,10 +214,10 @@ test_shmem_below_defaults()
 	devlink dev reload "$DL" || return 1
 	# Down, the ports' VM queues hold nothing yet (an open completes
 	# them): what is held is what the default queues take.
-	need=$(res shared_memory occ)
+	need=$(vmq_dl_resource "$DL" shared_memory occ)
 	vmq_assert_eq "only the default queues" "$(dump_units)" "$need" ||
 		return 1
-	nd=$(netdev 0)
+	nd=$(vmq_port "$ID" 0)
 	ip link set "$nd" up || return 1
 	devlink resource set "$DL" path /shared_memory size $((need - 1)) ||
 		return 1
@@ -259,14 +231,14 @@ test_shmem_below_defaults()
 	devlink resource set "$DL" path /shared_memory size $((need * 3)) ||
 		return 1
 	reload_refused_below_defaults || return 1
-	vmq_assert_eq "buffer size kept" 2048 "$(q 0 0 buffer_size)" ||
+	vmq_assert_eq "buffer size kept" 2048 "$(diag_queue 0 0 buffer_size)" ||
 		return 1
 	pset rx_buffer_size 2048 || return 1
 	devlink resource set "$DL" path /shared_memory size "$need" || return 1
 	vmq_cmd_expect 0 devlink dev reload "$DL" || return 1
 	vmq_assert_eq "ports back" 2 "$(vmq_dev_netdevs "$ID" | wc -l)" ||
 		return 1
-	vmq_assert_eq "occupancy" "$need" "$(res shared_memory occ)" || return 1
+	vmq_assert_eq "occupancy" "$need" "$(vmq_dl_resource "$DL" shared_memory occ)" || return 1
 	devlink resource set "$DL" path /shared_memory size 8192 &&
 		devlink dev reload "$DL"
 }
@@ -302,6 +274,7 @@ test_budget_above_memory()
 	vmq_dev_delete "$id"
 }
 
+vmq_setup "a device of two ports, four queues" setup_device
 ktap_plan 8
 vmq_test param_defaults test_param_defaults
 vmq_test param_bad_values test_param_bad

@@ -62,8 +62,6 @@ sweep_cleanup()
 }
 trap sweep_cleanup EXIT
 
-port() { vmq_dev_netdevs "$ID" | sed -n "$(($1 + 1))p"; }
-
 # sweep OP ARGS...: one operation's sweep, its figures added up.
 sweep()
 {
@@ -77,7 +75,8 @@ sweep()
 	return "$rc"
 }
 
-test_setup()
+# failslab as the sweeps need it, the two devices.
+setup_failslab_devices()
 {
 	# GFP_KERNEL allocations are exempt unless told otherwise; and one
 	# stack dump per injected failure would flood the console.
@@ -90,26 +89,26 @@ test_setup()
 
 # First, while the ports are down and hold nothing but their default
 # queues: what a reload rebuilds is then what was there.
-test_reload() { sweep reload "vmqnet$ID"; }
+test_reload_sweep() { sweep reload "vmqnet$ID"; }
 test_new_device() { sweep new_device "$ID_NEW" 2 4; }
-test_link() { sweep link "$(port 1)" "$(vmq_dev_netdevs "$ID_PEER")"; }
+test_link() { sweep link "$(vmq_port "$ID" 1)" "$(vmq_dev_netdevs "$ID_PEER")"; }
 # An open completes the VM queues' allocation, and they keep their memory
 # when the port goes down: one cycle first, so that down undoes up.
 test_up()
 {
-	ip link set "$(port 0)" up && ip link set "$(port 0)" down || return 1
-	sweep up "$(port 0)"
+	ip link set "$(vmq_port "$ID" 0)" up && ip link set "$(vmq_port "$ID" 0)" down || return 1
+	sweep up "$(vmq_port "$ID" 0)"
 }
 
 test_channels()
 {
-	ip link set "$(port 0)" up &&
-		ethtool -L "$(port 0)" combined 2 || return 1
-	sweep channels "$(port 0)" 4
+	ip link set "$(vmq_port "$ID" 0)" up &&
+		ethtool -L "$(vmq_port "$ID" 0)" combined 2 || return 1
+	sweep channels "$(vmq_port "$ID" 0)" 4
 }
 
-test_rings() { sweep rings "$(port 0)" 512; }
-test_rule() { sweep rule "$(port 0)" "$MAC" 1 5; }
+test_rings() { sweep rings "$(vmq_port "$ID" 0)" 512; }
+test_rule() { sweep rule "$(vmq_port "$ID" 0)" "$MAC" 1 5; }
 
 # A macvlan going up on a port with l2-fwd-offload takes a VM queue
 # (ndo_dfwd_add_station); a failure there must leave the queue free.
@@ -117,9 +116,9 @@ test_macvlan()
 {
 	local rc
 
-	ethtool -K "$(port 1)" l2-fwd-offload on &&
-		ip link set "$(port 1)" up &&
-		ip link add vmqfs0 link "$(port 1)" type macvlan || return 1
+	ethtool -K "$(vmq_port "$ID" 1)" l2-fwd-offload on &&
+		ip link set "$(vmq_port "$ID" 1)" up &&
+		ip link add vmqfs0 link "$(vmq_port "$ID" 1)" type macvlan || return 1
 	sweep up vmqfs0
 	rc=$?
 	# What was swept did take a queue.
@@ -146,9 +145,9 @@ test_totals()
 	vmq_dev_delete "$ID_PEER" && vmq_dev_delete "$ID"
 }
 
-ktap_plan 10
-vmq_test "fault sweep: setup" test_setup
-vmq_test "fault sweep: devlink reload" test_reload
+vmq_setup "failslab, two devices" setup_failslab_devices
+ktap_plan 9
+vmq_test "fault sweep: devlink reload" test_reload_sweep
 vmq_test "fault sweep: new_device" test_new_device
 vmq_test "fault sweep: link_device" test_link
 vmq_test "fault sweep: port up" test_up

@@ -22,18 +22,8 @@ MAX=32			# VMQ_FILTERS_MAX
 DEV=
 
 declare -A QT
-qstate() { vmq_table QT "$Q"; echo "${QT[$1,state]:-}"; }
+# qfilters RING: the number of filters of a queue of the port.
 qfilters() { vmq_table QT "$Q"; echo "${QT[$1,filters]:-}"; }
-
-# The states of all queues, space separated.
-qstates()
-{
-	local r out=
-
-	vmq_table QT "$Q"
-	for r in ${QT[rows]}; do out+=${out:+ }${QT[$r,state]}; done
-	echo "$out"
-}
 
 nrules()
 {
@@ -56,10 +46,13 @@ rule()
 
 nfc() { vmq_cmd_expect "$1" ethtool -N "$DEV" "${@:2}"; }
 
-test_setup()
+setup_device()
 {
-	vmq_dev_create "$ID" 1 4 || return 1
-	DEV=$(vmq_dev_netdevs "$ID")
+	vmq_dev_create "$ID" 1 4 && DEV=$(vmq_port "$ID" 0)
+}
+
+test_no_rules()
+{
 	vmq_assert_eq "rules" 0 "$(nrules)" || return 1
 	vmq_assert_eq "rings" "4 RX rings available" \
 		"$(ethtool -n "$DEV" | head -n 1)"
@@ -68,38 +61,38 @@ test_setup()
 test_set_down()
 {
 	nfc 0 flow-type ether dst 02:00:00:00:12:01 action 1 loc 3 || return 1
-	vmq_assert_eq "queue 1 down" set "$(qstate 1)" || return 1
+	vmq_assert_eq "queue 1 down" set "$(vmq_qstate "$ID" 0 1)" || return 1
 	vmq_assert_eq "rule 3" "02:00:00:00:12:01 none 1" "$(rule 3)" || return 1
 	# A second filter on the same queue: ORed, the queue stays Set.
 	nfc 0 flow-type ether dst 02:00:00:00:12:02 vlan 100 action 1 || return 1
 	vmq_assert_eq "queue 1 filters" 2 "$(qfilters 1)" || return 1
 	vmq_assert_eq "rule 0 (first free)" "02:00:00:00:12:02 0x64 1" \
 		"$(rule 0)" || return 1
-	vmq_assert_eq "queue 2" allocated "$(qstate 2)" || return 1
+	vmq_assert_eq "queue 2" allocated "$(vmq_qstate "$ID" 0 2)" || return 1
 	vmq_assert_eq "rules" 2 "$(nrules)"
 }
 
 test_open_runs()
 {
 	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
-	vmq_assert_eq "queue 1 at open" running "$(qstate 1)" || return 1
-	vmq_assert_eq "queue 2 at open" paused "$(qstate 2)" || return 1
+	vmq_assert_eq "queue 1 at open" running "$(vmq_qstate "$ID" 0 1)" || return 1
+	vmq_assert_eq "queue 2 at open" paused "$(vmq_qstate "$ID" 0 2)" || return 1
 	nfc 0 flow-type ether dst 02:00:00:00:12:03 action 2 || return 1
-	vmq_assert_eq "queue 2 with a filter" running "$(qstate 2)"
+	vmq_assert_eq "queue 2 with a filter" running "$(vmq_qstate "$ID" 0 2)"
 }
 
 test_clear()
 {
 	nfc 0 delete 3 || return 1
-	vmq_assert_eq "queue 1, one filter left" running "$(qstate 1)" || return 1
+	vmq_assert_eq "queue 1, one filter left" running "$(vmq_qstate "$ID" 0 1)" || return 1
 	nfc 0 delete 0 || return 1
-	vmq_assert_eq "queue 1, none left" paused "$(qstate 1)" || return 1
+	vmq_assert_eq "queue 1, none left" paused "$(vmq_qstate "$ID" 0 1)" || return 1
 	nfc ENOENT delete 0 || return 1
 	nfc ENOENT delete 31 || return 1
 	vmq_assert_eq "rules" 1 "$(nrules)" || return 1
 	# Down again: the states stay, the memory stays.
 	vmq_cmd_expect 0 ip link set "$DEV" down || return 1
-	vmq_assert_eq "queue 2 down" running "$(qstate 2)" || return 1
+	vmq_assert_eq "queue 2 down" running "$(vmq_qstate "$ID" 0 2)" || return 1
 	vmq_cmd_expect 0 ip link set "$DEV" up
 }
 
@@ -140,22 +133,22 @@ test_duplicates()
 	# The same MAC with a VLAN is another match.
 	nfc 0 flow-type ether dst 02:00:00:00:12:20 vlan 7 action 3 || return 1
 	nfc EEXIST flow-type ether dst 02:00:00:00:12:20 vlan 7 action 3 || return 1
-	vmq_assert_eq "queue 3" running "$(qstate 3)"
+	vmq_assert_eq "queue 3" running "$(vmq_qstate "$ID" 0 3)"
 }
 
 test_shrink_with_filters()
 {
 	# Queue 3 has a filter: shrinking it away is refused, nothing changes.
 	vmq_cmd_expect EBUSY ethtool -L "$DEV" combined 3 || return 1
-	vmq_assert_eq "queue 3 kept" running "$(qstate 3)" || return 1
+	vmq_assert_eq "queue 3 kept" running "$(vmq_qstate "$ID" 0 3)" || return 1
 	vmq_assert_eq "queues" "0 1 2 3" "$(vmq_table QT "$Q"; echo "${QT[rows]}")" || return 1
 	local loc
 
 	loc=$(ethtool -n "$DEV" | awk '/^Filter:/ { l = $2 } /Direct to queue 3$/ { print l }')
 	nfc 0 delete "$loc" || return 1
-	vmq_assert_eq "queue 3 paused" paused "$(qstate 3)" || return 1
+	vmq_assert_eq "queue 3 paused" paused "$(vmq_qstate "$ID" 0 3)" || return 1
 	vmq_cmd_expect 0 ethtool -L "$DEV" combined 3 || return 1
-	vmq_assert_eq "queue 3 gone" "" "$(qstate 3)" || return 1
+	vmq_assert_eq "queue 3 gone" none "$(vmq_qstate "$ID" 0 3)" || return 1
 	vmq_cmd_expect 0 ethtool -L "$DEV" combined 4
 }
 
@@ -175,12 +168,13 @@ test_full_table()
 		nfc 0 delete "$loc" || return 1
 	done
 	vmq_assert_eq "empty" 0 "$(nrules)" || return 1
-	vmq_assert_eq "states" "running paused paused paused" \
-		"$(qstates)"
+	vmq_assert_eq "states" "0:running 1:paused 2:paused 3:paused" \
+		"$(vmq_qstates "$ID" 0)"
 }
 
+vmq_setup "a device of one port, four queues" setup_device
 ktap_plan 8
-vmq_test "filters: device" test_setup
+vmq_test "filters: no rules, four RX rings" test_no_rules
 vmq_test "filters: set on a port that is down" test_set_down
 vmq_test "filters: Set -> Running at open" test_open_runs
 vmq_test "filters: clear, Running -> Paused" test_clear

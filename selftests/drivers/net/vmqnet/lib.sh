@@ -5,6 +5,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   vmq_require_module           # loads vmqnet if needed, else skips all
+#   vmq_setup "what it sets up" setup_function [ARGS...]
 #   ktap_plan 3
 #   vmq_test "name" test_function [ARGS...]
 #   ...
@@ -12,8 +13,13 @@
 #
 # A test function returns 0 (pass), 1 (fail) or $KSFT_SKIP after setting
 # VMQ_SKIP_REASON. Assertions print a "# " diagnostic and return 1, so a
-# test function chains them with "|| return 1". Devices made with
-# vmq_dev_create are deleted on exit, whatever happens.
+# test function chains them with "|| return 1". A setup step is no test
+# case: vmq_setup runs it before the plan, and if it fails no case runs
+# (see vmq_setup). Devices made with vmq_dev_create, network namespaces
+# made with vmq_netns_add, senders and floods started here, the test
+# module and $VMQ_TMPD are cleaned up on exit (vmq_cleanup), whatever
+# happens; a script with more to undo traps EXIT itself and calls
+# vmq_cleanup last.
 
 KSFT_PASS=0
 KSFT_FAIL=1
@@ -22,7 +28,12 @@ KSFT_SKIP=4
 VMQ_BUS=/sys/bus/vmqnet
 # shellcheck disable=SC2034 # for the tests
 VMQ_DEBUGFS=/sys/kernel/debug/vmqnet
+VMQ_DIR=$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")
+VMQ_PAGE=$(getconf PAGESIZE)
+# A scratch directory of the script's own, removed on exit.
+VMQ_TMPD=$(mktemp -d /tmp/vmqnet.XXXXXX) || exit 1
 
+vmq_ktap_started=
 vmq_ktap_n=0
 vmq_ktap_plan=0
 vmq_ktap_pass=0
@@ -33,23 +44,34 @@ vmq_created_ids=
 
 # ---- KTAP -----------------------------------------------------------------
 
+# ktap_diag TEXT...: a KTAP diagnostic line.
 ktap_diag() { echo "# $*"; }
 
+# The KTAP version line, once: before the first setup step's diagnostics.
+ktap_header()
+{
+	[ -z "$vmq_ktap_started" ] || return 0
+	vmq_ktap_started=1
+	echo "TAP version 13"
+}
+
+# ktap_plan N: the plan, N test cases (and the version line if not yet).
 ktap_plan()
 {
 	vmq_ktap_plan=$1
-	echo "TAP version 13"
+	ktap_header
 	echo "1..$1"
 }
 
 # Nothing can run: a KTAP plan of zero tests, and the kselftest skip code.
 ktap_skip_all()
 {
-	echo "TAP version 13"
+	ktap_header
 	echo "1..0 # SKIP $*"
 	exit $KSFT_SKIP
 }
 
+# ktap_ok NAME: the next case passed.
 ktap_ok()
 {
 	vmq_ktap_n=$((vmq_ktap_n + 1))
@@ -57,6 +79,7 @@ ktap_ok()
 	echo "ok $vmq_ktap_n $*"
 }
 
+# ktap_fail NAME: the next case failed.
 ktap_fail()
 {
 	vmq_ktap_n=$((vmq_ktap_n + 1))
@@ -106,6 +129,28 @@ vmq_test()
 	esac
 }
 
+# vmq_setup WHAT FUNC [ARGS...]: run one setup step, before ktap_plan. A
+# setup step is not a test case: when it fails the cases that need it
+# cannot run, so rather than fail each of them the script stops there,
+# with a plan of no tests and the reason, "1..0 # SKIP setup failed: WHAT"
+# and the kselftest skip code. In the guest runner (VMQNET_GUEST=1), which
+# gives the tests all they need, a failed setup is a bug, not a missing
+# prerequisite (as for link.sh's rmmod): there the script bails out with
+# "Bail out! setup failed: WHAT" and fails, once, instead of skipping.
+vmq_setup()
+{
+	local what=$1
+
+	shift
+	ktap_header
+	"$@" && return 0
+	if [ "${VMQNET_GUEST:-}" = 1 ]; then
+		echo "Bail out! setup failed: $what"
+		exit $KSFT_FAIL
+	fi
+	ktap_skip_all "setup failed: $what"
+}
+
 # ---- assertions -------------------------------------------------------------
 
 # vmq_assert_eq WHAT EXPECTED ACTUAL
@@ -124,6 +169,7 @@ vmq_assert_ge()
 	return 1
 }
 
+# vmq_assert_exists PATH: 0 if PATH exists; else a diagnostic, and 1.
 vmq_assert_exists()
 {
 	[ -e "$1" ] && return 0
@@ -131,6 +177,7 @@ vmq_assert_exists()
 	return 1
 }
 
+# vmq_assert_missing PATH: 0 if PATH does not exist; else a diagnostic, and 1.
 vmq_assert_missing()
 {
 	[ ! -e "$1" ] && return 0
@@ -217,8 +264,9 @@ vmq_cmd_expect()
 # its commands are in modules/vmqnet_shmem_user.c.
 
 VMQ_USER=/sys/kernel/debug/vmqnet_shmem_user
-VMQ_USER_KO=${VMQNET_BUILD:-$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../../../..}/selftests/drivers/net/vmqnet/modules/vmqnet_shmem_user.ko
+VMQ_USER_KO=${VMQNET_BUILD:-$VMQ_DIR/../../../..}/selftests/drivers/net/vmqnet/modules/vmqnet_shmem_user.ko
 
+# Load the test module unless it is loaded; the status of insmod.
 vmq_user_load()
 {
 	grep -q '^vmqnet_shmem_user ' /proc/modules && return 0
@@ -250,22 +298,139 @@ vmq_ucmd()
 	return 1
 }
 
-# vmq_sender_ask REQUEST COUNT: hand one request line to the sender the
-# test runs as coproc SENDER, and wait for its answer "sent COUNT".
-vmq_sender_ask()
+# vmq_uresult FIELD: the value of FIELD ("handle", "shmem", "nents",
+# "freed"...) in the test module's result line; fails if it has none.
+vmq_uresult()
+{
+	local -a w
+	local x
+
+	read -r -a w < "$VMQ_USER/result" || [ ${#w[@]} -gt 0 ] || return 1
+	for x in "${w[@]}"; do
+		[ "${x%%=*}" != "$1" ] || { echo "${x#*=}"; return 0; }
+	done
+	return 1
+}
+
+# vmq_ualloc QUEUE USAGE LENGTH [OPTS...]: a block of the test module
+# (expected to succeed); prints its handle.
+vmq_ualloc()
+{
+	# Called as $(vmq_ualloc ...): its diagnostic must not be captured.
+	vmq_ucmd 0 alloc "$@" >&2 || return 1
+	vmq_uresult handle
+}
+
+# ---- traffic ----------------------------------------------------------------
+#
+# send.py sends UDP datagrams, or raw Ethernet frames (its usage is at its
+# top). Senders and floods are processes of python itself, never a
+# subshell around it (a command in the background that is not a shell
+# function is exec'd, nsenter and ip netns exec exec it too), so that
+# stopping one stops the sender for sure, and none outlives the script.
+
+# shellcheck disable=SC2034 # for the tests
+VMQ_SEND=$VMQ_DIR/send.py
+vmq_sender_pid=
+vmq_flood_pids=
+vmq_flood_log=$VMQ_TMPD/flood.log
+
+# vmq_sender_start CMD...: run CMD (send.py in "-" mode, maybe through
+# nsenter) as the bounded sender, coproc SENDER, that vmq_send asks.
+vmq_sender_start()
+{
+	coproc SENDER { exec "$@"; }
+	vmq_sender_pid=$SENDER_PID
+}
+
+# vmq_send DST COUNT [SIZE]: COUNT datagrams or frames to DST from the
+# bounded sender; returns once it has answered "sent COUNT", 1 if not.
+vmq_send()
 {
 	local reply=
 
-	if [ -n "${SENDER[1]:-}" ] && echo "$1" >&"${SENDER[1]}" &&
+	if [ -n "${SENDER[1]:-}" ] && echo "$*" >&"${SENDER[1]}" &&
 	   read -r -t 300 reply <&"${SENDER[0]}" && [ "$reply" = "sent $2" ]; then
 		return 0
 	fi
-	ktap_diag "the sender did not send $2 to ${1%% *} (${reply:-no answer})"
+	ktap_diag "the sender did not send $2 to $1 (${reply:-no answer})"
 	return 1
+}
+
+# Stop the bounded sender, if there is one.
+vmq_sender_stop()
+{
+	[ -n "$vmq_sender_pid" ] || return 0
+	kill "$vmq_sender_pid" 2>/dev/null
+	wait "$vmq_sender_pid" 2>/dev/null
+	vmq_sender_pid=
+}
+
+# vmq_flood_start CMD...: one more flood in the background (a send.py that
+# ends by itself only at its SECS), its errors kept for vmq_flood_stop.
+vmq_flood_start()
+{
+	[ -n "$vmq_flood_pids" ] || : > "$vmq_flood_log"
+	"$@" > /dev/null 2>> "$vmq_flood_log" &
+	vmq_flood_pids+=" $!"
+}
+
+# True while every flood started still runs (and there is one).
+vmq_flood_running()
+{
+	local pid
+
+	[ -n "$vmq_flood_pids" ] || return 1
+	for pid in $vmq_flood_pids; do
+		kill -0 "$pid" 2>/dev/null || return 1
+	done
+}
+
+# Stop every flood and wait for it; fails, with a diagnostic, if one ended
+# on its own (an error, or its SECS) rather than by being stopped, or
+# printed an error.
+vmq_flood_stop()
+{
+	local pid rc ret=0
+
+	[ -n "$vmq_flood_pids" ] || { ktap_diag "no flood to stop"; return 1; }
+	for pid in $vmq_flood_pids; do
+		if kill "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			continue
+		fi
+		wait "$pid"
+		rc=$?
+		ktap_diag "a flood ended by itself (status $rc)"
+		ret=1
+	done
+	vmq_flood_pids=
+	[ ! -s "$vmq_flood_log" ] || { ktap_diag "flood: $(< "$vmq_flood_log")"; return 1; }
+	return "$ret"
+}
+
+# Kill every flood and reap it, whatever became of it; its errors, if any,
+# are shown but fail nothing. Always returns 0.
+vmq_flood_kill()
+{
+	local pid
+
+	for pid in $vmq_flood_pids; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	vmq_flood_pids=
+	if [ -s "$vmq_flood_log" ]; then
+		ktap_diag "flood: $(< "$vmq_flood_log")"
+		: > "$vmq_flood_log"
+	fi
+	return 0
 }
 
 # ---- the kernel log ---------------------------------------------------------
 
+# vmq_dmesg_mark: remember where the kernel log is; vmq_dmesg_new: print
+# what it has gained since.
 vmq_dmesg_mark() { vmq_dmesg_at=$(dmesg | wc -l); }
 vmq_dmesg_new() { dmesg | tail -n +$((vmq_dmesg_at + 1)); }
 
@@ -318,6 +483,7 @@ vmq_wait_more()
 
 # ---- devices ----------------------------------------------------------------
 
+# vmq_require_tools CMD...: skip the whole script unless every CMD is installed.
 vmq_require_tools()
 {
 	local t
@@ -339,6 +505,25 @@ vmq_require_module()
 	[ -d "$VMQ_BUS" ] || ktap_skip_all "vmqnet is not loaded and cannot be"
 }
 
+# vmq_reload_refused ID REASON: a devlink reload of device ID must be
+# refused, saying REASON (a glob of what devlink prints); else a
+# diagnostic, and 1.
+vmq_reload_refused()
+{
+	local out
+
+	if out=$(devlink dev reload "vmqnet/vmqnet$1" 2>&1); then
+		ktap_diag "reload of vmqnet$1 went through, expected a refusal"
+		return 1
+	fi
+	# shellcheck disable=SC2254 # REASON is a glob
+	case $out in
+	$2) return 0 ;;
+	esac
+	ktap_diag "reload refused without the reason ($2): $out"
+	return 1
+}
+
 # Load vmqnet the way it can be loaded here.
 vmq_module_load()
 {
@@ -347,6 +532,38 @@ vmq_module_load()
 	else
 		modprobe vmqnet
 	fi
+}
+
+# Can vmqnet be unloaded, and loaded again, here? 0 if so. If not, sets
+# VMQ_SKIP_REASON and returns $KSFT_SKIP; but in the guest runner
+# (VMQNET_GUEST=1), which gives both, a test module left holding vmqnet
+# or a lost VMQNET_KO is a bug: a diagnostic, and 1.
+vmq_module_unloadable()
+{
+	local holders=(/sys/module/vmqnet/holders/*) why=
+
+	if [ -e "${holders[0]}" ]; then
+		why="vmqnet is in use by ${holders[*]##*/}"
+	elif { [ -z "${VMQNET_KO:-}" ] || [ ! -f "$VMQNET_KO" ]; } &&
+	     ! modinfo vmqnet > /dev/null 2>&1; then
+		why="no VMQNET_KO and no installed vmqnet module to load again"
+	fi
+	[ -n "$why" ] || return 0
+	if [ "${VMQNET_GUEST:-}" = 1 ]; then
+		ktap_diag "$why, in the guest"
+		return 1
+	fi
+	VMQ_SKIP_REASON="vmqnet cannot be unloaded and loaded again here: $why"
+	return "$KSFT_SKIP"
+}
+
+# rmmod vmqnet: its devices go with it, so the exit trap forgets them.
+# Fails if rmmod does, or if the bus is still there after it.
+vmq_module_unload()
+{
+	rmmod vmqnet || return 1
+	vmq_created_ids=
+	vmq_assert_missing "$VMQ_BUS"
 }
 
 # Remember an ID for the exit trap; forget it when deleted.
@@ -465,28 +682,155 @@ vmq_ethtool_current()
 	echo "$out"
 }
 
-# vmq_netns_add NS...: network namespaces without IPv6. The kernel's own
-# IPv6 traffic (DAD, router and MLD solicitations) would otherwise land
-# in the counters the tests check exactly, at times no test controls.
+# vmq_port ID N: the netdev name of port N of device ID; nothing if it
+# has no such port. Builtins only.
+vmq_port()
+{
+	local d port
+
+	for d in "$VMQ_BUS/devices/vmqnet$1"/net/*; do
+		[ -e "$d" ] || continue
+		read -r port < "$d/dev_port"
+		[ "$port" != "$2" ] || { echo "${d##*/}"; return 0; }
+	done
+	return 0
+}
+
+# vmq_ifindex NETDEV: the ifindex of a netdev of this network namespace.
+vmq_ifindex() { local i; read -r i < "/sys/class/net/$1/ifindex" && echo "$i"; }
+
+# vmq_qstate ID PORT RING: the state of a VM queue as debugfs shows it
+# (allocated, set, running, paused...), "none" if there is no such queue.
+vmq_qstate()
+{
+	local -A vmq_qs=()
+
+	vmq_table vmq_qs "$VMQ_DEBUGFS/vmqnet$1/ports/$2/queues"
+	echo "${vmq_qs[$3,state]:-none}"
+}
+
+# vmq_qstates ID PORT: "RING:STATE ..." for every queue of a port, in order.
+vmq_qstates()
+{
+	local -A vmq_qs=()
+	local r out=
+
+	vmq_table vmq_qs "$VMQ_DEBUGFS/vmqnet$1/ports/$2/queues"
+	for r in ${vmq_qs[rows]}; do out+=${out:+ }$r:${vmq_qs[$r,state]}; done
+	echo "$out"
+}
+
+# vmq_shmem_occ ID: the devlink shared_memory occupancy of device ID, in
+# 4 KiB units (each block rounded up to whole pages).
+vmq_shmem_occ() { vmq_dl_resource "vmqnet/vmqnet$1" shared_memory occ; }
+
+# vmq_units BYTES [VAR]: the shared_memory units (4 KiB) of a block of
+# BYTES, rounded up to whole pages as the allocator counts: printed, or
+# put in VAR (no subshell).
+vmq_units()
+{
+	local n=$(( ($1 + VMQ_PAGE - 1) / VMQ_PAGE * VMQ_PAGE / 4096 ))
+
+	if [ -n "${2:-}" ]; then printf -v "$2" %d "$n"; else echo "$n"; fi
+}
+
+# vmq_health_diagnose ID: what the health reporter vmq of device ID
+# diagnoses, as JSON.
+vmq_health_diagnose() { devlink -j health diagnose "vmqnet/vmqnet$1" reporter vmq; }
+
+# vmq_health_dump ID: a new dump of the health reporter vmq of device ID,
+# as JSON. A dump is kept until cleared: it is cleared first, so that it
+# shows the state now.
+vmq_health_dump()
+{
+	devlink health dump clear "vmqnet/vmqnet$1" reporter vmq &&
+		devlink -j health dump show "vmqnet/vmqnet$1" reporter vmq
+}
+
+# vmq_ethtool_stat NAME NETDEV: the ethtool -S counter NAME of a netdev of
+# this namespace; fails, printing nothing, if it has no such counter.
+vmq_ethtool_stat()
+{
+	local name value
+
+	while read -r name value; do
+		[ "$name" != "$1:" ] || { echo "$value"; return 0; }
+	done < <(ethtool -S "$2")
+	return 1
+}
+
+# vmq_netns_add NS...: network namespaces without IPv6, deleted on exit.
+# The kernel's own IPv6 traffic (DAD, router and MLD solicitations) would
+# otherwise land in the counters the tests check exactly, at times no
+# test controls.
 vmq_netns_add()
 {
 	local ns
 
 	for ns in "$@"; do
-		ip netns add "$ns" &&
+		ip netns add "$ns" || return 1
+		vmq_netns+=("$ns")
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 > /dev/null || return 1
 	done
 }
 
+# The file of a network namespace for link_device's fds: /run/netns/NS,
+# or this task's for "-".
+vmq_netns_file()
+{
+	if [ "$1" = - ]; then echo /proc/self/ns/net; else echo "/run/netns/$1"; fi
+}
+
+# vmq_link NS_A IFINDEX_A NS_B IFINDEX_B: link two ports, each given by its
+# network namespace (a name of ip netns, or - for this one) and its
+# ifindex there, with one write to link_device, which must succeed.
+vmq_link()
+{
+	local fda fdb rc
+
+	exec {fda}<"$(vmq_netns_file "$1")" {fdb}<"$(vmq_netns_file "$3")"
+	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fda:$2 $fdb:$4\n"
+	rc=$?
+	exec {fda}<&- {fdb}<&-
+	return "$rc"
+}
+
+# vmq_unlink NS IFINDEX: unlink a port (and so its peer) through
+# unlink_device, which must succeed.
+vmq_unlink()
+{
+	local fd rc
+
+	exec {fd}<"$(vmq_netns_file "$1")"
+	vmq_write_expect 0 "$VMQ_BUS/unlink_device" "$fd:$2\n"
+	rc=$?
+	exec {fd}<&-
+	return "$rc"
+}
+
+# Undo what the script made through lib.sh: senders and floods, devices,
+# the test module, network namespaces, $VMQ_TMPD. The exit trap, or the
+# last thing a script's own exit trap does.
 vmq_cleanup()
 {
-	local id
+	local id ns
 
-	[ -d "$VMQ_BUS" ] || return 0
-	for id in $vmq_created_ids; do
-		echo "$id" > "$VMQ_BUS/del_device" 2>/dev/null
-	done
+	vmq_sender_stop
+	vmq_flood_kill > /dev/null
+	if [ -d "$VMQ_BUS" ]; then
+		for id in $vmq_created_ids; do
+			echo "$id" > "$VMQ_BUS/del_device" 2>/dev/null
+		done
+	fi
 	vmq_created_ids=
+	! grep -q '^vmqnet_shmem_user ' /proc/modules ||
+		rmmod vmqnet_shmem_user 2>/dev/null
+	for ns in "${vmq_netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	vmq_netns=()
+	rm -rf --one-file-system "$VMQ_TMPD"
 }
+vmq_netns=()
 trap vmq_cleanup EXIT

@@ -25,21 +25,8 @@ IPB=192.0.2.2
 
 # ---- helpers ----------------------------------------------------------------
 
-link_cleanup()
-{
-	local ns
-
-	[ -z "${flood_pid:-}" ] || kill "$flood_pid" 2>/dev/null
-	vmq_cleanup
-	rm -f "$PY_PING" "$PY_UDP"
-	for ns in "$NSA" "$NSB" "$NSC"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-trap link_cleanup EXIT
-
-# ifindex NS DEV
-ifindex()
+# ns_ifindex NS DEV: the ifindex of DEV in network namespace NS.
+ns_ifindex()
 {
 	ip -n "$1" -j link show dev "$2" | jq -r '.[0].ifindex'
 }
@@ -53,9 +40,9 @@ has_carrier()
 	if grep -qx LOWER_UP <<< "$flags"; then echo 1; else echo 0; fi
 }
 
-# setup: device ID with ports A (in NSA) and B (in NSB), addressed, up,
-# linked; FDA/FDB are fds of the namespaces, IFA/IFB the ifindexes.
-setup()
+# Device ID with ports A (in NSA) and B (in NSB), addressed, not yet up
+# nor linked; FDA/FDB are fds of the namespaces, IFA/IFB the ifindexes.
+setup_pair()
 {
 	vmq_netns_add "$NSA" "$NSB" || return 1
 	exec {FDA}<"/run/netns/$NSA" {FDB}<"/run/netns/$NSB"
@@ -67,19 +54,17 @@ setup()
 # after a reload, which re-creates the ports.
 ports_to_ns()
 {
-	local devs
-
-	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
-	PA=${devs[0]} PB=${devs[1]}
+	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
 	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" ||
 		return 1
 	ip -n "$NSA" addr add "$IPA/24" dev "$PA" &&
 	ip -n "$NSB" addr add "$IPB/24" dev "$PB" || return 1
-	IFA=$(ifindex "$NSA" "$PA") IFB=$(ifindex "$NSB" "$PB")
+	IFA=$(ns_ifindex "$NSA" "$PA") IFB=$(ns_ifindex "$NSB" "$PB")
 }
 
-link_ab() { vmq_write_expect 0 "$VMQ_BUS/link_device" "$FDA:$IFA $FDB:$IFB\n"; }
-unlink_a() { vmq_write_expect 0 "$VMQ_BUS/unlink_device" "$FDA:$IFA\n"; }
+# Link A and B; unlink them (through A).
+link_ab() { vmq_link "$NSA" "$IFA" "$NSB" "$IFB"; }
+unlink_a() { vmq_unlink "$NSA" "$IFA"; }
 up_ab() { ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up; }
 
 # check_carrier A B: carrier of PA and PB, as 0/1.
@@ -89,10 +74,8 @@ check_carrier()
 	vmq_assert_eq "carrier of $PB" "$2" "$(has_carrier "$NSB" "$PB")"
 }
 
-# ICMP echo and a UDP sender in python3: the guest has no ping(8). Files,
-# not here-documents, so that a background sender is its own process.
-PY_PING=/tmp/vmqlnk-ping.$$.py
-PY_UDP=/tmp/vmqlnk-udp.$$.py
+# ICMP echo in python3: the guest has no ping(8).
+PY_PING=$VMQ_TMPD/ping.py
 cat > "$PY_PING" <<'PY'
 import socket, struct, sys
 dst, count = sys.argv[1], int(sys.argv[2])
@@ -114,25 +97,12 @@ for seq in range(count):
            struct.unpack("!HH", icmp[4:8]) == (0x564d, seq):
             break
 PY
-# Sends COUNT datagrams (0: until killed), ignoring send errors: the
-# sender must keep going whatever happens to the link.
-cat > "$PY_UDP" <<'PY'
-import itertools, socket, sys
-dst, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-data = bytes(size)
-for _ in (range(count) if count else itertools.count()):
-    try:
-        s.sendto(data, (dst, 9))
-    except OSError:
-        pass
-PY
 
 # pingx NS DST COUNT: every reply awaited, 2 s each.
 pingx() { ip netns exec "$1" python3 "$PY_PING" "$2" "$3"; }
 
-# udp_send NS DST COUNT SIZE
-udp_send() { ip netns exec "$1" python3 "$PY_UDP" "$2" "$3" "$4"; }
+# udp_send NS DST COUNT SIZE: COUNT datagrams of SIZE bytes from NS.
+udp_send() { ip netns exec "$1" python3 "$VMQ_SEND" udp "$2" "$3" "$4" 0; }
 
 ping_ab()
 {
@@ -141,22 +111,17 @@ ping_ab()
 	return 1
 }
 
-# Background UDP flood A -> B; flood_pid (ip netns exec execs python).
-flood_start()
-{
-	ip netns exec "$NSA" python3 "$PY_UDP" "$IPB" 0 64 &
-	flood_pid=$!
-}
+# Background UDP flood A -> B (ip netns exec execs python), until
+# flood_stop_flush or, as a safety net, for 600 s.
+flood_a_to_b() { vmq_flood_start ip netns exec "$NSA" python3 "$VMQ_SEND" udp "$IPB" 0 64 600; }
 
-# Once the flood is over, A forgets its neighbours: a flood that ran into
-# a link that went away leaves B's entry resolving, its probes used up
-# and frames queued on it, and a ping right after could time out before
-# A gives up on it.
-flood_stop()
+# Kill the flood, whatever became of it. Then A forgets its neighbours: a
+# flood that ran into a link that went away leaves B's entry resolving,
+# its probes used up and frames queued on it, and a ping right after could
+# time out before A gives up on it.
+flood_stop_flush()
 {
-	kill "$flood_pid" 2>/dev/null
-	wait "$flood_pid" 2>/dev/null
-	flood_pid=
+	vmq_flood_kill
 	ip -n "$NSA" neigh flush dev "$PA" 2>/dev/null || :
 }
 
@@ -184,10 +149,10 @@ flood_flowing()
 	base=$(rx_packets "$1" "$2")
 	if vmq_wait_more "packets received by $2 under the flood" \
 		$((base + FLOOD_MIN)) rx_packets "$1" "$2"; then
-		kill -0 "$flood_pid" 2>/dev/null && return 0
+		vmq_flood_running && return 0
 		ktap_diag "the flood ended by itself"
 	fi
-	flood_stop
+	flood_stop_flush
 	return 1
 }
 
@@ -197,7 +162,7 @@ test_bad_input()
 {
 	local lo fdnull rc=0
 
-	lo=$(ifindex "$NSA" lo)
+	lo=$(ns_ifindex "$NSA" lo)
 	exec {fdnull}</dev/null
 	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA\n" &&
 	vmq_write_expect EINVAL "$VMQ_BUS/link_device" "$FDA:$IFA,$FDB:$IFB" &&
@@ -216,7 +181,7 @@ test_bad_input()
 	# Unlinking what is not linked.
 	vmq_write_expect ENOENT "$VMQ_BUS/unlink_device" "$FDA:$IFA" || rc=1
 	exec {fdnull}<&-
-	return $rc
+	return "$rc"
 }
 
 test_link_busy()
@@ -355,12 +320,12 @@ test_netns_move()
 	local fdc ifc
 
 	vmq_netns_add "$NSC" || return 1
-	flood_start
+	flood_a_to_b
 	flood_flowing "$NSB" "$PB" || return 1
-	ip -n "$NSB" link set "$PB" netns "$NSC" || { flood_stop; return 1; }
-	flood_stop
+	ip -n "$NSB" link set "$PB" netns "$NSC" || { flood_stop_flush; return 1; }
+	flood_stop_flush
 	exec {fdc}<"/run/netns/$NSC"
-	ifc=$(ifindex "$NSC" "$PB")
+	ifc=$(ns_ifindex "$NSC" "$PB")
 	ip -n "$NSC" addr add "$IPB/24" dev "$PB" &&
 	ip -n "$NSC" link set "$PB" up || return 1
 	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$FDA:$IFA $fdc:$ifc" ||
@@ -378,16 +343,16 @@ test_unlink_under_traffic()
 {
 	local i
 
-	flood_start
+	flood_a_to_b
 	flood_flowing "$NSB" "$PB" || return 1
 	for ((i = 0; i < 20; i++)); do
 		if ! { unlink_a && link_ab; }; then
-			flood_stop
+			flood_stop_flush
 			return 1
 		fi
 	done
 	flood_flowing "$NSB" "$PB" || return 1
-	flood_stop
+	flood_stop_flush
 	ping_ab 2
 }
 
@@ -396,13 +361,13 @@ test_del_under_traffic()
 {
 	local devs
 
-	flood_start
+	flood_a_to_b
 	flood_flowing "$NSB" "$PB" || return 1
-	vmq_dev_delete "$ID" || { flood_stop; return 1; }
-	flood_stop
+	vmq_dev_delete "$ID" || { flood_stop_flush; return 1; }
+	flood_stop_flush
 	ip netns del "$NSA" && ip netns del "$NSB" || return 1
 	exec {FDA}<&- {FDB}<&-
-	setup && up_ab && link_ab && ping_ab 2 || return 1
+	setup_pair && up_ab && link_ab && ping_ab 2 || return 1
 
 	# Across two devices: delete only the peer's device.
 	vmq_dev_create "$ID2" 1 2 || return 1
@@ -410,12 +375,12 @@ test_del_under_traffic()
 	ip link set "${devs[0]}" netns "$NSB" || return 1
 	unlink_a || return 1
 	vmq_write_expect 0 "$VMQ_BUS/link_device" \
-		"$FDA:$IFA $FDB:$(ifindex "$NSB" "${devs[0]}")\n" || return 1
+		"$FDA:$IFA $FDB:$(ns_ifindex "$NSB" "${devs[0]}")\n" || return 1
 	ip -n "$NSB" link set "${devs[0]}" up || return 1
-	flood_start
+	flood_a_to_b
 	flood_flowing "$NSB" "${devs[0]}" || return 1
-	vmq_dev_delete "$ID2" || { flood_stop; return 1; }
-	flood_stop
+	vmq_dev_delete "$ID2" || { flood_stop_flush; return 1; }
+	flood_stop_flush
 	vmq_assert_eq "carrier of $PA after the peer's removal" 0 \
 		"$(has_carrier "$NSA" "$PA")" || return 1
 	vmq_write_expect ENOENT "$VMQ_BUS/unlink_device" "$FDA:$IFA\n" ||
@@ -423,42 +388,22 @@ test_del_under_traffic()
 	link_ab && ping_ab 2
 }
 
-# rmmod needs a vmqnet without holders and a VMQNET_KO to load again.
-# Elsewhere it may be skipped; the guest runner (tools/vm/guest sets
-# VMQNET_GUEST=1) gives both, so there a skip is a failure: a module
-# left holding vmqnet, or a runner that lost VMQNET_KO.
+# rmmod needs a vmqnet without holders and a way to load it again: where
+# there is none it is skipped, but not in the guest runner, which gives
+# both (vmq_module_unloadable).
 test_rmmod_under_traffic()
 {
-	local holders=(/sys/module/vmqnet/holders/*) why=
-
-	if [ -e "${holders[0]}" ]; then
-		why="vmqnet has holders: ${holders[*]##*/}"
-	elif [ -z "${VMQNET_KO:-}" ]; then
-		why="no VMQNET_KO to load vmqnet again from"
-	fi
-	if [ -n "$why" ]; then
-		if [ "${VMQNET_GUEST:-}" = 1 ]; then
-			ktap_diag "$why, in the guest"
-			return 1
-		fi
-		VMQ_SKIP_REASON="vmqnet cannot be reloaded here: $why"
-		return "$KSFT_SKIP"
-	fi
-	flood_start
+	vmq_module_unloadable || return
+	flood_a_to_b
 	# Right before rmmod: traffic flows.
 	flood_flowing "$NSB" "$PB" || return 1
-	rmmod vmqnet || { flood_stop; return 1; }
-	flood_stop
-	vmq_created_ids=
-	vmq_assert_missing "$VMQ_BUS" || return 1
+	vmq_module_unload || { flood_stop_flush; return 1; }
+	flood_stop_flush
 	vmq_module_load && vmq_assert_exists "$VMQ_BUS"
 }
 
+vmq_setup "a device's two ports in two namespaces" setup_pair
 ktap_plan 13
-if ! setup; then
-	ktap_diag "setup failed"
-	exit "$KSFT_FAIL"
-fi
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier

@@ -34,18 +34,19 @@ IP_MV=198.51.100.1
 IP_PEER=198.51.100.2
 NFRAMES=20
 
-occ() { vmq_dl_resource "$DL" shared_memory occ; }
-
-diag() { devlink -j health diagnose "$DL" reporter vmq; }
-
 # owner_of NAME: the ring a macvlan owns, or nothing.
 owner_of()
 {
-	diag | jq -r --arg n "$1" '.ports[0].queues[] | select(.owner == $n) |
+	vmq_health_diagnose "$ID" | jq -r --arg n "$1" '.ports[0].queues[] | select(.owner == $n) |
 		"\(.id) \(.state) \(.filters)"'
 }
 
-nowned() { diag | jq '[.ports[0].queues[] | select(.id > 0 and .owner != "ethtool")] | length'; }
+# The number of VM queues a macvlan owns.
+owned_queues()
+{
+	vmq_health_diagnose "$ID" |
+		jq '[.ports[0].queues[] | select(.id > 0 and .owner != "ethtool")] | length'
+}
 
 mv_add()
 {
@@ -60,18 +61,14 @@ cleanup_mv()
 	for m in mv0 mv1 mv2 mv3; do
 		ip link del "$m" 2> /dev/null
 	done
-	ip netns del "$NSP" 2> /dev/null
 }
 
-# qstat RING COUNTER: rx_queue_<RING>_<COUNTER> of our port (ethtool -S).
-qstat()
-{
-	ethtool -S "$ND" | awk -v k="rx_queue_$1_$2:" '$1 == k { print $2 }'
-}
+# rxq_packets RING: the packets queue RING of our port received (ethtool -S).
+rxq_packets() { vmq_ethtool_stat "rx_queue_$1_packets" "$ND"; }
 
-# mvstat DEV: unicast frames DEV received; in bridge mode the sibling
+# mv_rx_unicast DEV: unicast frames DEV received; in bridge mode the sibling
 # macvlans' multicast reaches it too, counted in "multicast".
-mvstat()
+mv_rx_unicast()
 {
 	local d=/sys/class/net/$1/statistics
 
@@ -104,27 +101,32 @@ check_rx()
 {
 	local ring=$1 other=$2 r0 o0 m0 i r1
 
-	r0=$(qstat "$ring" packets) o0=$(qstat "$other" packets) m0=$(mvstat mv0)
+	r0=$(rxq_packets "$ring") o0=$(rxq_packets "$other") m0=$(mv_rx_unicast mv0)
 	to_mv0 || return 1
 	# NAPI may still be handing the last ones up.
 	for ((i = 0; i < 50; i++)); do
-		r1=$(qstat "$ring" packets)
+		r1=$(rxq_packets "$ring")
 		[ $((r1 - r0)) -lt "$NFRAMES" ] || break
 		sleep 0.1
 	done
 	vmq_assert_eq "frames on queue $ring" "$NFRAMES" $((r1 - r0)) || return 1
 	vmq_assert_eq "frames on queue $other" 0 \
-		$(($(qstat "$other" packets) - o0)) || return 1
-	vmq_assert_eq "mv0 rx_packets" "$NFRAMES" $(($(mvstat mv0) - m0))
+		$(($(rxq_packets "$other") - o0)) || return 1
+	vmq_assert_eq "mv0 rx_packets" "$NFRAMES" $(($(mv_rx_unicast mv0) - m0))
 }
 trap 'cleanup_mv; vmq_cleanup' EXIT
 
-test_setup()
+# The device, its port up, and the baseline shared_memory occupancy.
+setup_device()
 {
-	vmq_dev_create $ID 1 4 || return 1
-	ND=$(vmq_dev_netdevs $ID)
+	vmq_dev_create "$ID" 1 4 || return 1
+	ND=$(vmq_port "$ID" 0)
 	ip link set "$ND" up || return 1
-	BASE=$(occ)
+	BASE=$(vmq_shmem_occ "$ID")
+}
+
+test_offload_off_by_default()
+{
 	vmq_assert_ge "baseline occupancy" 1 "$BASE" || return 1
 	vmq_assert_eq "offload off by default" "l2-fwd-offload: off" \
 		"$(ethtool -k "$ND" | grep -o 'l2-fwd-offload: [a-z]*')"
@@ -133,7 +135,7 @@ test_setup()
 test_no_offload()
 {
 	mv_add mv0 || return 1
-	vmq_assert_eq "no queue without offload" 0 "$(nowned)" || return 1
+	vmq_assert_eq "no queue without offload" 0 "$(owned_queues)" || return 1
 	ip link del mv0
 }
 
@@ -145,9 +147,8 @@ test_offload()
 	mv_add mv0 || return 1
 	vmq_assert_eq "mv0 queue" "1 running 1" "$(owner_of mv0)" || return 1
 	mac=$(cat /sys/class/net/mv0/address)
-	devlink health dump clear "$DL" reporter vmq || return 1
 	vmq_assert_eq "filter on mv0's MAC" "$mac" \
-		"$(devlink -j health dump show "$DL" reporter vmq |
+		"$(vmq_health_dump "$ID" |
 			jq -r '.ports[0].queues[] | select(.id == 1) |
 				.filter_list[0].mac')" || return 1
 	vmq_assert_eq "ethtool -n lists it" 1 \
@@ -158,17 +159,14 @@ test_offload()
 # in mv0's queue and nowhere else, and mv0 receives them.
 test_traffic()
 {
-	local fdi fdp ifp
+	local ifp
 
 	vmq_netns_add "$NSP" || return 1
 	vmq_dev_create "$ID_PEER" 1 4 || return 1
-	PEER=$(vmq_dev_netdevs "$ID_PEER")
+	PEER=$(vmq_port "$ID_PEER" 0)
 	ip link set "$PEER" netns "$NSP" || return 1
 	ifp=$(ip -n "$NSP" -j link show dev "$PEER" | jq -r '.[0].ifindex')
-	exec {fdi}</proc/self/ns/net {fdp}<"/run/netns/$NSP"
-	vmq_write_expect 0 "$VMQ_BUS/link_device" \
-		"$fdi:$(cat "/sys/class/net/$ND/ifindex") $fdp:$ifp\n"
-	exec {fdi}<&- {fdp}<&-
+	vmq_link - "$(vmq_ifindex "$ND")" "$NSP" "$ifp" || return 1
 	ip -n "$NSP" addr add "$IP_PEER/24" dev "$PEER" &&
 		ip -n "$NSP" link set "$PEER" up &&
 		ip addr add "$IP_MV/24" dev mv0 || return 1
@@ -216,7 +214,7 @@ test_fallback()
 {
 	mv_add mv1 || return 1
 	mv_add mv2 || return 1
-	vmq_assert_eq "3 queues taken" 3 "$(nowned)" || return 1
+	vmq_assert_eq "3 queues taken" 3 "$(owned_queues)" || return 1
 	# No queue left: mv3 comes up all the same, on the software path.
 	mv_add mv3 || return 1
 	vmq_assert_eq "mv3 has no queue" "" "$(owner_of mv3)" || return 1
@@ -227,7 +225,7 @@ test_fallback()
 test_shrink_refused()
 {
 	vmq_cmd_expect EBUSY ethtool -L "$ND" combined 1 || return 1
-	vmq_assert_eq "queues kept" 3 "$(nowned)"
+	vmq_assert_eq "queues kept" 3 "$(owned_queues)"
 }
 
 # Neither mv0's filter nor its queue are ethtool's to change.
@@ -256,9 +254,8 @@ test_dump_owners()
 {
 	local dbg=$VMQ_DEBUGFS/vmqnet$ID/ports/0/queues
 
-	devlink health dump clear "$DL" reporter vmq || return 1
 	vmq_assert_eq "owners in the dump" "0:default 1:mv0 2:mv1 3:mv2" \
-		"$(devlink -j health dump show "$DL" reporter vmq |
+		"$(vmq_health_dump "$ID" |
 			jq -r '[.ports[0].queues[] | "\(.id):\(.owner)"] |
 				join(" ")')" || return 1
 	vmq_assert_eq "owners in debugfs" "0:- 1:mv0 2:mv1 3:mv2" \
@@ -270,17 +267,17 @@ test_dump_owners()
 test_offload_off()
 {
 	vmq_cmd_expect 0 ethtool -K "$ND" l2-fwd-offload off || return 1
-	vmq_assert_eq "no queue owned" 0 "$(nowned)" || return 1
+	vmq_assert_eq "no queue owned" 0 "$(owned_queues)" || return 1
 	vmq_assert_eq "no filters" 0 \
-		"$(diag | jq '[.ports[0].queues[].filters] | add')" || return 1
+		"$(vmq_health_diagnose "$ID" | jq '[.ports[0].queues[].filters] | add')" || return 1
 	vmq_assert_eq "queues idle" "paused paused paused" \
-		"$(diag | jq -r '[.ports[0].queues[] | select(.id > 0) |
+		"$(vmq_health_diagnose "$ID" | jq -r '[.ports[0].queues[] | select(.id > 0) |
 			.state] | join(" ")')" || return 1
-	vmq_assert_eq "occupancy at baseline" "$BASE" "$(occ)" || return 1
+	vmq_assert_eq "occupancy at baseline" "$BASE" "$(vmq_shmem_occ "$ID")" || return 1
 	check_rx 0 1 || return 1
 
 	vmq_cmd_expect 0 ethtool -K "$ND" l2-fwd-offload on || return 1
-	vmq_assert_eq "open macvlans keep the software path" 0 "$(nowned)" ||
+	vmq_assert_eq "open macvlans keep the software path" 0 "$(owned_queues)" ||
 		return 1
 	ip link set mv0 down && ip link set mv0 up || return 1
 	vmq_assert_eq "mv0 queue at reopen" "1 running 1" "$(owner_of mv0)" ||
@@ -288,19 +285,19 @@ test_offload_off()
 	check_rx 1 0
 }
 
-test_delete()
+test_delete_macvlans()
 {
 	local m
 
 	for m in mv0 mv1 mv2 mv3; do
 		ip link del "$m" || return 1
 	done
-	vmq_assert_eq "queues back to ethtool" 0 "$(nowned)" || return 1
+	vmq_assert_eq "queues back to ethtool" 0 "$(owned_queues)" || return 1
 	vmq_assert_eq "no filters" 0 \
-		"$(diag | jq '[.ports[0].queues[].filters] | add')" || return 1
+		"$(vmq_health_diagnose "$ID" | jq '[.ports[0].queues[].filters] | add')" || return 1
 	vmq_assert_eq "q1 paused" paused \
-		"$(diag | jq -r '.ports[0].queues[1].state')" || return 1
-	vmq_assert_eq "occupancy back to baseline" "$BASE" "$(occ)"
+		"$(vmq_health_diagnose "$ID" | jq -r '.ports[0].queues[1].state')" || return 1
+	vmq_assert_eq "occupancy back to baseline" "$BASE" "$(vmq_shmem_occ "$ID")"
 }
 
 test_lower_down()
@@ -313,21 +310,22 @@ test_lower_down()
 	vmq_assert_eq "Running at open" "1 running 1" "$(owner_of mv0)"
 }
 
-test_reload()
+test_reload_drops_macvlans()
 {
 	local base
 
 	devlink dev reload "$DL" || return 1
 	vmq_assert_missing /sys/class/net/mv0 || return 1
-	ND=$(vmq_dev_netdevs $ID)
-	vmq_assert_eq "no owner after reload" 0 "$(nowned)" || return 1
-	base=$(diag | jq '[.ports[0].queues[] | select(.id > 0) |
+	ND=$(vmq_port "$ID" 0)
+	vmq_assert_eq "no owner after reload" 0 "$(owned_queues)" || return 1
+	base=$(vmq_health_diagnose "$ID" | jq '[.ports[0].queues[] | select(.id > 0) |
 		.shmem_bytes] | add')
 	vmq_assert_eq "VM queues freed" 0 "$base"
 }
 
+vmq_setup "a device of one port, up" setup_device
 ktap_plan 14
-vmq_test setup test_setup
+vmq_test offload_off_by_default test_offload_off_by_default
 vmq_test no_offload_software_path test_no_offload
 vmq_test offload_queue_per_macvlan test_offload
 vmq_test traffic_lands_in_macvlan_queue test_traffic
@@ -338,7 +336,7 @@ vmq_test shrink_refused_under_macvlan test_shrink_refused
 vmq_test nfc_refused_on_macvlan_queue test_nfc_refused
 vmq_test dump_shows_owners test_dump_owners
 vmq_test offload_off_releases_queues test_offload_off
-vmq_test delete_frees_queues test_delete
+vmq_test delete_frees_queues test_delete_macvlans
 vmq_test lower_down_then_up test_lower_down
-vmq_test reload_drops_macvlans test_reload
+vmq_test reload_drops_macvlans test_reload_drops_macvlans
 ktap_finish

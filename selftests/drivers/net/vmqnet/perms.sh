@@ -30,7 +30,8 @@ ID_PEER=42
 DL=vmqnet/vmqnet$ID
 DBG=$VMQ_DEBUGFS/vmqnet$ID
 NOBODY=65534
-TMPD=$(mktemp -d /tmp/vmqperms.XXXXXX) || exit 1
+# The user namespace of test_own_netns, nobody's, writes there too.
+TMPD=$VMQ_TMPD
 chmod 0777 "$TMPD"
 ns_pid=
 
@@ -38,11 +39,8 @@ perms_cleanup()
 {
 	[ -z "$ns_pid" ] || { kill "$ns_pid"; wait "$ns_pid"; } 2>/dev/null
 	vmq_cleanup
-	rm -rf "$TMPD"
 }
 trap perms_cleanup EXIT
-
-port() { vmq_dev_netdevs "$ID" | sed -n "$(($1 + 1))p"; }
 
 # The callers. Each runs its command line through bash, so that shell
 # redirections happen with its credentials.
@@ -56,7 +54,7 @@ as_userns_nobody() { nobody unshare -Ur bash -c "$1"; }
 as_userns_root() { unshare -Ur bash -c "$1"; }
 
 # What a refused caller must leave as it was.
-state()
+device_state()
 {
 	local p f
 
@@ -80,9 +78,9 @@ state()
 	echo "$VMQ_BUS"/devices/*
 } 2>&1
 
-# try WHO CMDLINE: WHO must be refused CMDLINE with EPERM or EACCES. ethtool
-# -N exits 0 when refused, so the message decides.
-try()
+# try_refused WHO CMDLINE: WHO must be refused CMDLINE with EPERM or
+# EACCES. ethtool -N exits 0 when refused, so the message decides.
+try_refused()
 {
 	local out
 
@@ -95,13 +93,13 @@ try()
 	return 1
 }
 
-# Everything that changes a device, as command lines for try.
+# Everything that changes a device, as command lines for try_refused.
 writes()
 {
 	local p0 p1 peer
 
-	p0=$(port 0) p1=$(port 1)
-	peer=$(vmq_dev_netdevs "$ID_PEER" | sed -n 2p)
+	p0=$(vmq_port "$ID" 0) p1=$(vmq_port "$ID" 1)
+	peer=$(vmq_port "$ID_PEER" 1)
 	# Two free ports, and a netns fd the caller opens itself: only the
 	# permission can refuse this link.
 	cat <<EOF
@@ -129,12 +127,14 @@ devlink health dump clear $DL reporter vmq
 EOF
 }
 
-test_setup()
+# Two devices, every port up, a rule on port 0's queue 1, port 0 linked
+# to the peer device's port 0.
+setup_linked_devices()
 {
-	local p0 peer fd rc p
+	local p0 peer p
 
 	vmq_dev_create "$ID" 2 4 && vmq_dev_create "$ID_PEER" 2 2 || return 1
-	p0=$(port 0) peer=$(vmq_dev_netdevs "$ID_PEER" | head -n 1)
+	p0=$(vmq_port "$ID" 0) peer=$(vmq_port "$ID_PEER" 0)
 	# Every port up, so that a port's carrier shows whether it is linked,
 	# and no IPv6 chatter in the queue counters state() compares.
 	for p in $(vmq_dev_netdevs "$ID") $(vmq_dev_netdevs "$ID_PEER"); do
@@ -143,12 +143,7 @@ test_setup()
 	done
 	ethtool -N "$p0" flow-type ether dst 02:00:00:00:41:01 action 1 \
 		loc 3 > /dev/null || return 1
-	exec {fd}</proc/self/ns/net
-	vmq_write_expect 0 "$VMQ_BUS/link_device" \
-		"$fd:$(cat "/sys/class/net/$p0/ifindex") $fd:$(cat "/sys/class/net/$peer/ifindex")\n"
-	rc=$?
-	exec {fd}<&-
-	return "$rc"
+	vmq_link - "$(vmq_ifindex "$p0")" - "$(vmq_ifindex "$peer")"
 }
 
 test_debugfs_root_only()
@@ -175,13 +170,13 @@ refused()
 		ktap_diag "$1 cannot run: $("$1" true 2>&1)"
 		return 1
 	}
-	before=$(state)
+	before=$(device_state)
 	tries=0
 	while read -r line; do
 		[ -z "${2:-}" ] || [[ $line != *$2* ]] || continue
-		try "$1" "$line" || fails=$((fails + 1))
+		try_refused "$1" "$line" || fails=$((fails + 1))
 	done < <(writes)
-	after=$(state)
+	after=$(device_state)
 	if [ "$before" != "$after" ]; then
 		ktap_diag "the state changed:"
 		diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
@@ -213,7 +208,7 @@ test_own_netns()
 	local p1 out
 
 	no_userns && return "$KSFT_SKIP"
-	p1=$(port 1)
+	p1=$(vmq_port "$ID" 1)
 	cat > "$TMPD/inside.sh" <<EOF
 echo \$\$ > $TMPD/pid
 while [ ! -e $TMPD/go ]; do sleep 0.1; done
@@ -225,7 +220,7 @@ while [ ! -e $TMPD/go ]; do sleep 0.1; done
 		ethtool -n $p1 | grep -q "Filter: 4" && echo rule-ok
 	devlink dev show | grep -c vmqnet
 	echo 43 > $VMQ_BUS/new_device || echo bus-refused
-	ethtool -L $(port 0) combined 2 || echo other-port-refused
+	ethtool -L $(vmq_port "$ID" 0) combined 2 || echo other-port-refused
 } > $TMPD/out 2>&1
 touch $TMPD/done
 EOF
@@ -250,13 +245,13 @@ EOF
 	esac
 	# The namespace is gone: the port is back in ours, as configured.
 	for _ in $(seq 50); do
-		[ "$(vmq_dev_nports "$ID")" = 2 ] && [ -n "$(port 1)" ] &&
-			ip link show "$(port 1)" > /dev/null 2>&1 && break
+		[ "$(vmq_dev_nports "$ID")" = 2 ] && [ -n "$(vmq_port "$ID" 1)" ] &&
+			ip link show "$(vmq_port "$ID" 1)" > /dev/null 2>&1 && break
 		sleep 0.1
 	done
 	vmq_assert_eq "port 1 back" 2 "$(vmq_dev_nports "$ID")" || return 1
 	vmq_assert_eq "its channels" 2 \
-		"$(vmq_ethtool_current "Combined:" ethtool -l "$(port 1)")"
+		"$(vmq_ethtool_current "Combined:" ethtool -l "$(vmq_port "$ID" 1)")"
 }
 
 test_teardown()
@@ -264,8 +259,8 @@ test_teardown()
 	vmq_dev_delete "$ID_PEER" && vmq_dev_delete "$ID"
 }
 
-ktap_plan 7
-vmq_test "perms: two devices, linked" test_setup
+vmq_setup "two devices, linked" setup_linked_devices
+ktap_plan 6
 vmq_test "perms: every debugfs file root-only" test_debugfs_root_only
 vmq_test "perms: an unprivileged user changes nothing" test_nobody
 vmq_test "perms: nobody's user namespace root changes nothing" test_userns_nobody

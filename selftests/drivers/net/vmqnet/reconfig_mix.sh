@@ -34,48 +34,26 @@ OPS=${1:-600}
 SEED=${2:-$(( $(date +%s) % 32768 ))}
 A=31
 B=32
-TMPD=$(mktemp -d /tmp/vmqmix.XXXXXX) || exit 1
-PY_FLOOD=$TMPD/flood.py
 CMD_TIMEOUT=60
 MACS=(02:00:00:00:31:01 02:00:00:00:31:02 02:00:00:00:31:03
       02:00:00:00:31:04 ff:ff:ff:ff:ff:ff)
-flood_pid=
 tried=0 refused=0 hung=0 mv=0 revived=0
 
 mix_cleanup()
 {
-	[ -z "$flood_pid" ] || { kill "$flood_pid"; wait "$flood_pid"; } 2>/dev/null
 	ip -o link show type macvlan 2>/dev/null | while IFS=': ' read -r _ n _; do
 		ip link del "${n%@*}" 2>/dev/null
 	done
 	vmq_cleanup
-	rm -rf "$TMPD"
 }
 trap mix_cleanup EXIT
 
-cat > "$PY_FLOOD" <<'PY'
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((sys.argv[1], 0))
-u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-dst = (sys.argv[3], 9)
-src = bytes.fromhex(open("/sys/class/net/%s/address" % sys.argv[1]).read().strip().replace(":", ""))
-frames = [bytes.fromhex(m.replace(":", "")) + src + b"\x88\xb5" + bytes(46) for m in sys.argv[4:]]
-end = time.monotonic() + float(sys.argv[2])
-while time.monotonic() < end:
-    for f in frames:
-        try:
-            s.send(f)
-            u.sendto(bytes(22), dst)
-        except OSError:
-            time.sleep(0.001)
-PY
-
+# pick ARRAY: one element of ARRAY at random.
 pick() { local -n arr=$1; echo "${arr[RANDOM % ${#arr[@]}]}"; }
-port_of() { vmq_dev_netdevs "$A" | sed -n "$(( $1 + 1 ))p"; }
 
-# run CMD...: one operation; refused is fine, a timeout is a hang.
-run()
+# mix_op CMD...: one operation, counted; refused is fine, a timeout is a
+# hang.
+mix_op()
 {
 	local rc
 
@@ -90,7 +68,9 @@ run()
 	esac
 }
 
-write() { run bash -c 'printf "%s\n" "$2" > "$1"' _ "$1" "$2"; }
+# mix_write FILE TEXT: one operation that writes TEXT to FILE.
+# shellcheck disable=SC2016 # expanded by that bash
+mix_write() { mix_op bash -c 'printf "%s\n" "$2" > "$1"' _ "$1" "$2"; }
 
 junk_num()
 {
@@ -108,51 +88,51 @@ one_op()
 	local params=(lookahead_split lookahead_size rx_buffer_size rx_contiguous)
 
 	p=$((RANDOM % 2))
-	dev=$(port_of "$p")
+	dev=$(vmq_port "$A" "$p")
 	if [ -z "$dev" ]; then
 		# A reload whose re-initialisation failed (the fail_usage
 		# knob can fail a default queue's memory) leaves the device
 		# without ports, as devlink has it: reload it again with
 		# its default budget so that the mix goes on.
 		revived=$((revived + 1))
-		run devlink resource set "$dl" path /shared_memory size 8192
-		run devlink dev reload "$dl"
+		mix_op devlink resource set "$dl" path /shared_memory size 8192
+		mix_op devlink dev reload "$dl"
 		return
 	fi
 	case $((RANDOM % 14)) in
-	0) run ethtool -L "$dev" combined "$(junk_num)" ;;
-	1) run ethtool -L "$dev" combined $((1 + RANDOM % 8)) rx $((RANDOM % 9)) ;;
-	2) run ethtool -G "$dev" rx "$(pick ring_sizes)" ;;
+	0) mix_op ethtool -L "$dev" combined "$(junk_num)" ;;
+	1) mix_op ethtool -L "$dev" combined $((1 + RANDOM % 8)) rx $((RANDOM % 9)) ;;
+	2) mix_op ethtool -G "$dev" rx "$(pick ring_sizes)" ;;
 	3) mac=$(pick MACS)
 	   q=$((RANDOM % 10))
 	   if ((RANDOM % 2)); then
-		run ethtool -N "$dev" flow-type ether dst "$mac" action "$q" loc $((RANDOM % 40))
+		mix_op ethtool -N "$dev" flow-type ether dst "$mac" action "$q" loc $((RANDOM % 40))
 	   else
-		run ethtool -N "$dev" flow-type ether dst "$mac" vlan $((RANDOM % 4100)) action "$q"
+		mix_op ethtool -N "$dev" flow-type ether dst "$mac" vlan $((RANDOM % 4100)) action "$q"
 	   fi ;;
-	4) run ethtool -N "$dev" delete $((RANDOM % 40)) ;;
-	5) run ethtool -K "$dev" l2-fwd-offload "$( ((RANDOM % 2)) && echo on || echo off)" ;;
+	4) mix_op ethtool -N "$dev" delete $((RANDOM % 40)) ;;
+	5) mix_op ethtool -K "$dev" l2-fwd-offload "$( ((RANDOM % 2)) && echo on || echo off)" ;;
 	6) mv=$((mv + 1))
-	   run ip link add "mix$mv" link "$dev" type macvlan mode "$(pick modes)" &&
-	   run ip link set "mix$mv" address "$(pick MACS)" &&
-	   run ip link set "mix$mv" up ;;
-	7) run ip link del "mix$((1 + RANDOM % (mv + 1)))" ;;
+	   mix_op ip link add "mix$mv" link "$dev" type macvlan mode "$(pick modes)" &&
+	   mix_op ip link set "mix$mv" address "$(pick MACS)" &&
+	   mix_op ip link set "mix$mv" up ;;
+	7) mix_op ip link del "mix$((1 + RANDOM % (mv + 1)))" ;;
 	8) case $((RANDOM % 4)) in
-	   0|2) run devlink dev param set "$dl" name "$(pick params)" value "$(junk_num)" cmode driverinit ;;
-	   1) run devlink dev param set "$dl" name rx_buffer_size value $((1536 + RANDOM % 15000)) cmode driverinit ;;
-	   3) run devlink dev param set "$dl" name lookahead_split value "$( ((RANDOM % 2)) && echo true || echo false)" cmode driverinit ;;
+	   0|2) mix_op devlink dev param set "$dl" name "$(pick params)" value "$(junk_num)" cmode driverinit ;;
+	   1) mix_op devlink dev param set "$dl" name rx_buffer_size value $((1536 + RANDOM % 15000)) cmode driverinit ;;
+	   3) mix_op devlink dev param set "$dl" name lookahead_split value "$( ((RANDOM % 2)) && echo true || echo false)" cmode driverinit ;;
 	   esac ;;
-	9) run devlink dev reload "$dl" ;;
+	9) mix_op devlink dev reload "$dl" ;;
 	10) if ((RANDOM % 2)); then
-		run devlink resource set "$dl" path /shared_memory size "$(junk_num)"
+		mix_op devlink resource set "$dl" path /shared_memory size "$(junk_num)"
 	    else
-		run devlink resource set "$dl" path /vm_queues size $((RANDOM % 130))
+		mix_op devlink resource set "$dl" path /vm_queues size $((RANDOM % 130))
 	    fi ;;
-	11) write "$VMQ_BUS/new_device" "$(junk_num) $(junk_num) $(junk_num)"
-	    write "$VMQ_BUS/link_device" "$(junk_num):$(junk_num) $(junk_num)" ;;
-	12) run ip link set "$dev" "$( ((RANDOM % 3)) && echo up || echo down)" ;;
-	13) write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_usage" "$(pick usages)"
-	    write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_count" $((RANDOM % 3)) ;;
+	11) mix_write "$VMQ_BUS/new_device" "$(junk_num) $(junk_num) $(junk_num)"
+	    mix_write "$VMQ_BUS/link_device" "$(junk_num):$(junk_num) $(junk_num)" ;;
+	12) mix_op ip link set "$dev" "$( ((RANDOM % 3)) && echo up || echo down)" ;;
+	13) mix_write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_usage" "$(pick usages)"
+	    mix_write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_count" $((RANDOM % 3)) ;;
 	esac
 }
 
@@ -165,7 +145,7 @@ relink()
 {
 	local fd a b
 
-	a=$(port_of 0) b=$(vmq_dev_netdevs "$B")
+	a=$(vmq_port "$A" 0) b=$(vmq_dev_netdevs "$B")
 	[ -n "$a" ] && [ -n "$b" ] || return 0
 	exec {fd}</proc/self/ns/net
 	echo "$fd:$(cat "/sys/class/net/$a/ifindex") $fd:$(cat "/sys/class/net/$b/ifindex")" \
@@ -173,22 +153,24 @@ relink()
 	exec {fd}<&-
 	ip addr replace 192.0.2.1/24 dev "$a" 2>/dev/null
 	ip link set "$a" up 2>/dev/null
-	a=$(port_of 1)
+	a=$(vmq_port "$A" 1)
 	[ -n "$a" ] || return 0
 	ip addr replace 198.51.100.1/24 dev "$a" 2>/dev/null
 	ip link set "$a" up 2>/dev/null
 }
 
-test_setup()
+# The devices, linked, addressed and up; a flood from B of raw frames to
+# the MACs, each followed by a datagram to A's port 0.
+setup_linked_flood()
 {
 	local b
 
 	vmq_dev_create "$A" 2 8 && vmq_dev_create "$B" 1 4 || return 1
-	b=$(vmq_dev_netdevs "$B")
+	b=$(vmq_port "$B" 0)
 	ip addr add 192.0.2.2/24 dev "$b" && ip link set "$b" up || return 1
 	relink
-	python3 -S "$PY_FLOOD" "$b" 3600 192.0.2.1 "${MACS[@]}" &
-	flood_pid=$!
+	vmq_flood_start python3 -S "$VMQ_SEND" eth "$b" 3600 "${MACS[@]}" \
+		--udp 192.0.2.1
 	vmq_dmesg_mark
 }
 
@@ -204,15 +186,13 @@ test_mix()
 	done
 	ktap_diag "reconfigurations: $tried tried, $refused refused, $hung hung, $revived times without ports"
 	[ "$hung" = 0 ] || return 1
-	kill -0 "$flood_pid" 2>/dev/null || { ktap_diag "the flood died"; return 1; }
+	vmq_flood_running || { ktap_diag "the flood died"; return 1; }
 	vmq_dmesg_clean "the mix"
 }
 
-test_teardown()
+test_teardown_clean()
 {
-	kill "$flood_pid" 2>/dev/null
-	wait "$flood_pid" 2>/dev/null
-	flood_pid=
+	vmq_flood_kill
 	ip -o link show type macvlan | while IFS=': ' read -r _ n _; do
 		ip link del "${n%@*}"
 	done
@@ -220,8 +200,8 @@ test_teardown()
 	vmq_dmesg_clean "teardown"
 }
 
-ktap_plan 3
-vmq_test "mix: two devices, linked, a flood" test_setup
+vmq_setup "two devices, linked, a flood" setup_linked_flood
+ktap_plan 2
 vmq_test "mix: random reconfiguration under the flood" test_mix
-vmq_test "mix: teardown" test_teardown
+vmq_test "mix: teardown" test_teardown_clean
 ktap_finish

@@ -26,8 +26,8 @@
 #
 # Background senders (the bounded sender, a flood) are processes of
 # python itself (nsenter execs it), never a subshell around it: they are
-# killed and waited for (flood_stop, the exit trap), so none outlives its
-# test or the script. A flood also ends by itself after FLOOD_MAX_S.
+# killed and waited for (vmq_flood_stop, the exit trap), so none outlives
+# its test or the script. A flood also ends by itself after FLOOD_MAX_S.
 # Frames a sender had in flight are counted an instant after it stops:
 # counters are read once they settle.
 #
@@ -41,7 +41,6 @@ vmq_require_tools ethtool ip devlink nsenter python3
 vmq_require_module
 
 ID=73
-DL=vmqnet/vmqnet$ID
 NSA=vmqrxA$$
 NSB=vmqrxB$$
 IPA=192.0.2.1
@@ -68,78 +67,20 @@ PACE=0.005
 MCG1=239.1.1.1
 MCMAC1=01:00:5e:01:01:01
 MCG2=239.1.1.2
-PAGE=$(getconf PAGESIZE)
-TMPD=$(mktemp -d /tmp/vmqrx.XXXXXX) || exit 1
-PY_UDP=$TMPD/udp.py
-FLOOD_LOG=$TMPD/flood.log
 # sysfs as each namespace sees it, so that a port's stats64 is a file read
 # rather than a command run in its namespace.
-SYSA=$TMPD/sysA
-SYSB=$TMPD/sysB
+SYSA=$VMQ_TMPD/sysA
+SYSB=$VMQ_TMPD/sysB
 # A flood ends by itself after this long even if nothing stops it: only a
-# safety net, flood_stop ends it long before.
+# safety net, vmq_flood_stop ends it long before.
 FLOOD_MAX_S=600
-flood_pid=
-sender_pid=
-
-# Kill a background sender and reap it; then it is gone for sure.
-flood_kill()
-{
-	local pid
-
-	for pid in $flood_pid; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	flood_pid=
-}
 
 rx_cleanup()
 {
-	flood_kill
-	if [ -n "$sender_pid" ]; then
-		kill "$sender_pid" 2>/dev/null
-		wait "$sender_pid" 2>/dev/null
-	fi
-	vmq_cleanup
 	umount "$SYSA" "$SYSB" 2>/dev/null
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	rm -f "$PY_UDP" "$FLOOD_LOG"
-	rmdir "$SYSA" "$SYSB" "$TMPD" 2>/dev/null
+	vmq_cleanup
 }
 trap rx_cleanup EXIT
-
-# "DST COUNT SIZE SECS [PACE]": sends COUNT UDP datagrams of SIZE bytes
-# to DST port 9 (COUNT 0: until killed, or SECS seconds), pausing PACE
-# seconds after every 32, broadcast allowed, send errors ignored. "-": reads "DST COUNT SIZE" lines and answers each with
-# "sent COUNT" once it has sent them, so that one process serves every
-# bounded send (a python start costs seconds under TCG).
-cat > "$PY_UDP" <<'PY'
-import itertools, socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-def send(dst, count, size, secs, pace=0):
-    data = bytes(size)
-    end = time.monotonic() + secs
-    for i in (range(count) if count else itertools.count()):
-        if not count and not i % 1024 and time.monotonic() > end:
-            break
-        if pace and i % 32 == 31:
-            time.sleep(pace)
-        try:
-            s.sendto(data, (dst, 9))
-        except OSError:
-            pass
-if sys.argv[1] != "-":
-    send(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]),
-         float(sys.argv[5]) if len(sys.argv) > 5 else 0)
-    sys.exit(0)
-for line in sys.stdin:
-    dst, count, size = line.split()
-    send(dst, int(count), int(size), 0)
-    print("sent", count, flush=True)
-PY
 
 # ---- helpers ----------------------------------------------------------------
 
@@ -148,19 +89,8 @@ PY
 # with nsenter, which only switches the network namespace (ip netns exec
 # also remounts /sys).
 
-a() { nsenter --net="/run/netns/$NSA" "$@"; }
-b() { nsenter --net="/run/netns/$NSB" "$@"; }
-
-# The bounded sender in A, for send. Its process is python itself.
-sender_start()
-{
-	coproc SENDER { exec nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" -; }
-	# shellcheck disable=SC2153 # set by coproc
-	sender_pid=$SENDER_PID
-}
-
-# send DST COUNT [SIZE]: COUNT datagrams from A, sent when this returns.
-send() { vmq_sender_ask "$1 $2 ${3:-64}" "$2"; }
+# in_nsb CMD...: CMD in B's namespace.
+in_nsb() { nsenter --net="/run/netns/$NSB" "$@"; }
 
 # ethtool -S of a port, one "name value" a line.
 estats()
@@ -173,16 +103,16 @@ estats()
 }
 bstats() { estats "$NSB" "$PB"; }
 
-# stat NAME STATS: one counter from estats output.
-stat()
+# counter NAME STATS: one counter from estats output.
+counter()
 {
 	local re=$'(^|\n)'"$1"' (-?[0-9]+)'
 
 	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[2]}"
 }
 
-# sum REGEX STATS: the sum of the counters whose names match REGEX.
-sum()
+# counter_sum REGEX STATS: the sum of the counters whose names match REGEX.
+counter_sum()
 {
 	local name value t=0
 
@@ -212,7 +142,7 @@ per_queue()
 	local q v out=
 
 	for ((q = 0; ; q++)); do
-		v=$(stat "rx_queue_${q}_$1" "$2") || break
+		v=$(counter "rx_queue_${q}_$1" "$2") || break
 		out="$out $v"
 	done
 	echo "${out# }"
@@ -225,12 +155,12 @@ NAPI_DROPS='^rx_queue_[0-9]+_drops_(no_mem|paused)$'
 
 # "q0 q1 ... filtered": packets per active queue of B, and frames dropped
 # as not for B, from one read of its counters.
-snapshot()
+rx_snapshot()
 {
 	local s
 
 	s=$(bstats)
-	echo "$(per_queue packets "$s") $(stat rx_drops_filtered "$s")"
+	echo "$(per_queue packets "$s") $(counter rx_drops_filtered "$s")"
 }
 
 # vdelta BEFORE AFTER: per-field differences of two snapshots.
@@ -255,7 +185,7 @@ atx()
 	local s
 
 	s=$(estats "$NSA" "$PA")
-	echo "$(sum '^tx_queue_[0-9]+_packets$' "$s") $(sum '^tx_queue_[0-9]+_drops$' "$s")"
+	echo "$(counter_sum '^tx_queue_[0-9]+_packets$' "$s") $(counter_sum '^tx_queue_[0-9]+_drops$' "$s")"
 }
 
 # st64 SYSFS DEV NAME...: stats64 counters of a netdev, from the sysfs of
@@ -315,11 +245,11 @@ ledger()
 	s=$(bstats)
 	tx=$(atx)
 	rx=$(b64)
-	own=$(sum '^tx_drops_(no_peer|mtu)$' "$(estats "$NSA" "$PA")")
-	recv=$(sum '^rx_queue_[0-9]+_packets$' "$s")
-	napi=$(sum "$NAPI_DROPS" "$s")
-	dev=$(sum "$DEV_DROPS" "$s")
-	filt=$(stat rx_drops_filtered "$s")
+	own=$(counter_sum '^tx_drops_(no_peer|mtu)$' "$(estats "$NSA" "$PA")")
+	recv=$(counter_sum '^rx_queue_[0-9]+_packets$' "$s")
+	napi=$(counter_sum "$NAPI_DROPS" "$s")
+	dev=$(counter_sum "$DEV_DROPS" "$s")
+	filt=$(counter rx_drops_filtered "$s")
 	echo "A delivered ${tx% *}, dropped ${tx#* } ($own with no peer or over its MTU); B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
 	[ "${tx% *}" = $((recv + napi)) ] ||
 		echo "A delivered != B received + NAPI drops"
@@ -350,7 +280,8 @@ check_ledger()
 	[[ $l != *$'\n'* ]]
 }
 
-filter() { vmq_cmd_expect 0 b ethtool -N "$PB" "$@"; }
+# filter ARGS...: ethtool -N of B, which must succeed.
+filter() { vmq_cmd_expect 0 in_nsb ethtool -N "$PB" "$@"; }
 
 # The location of the rule that steers to queue Q.
 rule_of()
@@ -360,58 +291,31 @@ rule_of()
 	while read -r -a l; do
 		[ "${l[0]}" = Filter: ] && loc=${l[1]}
 		[ "${l[*]}" = "Action: Direct to queue $1" ] && echo "$loc"
-	done < <(b ethtool -n "$PB")
+	done < <(in_nsb ethtool -n "$PB")
 }
 
-# A flood from A to B until flood_stop. $! is the sender itself: nsenter
-# execs it, and a plain command in the background is not wrapped in a
-# subshell (a shell function would be, and killing that would leave the
-# sender running).
-# flood_start [DST [PACE]]: one more flood, to DST (B's address by
-# default), flat out or paced (PY_UDP).
-flood_start()
+# flood_to [DST [PACE]]: one more flood from A, until vmq_flood_stop, to
+# DST (B's address by default), flat out or paced (send.py udp).
+flood_to()
 {
-	[ -n "$flood_pid" ] || : > "$FLOOD_LOG"
-	nsenter --net="/run/netns/$NSA" python3 -S "$PY_UDP" "${1:-$IPB}" 0 64 \
-		"$FLOOD_MAX_S" "${2:-0}" > /dev/null 2>> "$FLOOD_LOG" &
-	flood_pid="$flood_pid $!"
+	vmq_flood_start nsenter --net="/run/netns/$NSA" python3 -S "$VMQ_SEND" \
+		udp "${1:-$IPB}" 0 64 "$FLOOD_MAX_S" "${2:-0}"
 }
 
-# Stop the floods, wait for them, and fail if one ended on its own (an
-# error, or the safety net) rather than by being stopped.
-flood_stop()
-{
-	local pid rc ret=0
-
-	[ -n "$flood_pid" ] || { ktap_diag "no flood to stop"; return 1; }
-	for pid in $flood_pid; do
-		if kill "$pid" 2>/dev/null; then
-			wait "$pid" 2>/dev/null
-			continue
-		fi
-		wait "$pid"
-		rc=$?
-		ktap_diag "a flood ended by itself (status $rc)"
-		ret=1
-	done
-	flood_pid=
-	[ ! -s "$FLOOD_LOG" ] || { ktap_diag "flood: $(< "$FLOOD_LOG")"; return 1; }
-	return "$ret"
-}
-
-qpk() { stat "rx_queue_$1_packets" "$(bstats)"; }
+# b_queue_packets Q: the packets B's queue Q received.
+b_queue_packets() { counter "rx_queue_$1_packets" "$(bstats)"; }
 
 # The shared memory of the device, three ways: what the queues of both
 # ports say they hold (debugfs ports/*/queues), the allocator's blocks of
 # those queues (shmem/blocks) and totals, and the devlink resource
 # shared_memory, whose occupancy counts each block rounded up to pages, in
 # 4 KiB units. All must agree, and no block may belong to anything else.
-check_shmem()
+check_shmem_accounts()
 {
 	local -A live
 	local -a l
 	local d=$VMQ_DEBUGFS/vmqnet$ID held=0 hblocks=0 bytes=0 units=0 n=0 other=0
-	local tot i f occ=
+	local tot f u
 
 	for f in "$d"/ports/*/queues; do
 		while read -r -a l; do
@@ -429,32 +333,17 @@ check_shmem()
 		fi
 		n=$((n + 1))
 		bytes=$((bytes + l[4]))
-		units=$((units + (l[4] + PAGE - 1) / PAGE * PAGE / 4096))
+		vmq_units "${l[4]}" u
+		units=$((units + u))
 	done < "$d/shmem/blocks"
 	read -r -a l < "$d/shmem/totals"
 	tot="${l[2]} ${l[4]} ${l[6]}"
-	while read -r -a l; do
-		[ "${l[1]:-}" = shared_memory ] || continue
-		for ((i = 0; i < ${#l[@]}; i++)); do
-			[ "${l[i]}" = occ ] && occ=${l[i + 1]}
-		done
-	done < <(devlink resource show "$DL")
 	vmq_assert_eq "blocks of no live queue" 0 "$other" &&
 	vmq_assert_eq "queues' blocks, bytes = theirs in the allocator" \
 		"$hblocks $held" "$n $bytes" &&
 	vmq_assert_eq "allocator totals (blocks bytes units)" \
 		"$n $bytes $units" "$tot" &&
-	vmq_assert_eq "devlink shared_memory occupancy" "$units" "$occ"
-}
-
-# A queue's state in B's debugfs, or nothing if it does not exist.
-qstate()
-{
-	local -a l
-
-	while read -r -a l; do
-		[ "${l[0]}" = "$1" ] && echo "${l[2]}"
-	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	vmq_assert_eq "devlink shared_memory occupancy" "$units" "$(vmq_shmem_occ "$ID")"
 }
 
 # send_expect WHAT DST COUNT EXPECTED: send COUNT datagrams to DST and
@@ -464,55 +353,32 @@ send_expect()
 {
 	local s0 s1
 
-	s0=$(snapshot)
-	send "$2" "$3" || return 1
+	s0=$(rx_snapshot)
+	vmq_send "$2" "$3" || return 1
 	settle || return 1
-	s1=$(snapshot)
+	s1=$(rx_snapshot)
 	vmq_assert_eq "$1 (q0 q1 q2 q3 filtered)" "$4" "$(vdelta "$s0" "$s1")"
-}
-
-# link_ab, unlink_a: link A and B, unlink them.
-link_ab()
-{
-	local fda fdb rc
-
-	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
-	vmq_write_expect 0 "$VMQ_BUS/link_device" "$fda:$IFA $fdb:$IFB\n"
-	rc=$?
-	exec {fda}<&- {fdb}<&-
-	return "$rc"
-}
-
-unlink_a()
-{
-	local fda rc
-
-	exec {fda}<"/run/netns/$NSA"
-	vmq_write_expect 0 "$VMQ_BUS/unlink_device" "$fda:$IFA\n"
-	rc=$?
-	exec {fda}<&-
-	return "$rc"
 }
 
 # ---- tests ------------------------------------------------------------------
 
-test_setup()
+# The namespaces, their sysfs, the linked pair, the bounded sender in A
+# (for vmq_send; its process is python itself).
+setup_namespaces_pair()
 {
 	vmq_netns_add "$NSA" "$NSB" || return 1
 	mkdir "$SYSA" "$SYSB" &&
 	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
 	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
-	pair_setup && sender_start
+	pair_setup || return 1
+	vmq_sender_start nsenter --net="/run/netns/$NSA" python3 -S "$VMQ_SEND" udp -
 }
 
 # Device ID's two ports, A in NSA and B in NSB, addressed and linked.
 pair_setup()
 {
-	local devs
-
 	vmq_dev_create "$ID" 2 4 || return 1
-	mapfile -t devs <<< "$(vmq_dev_netdevs "$ID")"
-	PA=${devs[0]} PB=${devs[1]}
+	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
 	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" || return 1
 	read -r IFA < "$SYSA/class/net/$PA/ifindex" &&
 	read -r MACA < "$SYSA/class/net/$PA/address" &&
@@ -523,7 +389,7 @@ pair_setup()
 	ip -n "$NSA" neigh add "$IPB" lladdr "$MACB" dev "$PA" nud permanent &&
 	ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent &&
 	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent || return 1
-	link_ab || return 1
+	vmq_link "$NSA" "$IFA" "$NSB" "$IFB" || return 1
 	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up
 }
 
@@ -533,28 +399,28 @@ test_steer_unicast()
 
 	filter flow-type ether dst "$MACB" action 1 || return 1
 	settle || return 1
-	s0=$(snapshot)
-	send "$IPB" "$N" || return 1
+	s0=$(rx_snapshot)
+	vmq_send "$IPB" "$N" || return 1
 	settle || return 1
-	s1=$(snapshot)
+	s1=$(rx_snapshot)
 	vmq_assert_eq "per queue (q0 q1 q2 q3 filtered)" "0 $N 0 0 0" \
 		"$(vdelta "$s0" "$s1")" || return 1
 
 	# Broadcast goes to the default queue only.
-	send 192.0.2.255 20 || return 1
+	vmq_send 192.0.2.255 20 || return 1
 	settle || return 1
-	s0=$s1 s1=$(snapshot)
+	s0=$s1 s1=$(rx_snapshot)
 	vmq_assert_eq "broadcast" "20 0 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
 
 	# ARP: A resolves B again; the request (broadcast) goes to the default
 	# queue, the datagram that waited for it to queue 1.
 	ip -n "$NSA" neigh del "$IPB" dev "$PA" || return 1
-	send "$IPB" 1 || return 1
+	vmq_send "$IPB" 1 || return 1
 	q1=${s1#* } q1=${q1%% *}
-	vmq_wait_more "B's queue 1 after ARP" $((q1 + 1)) qpk 1 ||
+	vmq_wait_more "B's queue 1 after ARP" $((q1 + 1)) b_queue_packets 1 ||
 		return 1
 	settle || return 1
-	s0=$s1 s1=$(snapshot)
+	s0=$s1 s1=$(rx_snapshot)
 	vmq_assert_eq "after ARP" "1 1 0 0 0" "$(vdelta "$s0" "$s1")" || return 1
 	ip -n "$NSA" neigh replace "$IPB" lladdr "$MACB" dev "$PA" nud permanent || return 1
 	# B's stack got them all.
@@ -679,7 +545,11 @@ peer_down()
 
 peer_unlinked()
 {
-	if [ "$1" = off ]; then unlink_a; else link_ab; fi
+	if [ "$1" = off ]; then
+		vmq_unlink "$NSA" "$IFA"
+	else
+		vmq_link "$NSA" "$IFA" "$NSB" "$IFB"
+	fi
 }
 
 # test_tx_no_peer down|unlinked: N datagrams from A while B is down or
@@ -696,16 +566,16 @@ test_tx_no_peer()
 
 	settle || return 1
 	vmq_assert_eq "operstate of $PA" up "$(aoper)" || return 1
-	s0=$(snapshot)
+	s0=$(rx_snapshot)
 	t0="$(atx) $(a64)"
 	"$how" off || return 1
 	read -r c < "$SYSA/class/net/$PA/carrier"
 	vmq_assert_eq "carrier of $PA, its peer $1" 0 "$c" &&
 	oper_wait down &&
-	send "$IPB" "$N" &&
+	vmq_send "$IPB" "$N" &&
 	settle || rc=1
 	if [ "$rc" = 0 ]; then
-		s1=$(snapshot)
+		s1=$(rx_snapshot)
 		t1="$(atx) $(a64)"
 		vmq_assert_eq "A's TX (delivered dropped, by ethtool -S, by stats64), $N sent to a peer $1" \
 			"0 0 0 0" "$(vdelta "$t0" "$t1")" &&
@@ -714,15 +584,15 @@ test_tx_no_peer()
 	fi
 	"$how" on || return 1
 	[ "$rc" = 0 ] || return 1
-	oper_wait up && send "$IPB" "$N" && settle || return 1
-	s2=$(snapshot)
+	oper_wait up && vmq_send "$IPB" "$N" && settle || return 1
+	s2=$(rx_snapshot)
 	t2="$(atx) $(a64)"
 	vmq_assert_eq "B (q0 q1 q2 q3 filtered), $N sent once back" "0 $N 0 0 0" \
 		"$(vdelta "$s1" "$s2")" &&
 	vmq_assert_eq "A's TX (delivered dropped, by ethtool -S, by stats64), once back" \
 		"$N 0 $N 0" "$(vdelta "$t1" "$t2")" &&
 	check_ledger &&
-	check_shmem
+	check_shmem_accounts
 }
 
 # Queue 1 loses its only filter mid-stream: Running -> Paused. Frames that
@@ -736,37 +606,37 @@ test_paused()
 	settle || return 1
 	s0=$(bstats)
 	tx0=$(atx)
-	flood_start || return 1
-	vmq_wait_more "queue 1 under the flood" $(( $(stat rx_queue_1_packets "$s0") + 1000 )) \
-		qpk 1 || { flood_stop; return 1; }
-	filter delete "$(rule_of 1)" || { flood_stop; return 1; }
-	vmq_assert_eq "queue 1" paused "$(qstate 1)" || { flood_stop; return 1; }
+	flood_to || return 1
+	vmq_wait_more "queue 1 under the flood" $(( $(counter rx_queue_1_packets "$s0") + 1000 )) \
+		b_queue_packets 1 || { vmq_flood_stop; return 1; }
+	filter delete "$(rule_of 1)" || { vmq_flood_stop; return 1; }
+	vmq_assert_eq "queue 1" paused "$(vmq_qstate "$ID" 1 1)" || { vmq_flood_stop; return 1; }
 	# The default queue takes over; by then anything in flight to queue 1
 	# has landed.
-	vmq_wait_more "queue 0 after the clear" $(( $(qpk 0) + 2000 )) qpk 0 ||
-		{ flood_stop; return 1; }
+	vmq_wait_more "queue 0 after the clear" $(( $(b_queue_packets 0) + 2000 )) b_queue_packets 0 ||
+		{ vmq_flood_stop; return 1; }
 	s1=$(bstats)
-	vmq_wait_more "queue 0 after the clear" $(( $(stat rx_queue_0_packets "$s1") + 2000 )) \
-		qpk 0 || { flood_stop; return 1; }
-	flood_stop || return 1
+	vmq_wait_more "queue 0 after the clear" $(( $(counter rx_queue_0_packets "$s1") + 2000 )) \
+		b_queue_packets 0 || { vmq_flood_stop; return 1; }
+	vmq_flood_stop || return 1
 	settle || return 1
 	s2=$(bstats)
 	tx=$(atx)
 	d=$(delta "$s0" "$s2")
-	ktap_diag "A sent $(( ${tx% *} - ${tx0% *} )) delivered, $(( ${tx#* } - ${tx0#* } )) dropped; B per queue: $(per_queue packets "$d"), device drops $(sum "$DEV_DROPS" "$d")"
+	ktap_diag "A sent $(( ${tx% *} - ${tx0% *} )) delivered, $(( ${tx#* } - ${tx0#* } )) dropped; B per queue: $(per_queue packets "$d"), device drops $(counter_sum "$DEV_DROPS" "$d")"
 	d1=$(delta "$s1" "$s2")
 	vmq_assert_eq "queue 1 after the clear (packets, drops)" "0 0" \
-		"$(stat rx_queue_1_packets "$d1") $(sum '^rx_queue_1_drops' "$d1")" ||
+		"$(counter rx_queue_1_packets "$d1") $(counter_sum '^rx_queue_1_drops' "$d1")" ||
 		return 1
 	vmq_assert_eq "queues 2, 3 (packets, drops) and not for B" "0 0 0" \
-		"$(sum '^rx_queue_2_(packets|drops_.*)$' "$d") $(sum '^rx_queue_3_(packets|drops_.*)$' "$d") $(stat rx_drops_filtered "$d")" ||
+		"$(counter_sum '^rx_queue_2_(packets|drops_.*)$' "$d") $(counter_sum '^rx_queue_3_(packets|drops_.*)$' "$d") $(counter rx_drops_filtered "$d")" ||
 		return 1
 	vmq_assert_eq "A delivered = queue 0 + queue 1 received" \
 		$(( ${tx% *} - ${tx0% *} )) \
-		$(( $(stat rx_queue_0_packets "$d") + $(stat rx_queue_1_packets "$d") +
-		    $(sum "$NAPI_DROPS" "$d") )) || return 1
+		$(( $(counter rx_queue_0_packets "$d") + $(counter rx_queue_1_packets "$d") +
+		    $(counter_sum "$NAPI_DROPS" "$d") )) || return 1
 	vmq_assert_eq "A dropped = queue 0 + queue 1 device drops" \
-		$(( ${tx#* } - ${tx0#* } )) "$(sum "$DEV_DROPS" "$d")" || return 1
+		$(( ${tx#* } - ${tx0#* } )) "$(counter_sum "$DEV_DROPS" "$d")" || return 1
 	check_ledger
 }
 
@@ -776,34 +646,31 @@ test_free_under_traffic()
 {
 	local i rc=0
 
-	flood_start || return 1
+	flood_to || return 1
 	for ((i = 0; i < 3; i++)); do
 		filter flow-type ether dst "$MACB" action 3 loc 1 || break
-		vmq_wait_more "queue 3 under the flood" $(( $(qpk 3) + 500 )) qpk 3 || break
+		vmq_wait_more "queue 3 under the flood" $(( $(b_queue_packets 3) + 500 )) b_queue_packets 3 || break
 		# Paused, then freed while frames keep arriving.
 		filter delete 1 || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined 3 || break
-		vmq_assert_eq "queue 3 gone" "" "$(qstate 3)" || break
-		check_shmem || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined 4 || break
-		vmq_assert_eq "queue 3 back" paused "$(qstate 3)" || break
+		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 3 || break
+		vmq_assert_eq "queue 3 gone" none "$(vmq_qstate "$ID" 1 3)" || break
+		check_shmem_accounts || break
+		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 4 || break
+		vmq_assert_eq "queue 3 back" paused "$(vmq_qstate "$ID" 1 3)" || break
 	done
-	flood_stop || rc=1
+	vmq_flood_stop || rc=1
 	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
 	check_ledger || return 1
-	check_shmem
+	check_shmem_accounts
 }
 
 # B's receive buffers per queue (ethtool -g) and its RX and combined
 # channels (ethtool -l): "BUFFERS RX COMBINED".
 ring_cfg()
 {
-	echo "$(vmq_ethtool_current RX: b ethtool -g "$PB")" \
-		"$(vmq_ethtool_current "RX: Combined:" b ethtool -l "$PB")"
+	echo "$(vmq_ethtool_current RX: in_nsb ethtool -g "$PB")" \
+		"$(vmq_ethtool_current "RX: Combined:" in_nsb ethtool -l "$PB")"
 }
-
-# The device's devlink shared_memory occupancy, in 4 KiB units.
-occ() { vmq_dl_resource "$DL" shared_memory occ; }
 
 # ethtool -G and -L on B, a bounded number of cycles, while queue 2 takes
 # a flood. Each cycle (a quarter of the buffers, two more channels, and
@@ -821,27 +688,27 @@ resize_cycles()
 	vmq_assert_ge "buffers per queue" 64 "$bufs0" &&
 	vmq_assert_ge "combined channels" 1 "$ch0" || return 1
 	settle || return 1
-	occ0=$(occ)
+	occ0=$(vmq_shmem_occ "$ID")
 	vmq_assert_ge "shared_memory occupancy before the flood" 1 "$occ0" ||
 		return 1
-	flood_start || return 1
+	flood_to || return 1
 	for ((i = 0; i < 3; i++)); do
-		vmq_wait_more "queue 2 under the flood" $(( $(qpk 2) + 500 )) qpk 2 || break
-		vmq_cmd_expect 0 b ethtool -G "$PB" rx $((bufs0 / 4)) || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined $((ch0 + 2)) || break
-		check_shmem || break
-		occ_mid="$occ_mid $(occ)"
-		vmq_cmd_expect 0 b ethtool -G "$PB" rx "$bufs0" || break
-		vmq_cmd_expect 0 b ethtool -L "$PB" combined "$ch0" || break
+		vmq_wait_more "queue 2 under the flood" $(( $(b_queue_packets 2) + 500 )) b_queue_packets 2 || break
+		vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx $((bufs0 / 4)) || break
+		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined $((ch0 + 2)) || break
+		check_shmem_accounts || break
+		occ_mid="$occ_mid $(vmq_shmem_occ "$ID")"
+		vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx "$bufs0" || break
+		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined "$ch0" || break
 	done
-	flood_stop || rc=1
+	vmq_flood_stop || rc=1
 	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
 	settle || return 1
 	s=$(bstats)
-	ktap_diag "queue 2: $(stat rx_queue_2_packets "$s") packets, $(stat rx_queue_2_drops_not_running "$s") not running, $(stat rx_queue_2_drops_no_buffer "$s") no buffer"
+	ktap_diag "queue 2: $(counter rx_queue_2_packets "$s") packets, $(counter rx_queue_2_drops_not_running "$s") not running, $(counter rx_queue_2_drops_no_buffer "$s") no buffer"
 	vmq_assert_eq "B's buffers, RX and combined channels after the cycles" \
 		"$cfg0" "$(ring_cfg)" || return 1
-	occ1=$(occ)
+	occ1=$(vmq_shmem_occ "$ID")
 	ktap_diag "shared_memory occupancy: $occ0 before, ${occ_mid# } mid-cycle, $occ1 after"
 	vmq_assert_eq "shared_memory occupancy after the cycles" "$occ0" "$occ1" ||
 		return 1
@@ -853,7 +720,7 @@ resize_cycles()
 	esac
 	filter delete 2 || return 1
 	check_ledger || return 1
-	check_shmem
+	check_shmem_accounts
 }
 
 # The cycles run with B's NAPI threaded (/sys/class/net/DEV/threaded):
@@ -898,16 +765,16 @@ opw()
 
 # reconf_loop NAME CYCLES: CYCLES cycles of loop_NAME (one cycle is a
 # round trip back to the configuration it started from), or fewer if
-# $TMPD/stop appears; "tried refused seconds" into $TMPD/loop.NAME.
+# $VMQ_TMPD/stop appears; "tried refused seconds" into $VMQ_TMPD/loop.NAME.
 reconf_loop()
 {
 	local i tried=0 refused=0 t0=$SECONDS
 
 	for ((i = 0; i < $2; i++)); do
-		[ ! -e "$TMPD/stop" ] || break
+		[ ! -e "$VMQ_TMPD/stop" ] || break
 		"loop_$1" "$i"
 	done
-	echo "$tried $refused $((SECONDS - t0))" > "$TMPD/loop.$1"
+	echo "$tried $refused $((SECONDS - t0))" > "$VMQ_TMPD/loop.$1"
 }
 
 # B's channels, rings and filters: grow, steer the tagged flow into
@@ -946,7 +813,7 @@ loop_links()
 	exec {fda}<"/run/netns/$NSA" {fdb}<"/run/netns/$NSB"
 	opw "$VMQ_BUS/unlink_device" "$fda:$IFA\n"
 	if opw "$VMQ_USER/cmd" "alloc $QB0 receive 65536\n"; then
-		h=$(sed -n 's/^handle=\([0-9]*\) .*/\1/p' "$VMQ_USER/result")
+		h=$(vmq_uresult handle)
 		opw "$VMQ_USER/cmd" "free $h\n"
 	fi
 	opw "$VMQ_BUS/link_device" "$fda:$IFA $fdb:$IFB\n"
@@ -962,7 +829,7 @@ rules_clear()
 
 	while read -r -a l; do
 		[ "${l[0]:-}" = Filter: ] && locs+=("${l[1]}")
-	done < <(b ethtool -n "$PB")
+	done < <(in_nsb ethtool -n "$PB")
 	for loc in "${locs[@]}"; do
 		filter delete "$loc" || return 1
 	done
@@ -984,12 +851,12 @@ test_reconfig_under_traffic()
 	vmq_dev_create "$IDC" 1 2 || return 1
 	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
 	settle || return 1
-	occ0=$(occ)
+	occ0=$(vmq_shmem_occ "$ID")
 	qtab0=$(< "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues")
-	q2=$(qpk 2)
-	rm -f "$TMPD/stop" "$TMPD"/loop.*
-	flood_start "$IPB" "$PACE" && flood_start "$VIPB" "$PACE" || return 1
-	vmq_wait_more "queue 0 under the floods" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	q2=$(b_queue_packets 2)
+	rm -f "$VMQ_TMPD/stop" "$VMQ_TMPD"/loop.*
+	flood_to "$IPB" "$PACE" && flood_to "$VIPB" "$PACE" || return 1
+	vmq_wait_more "queue 0 under the floods" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
 	# Cycles for about the same time each on the debug kernel: a cycle
 	# of the queues' loop (6 reconfigurations) or the macvlan's (8) costs
 	# seconds there, of the links' (4, a reload every third) one. RECONF
@@ -1001,9 +868,9 @@ test_reconfig_under_traffic()
 	reconf_loop links $(( (RECONF * 5 / 8 + 3) / 4 )) &
 	# shellcheck disable=SC2086 # three pids
 	wait $pids $!
-	flood_stop || rc=1
+	vmq_flood_stop || rc=1
 	for n in queues macvlan links; do
-		read -r t r secs < "$TMPD/loop.$n" || { ktap_diag "loop $n did not finish"; rc=1; continue; }
+		read -r t r secs < "$VMQ_TMPD/loop.$n" || { ktap_diag "loop $n did not finish"; rc=1; continue; }
 		ktap_diag "loop $n: $t reconfigurations, $r refused, in $secs s"
 		tot=$((tot + t)) ref=$((ref + r))
 	done
@@ -1011,14 +878,14 @@ test_reconfig_under_traffic()
 	vmq_dev_delete "$IDC" || rc=1
 	[ "$rc" = 0 ] || return 1
 	vmq_assert_ge "reconfigurations made" "$RECONF" $((tot - ref)) || return 1
-	if [ "$(qpk 2)" -le "$q2" ]; then
+	if [ "$(b_queue_packets 2)" -le "$q2" ]; then
 		ktap_diag "the tagged flow never reached queue 2"
 		return 1
 	fi
 	check_ledger || return 1
 	vmq_assert_eq "B's buffers, RX and combined channels" "$cfg0" "$(ring_cfg)" &&
-	vmq_assert_eq "shared_memory occupancy" "$occ0" "$(occ)" &&
-	check_shmem || return 1
+	vmq_assert_eq "shared_memory occupancy" "$occ0" "$(vmq_shmem_occ "$ID")" &&
+	check_shmem_accounts || return 1
 	# Every queue of B as it was: state, owner, filters, buffers, memory.
 	qtab=$(< "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues")
 	if [ "$qtab" != "$qtab0" ]; then
@@ -1031,25 +898,25 @@ test_reconfig_under_traffic()
 
 # rmmod while the floods and two of the loops run (not the test module's:
 # a client of vmqnet holds it in place); then vmqnet loads again.
-test_rmmod_under_traffic()
+test_rmmod_under_reconfig()
 {
 	local rc=0 pids
 
+	vmq_module_unloadable || return
 	pair_setup || return 1
 	read -r BUFS0 _ <<< "$(ring_cfg)"
-	rm -f "$TMPD/stop" "$TMPD"/loop.*
-	flood_start || return 1
-	vmq_wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	rm -f "$VMQ_TMPD/stop" "$VMQ_TMPD"/loop.*
+	flood_to || return 1
+	vmq_wait_more "queue 0 under the flood" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
 	reconf_loop queues 1000 &
 	pids=$!
 	reconf_loop macvlan 1000 &
 	vmq_nap 3
-	rmmod vmqnet || rc=1
-	vmq_untrack "$ID"
-	touch "$TMPD/stop"
+	vmq_module_unload || rc=1
+	touch "$VMQ_TMPD/stop"
 	# shellcheck disable=SC2086 # two pids
 	wait $pids $!
-	flood_kill
+	vmq_flood_kill
 	vmq_module_load && vmq_assert_exists "$VMQ_BUS" || return 1
 	return "$rc"
 }
@@ -1058,12 +925,12 @@ test_teardown_under_traffic()
 {
 	local rc=0
 
-	flood_start || return 1
-	vmq_wait_more "queue 0 under the flood" $(( $(qpk 0) + 500 )) qpk 0 || rc=1
+	flood_to || return 1
+	vmq_wait_more "queue 0 under the flood" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
 	ip -n "$NSB" link set "$PB" down && ip -n "$NSB" link set "$PB" up || rc=1
-	check_shmem || rc=1
+	check_shmem_accounts || rc=1
 	vmq_dev_delete "$ID" || rc=1
-	flood_stop || rc=1
+	vmq_flood_stop || rc=1
 	return "$rc"
 }
 
@@ -1080,8 +947,8 @@ test_dma_api()
 	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
 }
 
-ktap_plan 14
-vmq_test "rx: two linked ports in two namespaces" test_setup
+vmq_setup "two linked ports in two namespaces" setup_namespaces_pair
+ktap_plan 13
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
@@ -1093,6 +960,6 @@ vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traf
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
 vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
-vmq_test "rx: rmmod under traffic and reconfiguration" test_rmmod_under_traffic
+vmq_test "rx: rmmod under traffic and reconfiguration" test_rmmod_under_reconfig
 vmq_test "rx: no DMA-API debug errors" test_dma_api
 ktap_finish
