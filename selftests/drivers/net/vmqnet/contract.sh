@@ -174,7 +174,7 @@ setup_linked_ports()
 	ip link set "$PA" up && ip link set "$PB" up || return 1
 	vmq_cmd_expect 0 ethtool -N "$PB" flow-type ether dst "$MACX" \
 		action 1 loc "$LOC" || return 1
-	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
+	vmq_user_load && vmq_ucmd 0 open "$ID" && vmq_stats_start || return 1
 	vmq_sender_start python3 -S "$VMQ_SEND" eth "$PA" -
 	vmq_dmesg_mark
 }

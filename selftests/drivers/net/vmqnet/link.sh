@@ -25,19 +25,24 @@ IPB=192.0.2.2
 
 # ---- helpers ----------------------------------------------------------------
 
-# ns_ifindex NS DEV: the ifindex of DEV in network namespace NS.
-ns_ifindex()
+# ns_read NS DEV FILE: a file of DEV in network namespace NS's sysfs
+# (vmq_netns_add mounted it), such as ifindex or statistics/rx_packets;
+# fails if NS has no DEV.
+ns_read()
 {
-	ip -n "$1" -j link show dev "$2" | jq -r '.[0].ifindex'
+	local v
+
+	read -r v < "$VMQ_TMPD/sys.$1/class/net/$2/$3" && echo "$v"
 }
 
-# has_carrier NS DEV: "1" if the link is up with carrier, "0" if not.
+# ns_ifindex NS DEV: the ifindex of DEV in network namespace NS.
+ns_ifindex() { ns_read "$1" "$2" ifindex; }
+
+# has_carrier NS DEV: "1" if the link is up with carrier (LOWER_UP), "0"
+# if not; sysfs refuses to read the carrier of a link that is down.
 has_carrier()
 {
-	local flags
-
-	flags=$(ip -n "$1" -j link show dev "$2" | jq -r '.[0].flags[]')
-	if grep -qx LOWER_UP <<< "$flags"; then echo 1; else echo 0; fi
+	ns_read "$1" "$2" carrier 2>/dev/null || echo 0
 }
 
 # Device ID with ports A (in NSA) and B (in NSB), addressed, not yet up
@@ -99,10 +104,10 @@ for seq in range(count):
 PY
 
 # pingx NS DST COUNT: every reply awaited, 2 s each.
-pingx() { ip netns exec "$1" python3 "$PY_PING" "$2" "$3"; }
+pingx() { vmq_nsenter "$1" python3 "$PY_PING" "$2" "$3"; }
 
 # udp_send NS DST COUNT SIZE: COUNT datagrams of SIZE bytes from NS.
-udp_send() { ip netns exec "$1" python3 "$VMQ_SEND" udp "$2" "$3" "$4" 0; }
+udp_send() { vmq_nsenter "$1" python3 "$VMQ_SEND" udp "$2" "$3" "$4" 0; }
 
 ping_ab()
 {
@@ -111,9 +116,13 @@ ping_ab()
 	return 1
 }
 
-# Background UDP flood A -> B (ip netns exec execs python), until
+# Background UDP flood A -> B (nsenter execs python), until
 # flood_stop_flush or, as a safety net, for 600 s.
-flood_a_to_b() { vmq_flood_start ip netns exec "$NSA" python3 "$VMQ_SEND" udp "$IPB" 0 64 600; }
+flood_a_to_b()
+{
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
+		python3 "$VMQ_SEND" udp "$IPB" 0 64 600
+}
 
 # Kill the flood, whatever became of it. Then A forgets its neighbours: a
 # flood that ran into a link that went away leaves B's entry resolving,
@@ -127,13 +136,7 @@ flood_stop_flush()
 
 # rx_packets NS DEV: what DEV has received (stats64); fails if there is
 # no DEV in NS.
-rx_packets()
-{
-	local out
-
-	out=$(ip -n "$1" -j -s link show dev "$2") &&
-	jq -e '.[0].stats64.rx.packets' <<< "$out"
-}
+rx_packets() { ns_read "$1" "$2" statistics/rx_packets; }
 
 # A test "under traffic" must not act before the flood flows: python
 # takes seconds to start under TCG, so a fixed sleep proves nothing.
@@ -235,11 +238,11 @@ tcp_transfer()
 		return "$KSFT_SKIP"
 	}
 	head -c 8M /dev/urandom > "$src" || return 1
-	ip netns exec "$NSB" socat -u TCP-LISTEN:5201,reuseaddr \
-		"OPEN:$dst,creat,trunc" &
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
 	sleep 0.5
-	ip netns exec "$NSA" socat -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
+	vmq_nsenter "$NSA" socat -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
@@ -273,9 +276,9 @@ test_tcp_checksum_split()
 # read, or set first.
 threaded()
 {
-	local f=/sys/class/net/$2/threaded
-
-	ip netns exec "$1" sh -c "${3:+echo $3 > $f && }cat $f"
+	[ -z "${3:-}" ] || echo "$3" > "$VMQ_TMPD/sys.$1/class/net/$2/threaded" ||
+		return 1
+	ns_read "$1" "$2" threaded
 }
 
 # Threaded NAPI (the standard sysfs knob): each ring's poll runs in a
@@ -294,9 +297,9 @@ test_tx_stats()
 {
 	local before after
 
-	before=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.packets')
+	before=$(ns_read "$NSA" "$PA" statistics/tx_packets)
 	ping_ab 3 || return 1
-	after=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.packets')
+	after=$(ns_read "$NSA" "$PA" statistics/tx_packets)
 	vmq_assert_ge "tx packets of $PA" $((before + 3)) "$after"
 }
 
@@ -306,9 +309,9 @@ test_peer_mtu_drops()
 	local before after
 
 	ip -n "$NSB" link set "$PB" mtu 1000 || return 1
-	before=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.dropped')
+	before=$(ns_read "$NSA" "$PA" statistics/tx_dropped)
 	udp_send "$NSA" "$IPB" 10 1200 || return 1
-	after=$(ip -n "$NSA" -j -s link show dev "$PA" | jq '.[0].stats64.tx.dropped')
+	after=$(ns_read "$NSA" "$PA" statistics/tx_dropped)
 	ip -n "$NSB" link set "$PB" mtu 1500 || return 1
 	vmq_assert_eq "tx dropped of $PA" $((before + 10)) "$after" || return 1
 	ping_ab 2

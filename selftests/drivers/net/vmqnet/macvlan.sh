@@ -121,7 +121,7 @@ setup_device()
 {
 	vmq_dev_create "$ID" 1 4 || return 1
 	ND=$(vmq_port "$ID" 0)
-	ip link set "$ND" up || return 1
+	ip link set "$ND" up && vmq_stats_start || return 1
 	BASE=$(vmq_shmem_occ "$ID")
 }
 

@@ -67,41 +67,38 @@ PACE=0.005
 MCG1=239.1.1.1
 MCMAC1=01:00:5e:01:01:01
 MCG2=239.1.1.2
-# sysfs as each namespace sees it, so that a port's stats64 is a file read
-# rather than a command run in its namespace.
-SYSA=$VMQ_TMPD/sysA
-SYSB=$VMQ_TMPD/sysB
+# sysfs as each namespace sees it (vmq_netns_add), so that a port's
+# stats64 is a file read rather than a command run in its namespace.
+SYSA=$VMQ_TMPD/sys.$NSA
+SYSB=$VMQ_TMPD/sys.$NSB
 # A flood ends by itself after this long even if nothing stops it: only a
 # safety net, vmq_flood_stop ends it long before.
 FLOOD_MAX_S=600
 
-rx_cleanup()
-{
-	umount "$SYSA" "$SYSB" 2>/dev/null
-	vmq_cleanup
-}
-trap rx_cleanup EXIT
-
 # ---- helpers ----------------------------------------------------------------
 
 # Under TCG every exec costs, and ten times as much on the debug kernel:
-# counters are parsed with shell builtins, and commands enter a namespace
-# with nsenter, which only switches the network namespace (ip netns exec
-# also remounts /sys).
+# counters are read through lib.sh's counter server and parsed with shell
+# builtins, and commands enter a namespace with vmq_nsenter, which only
+# switches the network namespace (ip netns exec also remounts /sys).
 
 # in_nsb CMD...: CMD in B's namespace.
-in_nsb() { nsenter --net="/run/netns/$NSB" "$@"; }
+in_nsb() { vmq_nsenter "$NSB" "$@"; }
 
-# ethtool -S of a port, one "name value" a line.
-estats()
+bstats() { vmq_estats "$NSB" "$PB"; }
+
+# B's counters by the counter server and by ethtool itself, equal while
+# they are still.
+check_estats_cli()
 {
-	local name value
+	local name value cli=
 
 	while read -r name value; do
-		[[ $name == *: ]] && echo "${name%:} $value"
-	done < <(nsenter --net="/run/netns/$1" ethtool -S "$2")
+		[[ $name == *: ]] && cli+="${name%:} $value"$'\n'
+	done < <(in_nsb ethtool -S "$PB")
+	vmq_assert_eq "B's ethtool -S, by the counter server and by ethtool" \
+		"${cli%$'\n'}" "$(bstats)"
 }
-bstats() { estats "$NSB" "$PB"; }
 
 # counter NAME STATS: one counter from estats output.
 counter()
@@ -184,7 +181,7 @@ atx()
 {
 	local s
 
-	s=$(estats "$NSA" "$PA")
+	s=$(vmq_estats "$NSA" "$PA")
 	echo "$(counter_sum '^tx_queue_[0-9]+_packets$' "$s") $(counter_sum '^tx_queue_[0-9]+_drops$' "$s")"
 }
 
@@ -245,7 +242,7 @@ ledger()
 	s=$(bstats)
 	tx=$(atx)
 	rx=$(b64)
-	own=$(counter_sum '^tx_drops_(no_peer|mtu)$' "$(estats "$NSA" "$PA")")
+	own=$(counter_sum '^tx_drops_(no_peer|mtu)$' "$(vmq_estats "$NSA" "$PA")")
 	recv=$(counter_sum '^rx_queue_[0-9]+_packets$' "$s")
 	napi=$(counter_sum "$NAPI_DROPS" "$s")
 	dev=$(counter_sum "$DEV_DROPS" "$s")
@@ -298,8 +295,8 @@ rule_of()
 # DST (B's address by default), flat out or paced (send.py udp).
 flood_to()
 {
-	vmq_flood_start nsenter --net="/run/netns/$NSA" python3 -S "$VMQ_SEND" \
-		udp "${1:-$IPB}" 0 64 "$FLOOD_MAX_S" "${2:-0}"
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
+		python3 -S "$VMQ_SEND" udp "${1:-$IPB}" 0 64 "$FLOOD_MAX_S" "${2:-0}"
 }
 
 # b_queue_packets Q: the packets B's queue Q received.
@@ -362,16 +359,14 @@ send_expect()
 
 # ---- tests ------------------------------------------------------------------
 
-# The namespaces, their sysfs, the linked pair, the bounded sender in A
-# (for vmq_send; its process is python itself).
+# The namespaces, the linked pair, the counter server, the
+# bounded sender in A (for vmq_send; its process is python itself).
 setup_namespaces_pair()
 {
 	vmq_netns_add "$NSA" "$NSB" || return 1
-	mkdir "$SYSA" "$SYSB" &&
-	nsenter --net="/run/netns/$NSA" mount -t sysfs none "$SYSA" &&
-	nsenter --net="/run/netns/$NSB" mount -t sysfs none "$SYSB" || return 1
-	pair_setup || return 1
-	vmq_sender_start nsenter --net="/run/netns/$NSA" python3 -S "$VMQ_SEND" udp -
+	pair_setup && vmq_stats_start || return 1
+	vmq_sender_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
+		python3 -S "$VMQ_SEND" udp -
 }
 
 # Device ID's two ports, A in NSA and B in NSB, addressed and linked.
@@ -427,7 +422,7 @@ test_steer_unicast()
 	rx=$(b64)
 	vmq_assert_ge "B rx_packets" $((N + 22)) "${rx% *}" ||
 		return 1
-	check_ledger
+	check_estats_cli && check_ledger
 }
 
 test_steer_other_mac()
@@ -751,7 +746,7 @@ op()
 	refused=$((refused + 1))
 	return 1
 }
-opb() { op nsenter --net="/run/netns/$NSB" "$@"; }
+opb() { op vmq_nsenter "$NSB" "$@"; }
 
 # opw FILE TEXT: one reconfiguration through a write to a sysfs or
 # debugfs file, made by the shell itself.

@@ -4,13 +4,22 @@ make in tasks of their own: SIOCETHTOOL and interface flags ioctls, a
 devlink generic netlink socket, and the state of every vmqnet device as
 debugfs, sysfs and ethtool show it (state()). fault_sweep.py and
 bad_input.py import it.
+
+Run as "vmqsys.py stats", it serves ethtool -S to lib.sh (vmq_estats):
+each request line "NETNS_FILE IFNAME" gets the interface's counters, one
+"name value" line each, or "! " and what failed, then a line ".". One process
+answers all of a script's reads, in any namespace: under TCG an ethtool
+started in a namespace costs a quarter to half a second, a request a
+few milliseconds.
 """
 
 import array
+import ctypes
 import fcntl
 import os
 import socket
 import struct
+import sys
 
 BUS = "/sys/bus/vmqnet"
 DBG = "/sys/kernel/debug/vmqnet"
@@ -20,6 +29,9 @@ ETHTOOL_GRINGPARAM, ETHTOOL_SRINGPARAM = 0x10, 0x11
 ETHTOOL_GRXCLSRLCNT, ETHTOOL_GRXCLSRLALL = 0x2E, 0x30
 ETHTOOL_SRXCLSRLDEL, ETHTOOL_SRXCLSRLINS = 0x31, 0x32
 ETHTOOL_GCHANNELS, ETHTOOL_SCHANNELS = 0x3C, 0x3D
+ETHTOOL_GSTRINGS, ETHTOOL_GSTATS, ETHTOOL_GSSET_INFO = 0x1B, 0x1D, 0x37
+ETH_SS_STATS, ETH_GSTRING_LEN = 1, 32
+CLONE_NEWNET = 0x40000000
 ETHER_FLOW = 0x12
 RXNFC_SIZE = 192  # struct ethtool_rxnfc on x86_64, with its layout below
 NLMSG_ERROR = 2
@@ -55,6 +67,7 @@ class Sock:
 
 SOCK = Sock()
 NETNS_FD = os.open("/proc/self/ns/net", os.O_RDONLY)
+SETNS = ctypes.CDLL(None, use_errno=True).setns
 
 
 def u32s(*vals, n=9):
@@ -88,6 +101,63 @@ def rxnfc_rule(cmd, mac=None, queue=0, loc=0):
     struct.pack_into("Q", buf, 168, queue)  # fs.ring_cookie
     struct.pack_into("I", buf, 176, loc)  # fs.location
     return buf
+
+
+def ethtool_stats(ifname, sock=SOCK):
+    """[(name, value)] of ethtool -S, by the ioctls ethtool makes for it."""
+    buf = array.array("B", struct.pack("IIQI", ETHTOOL_GSSET_INFO, 0, 1 << ETH_SS_STATS, 0))
+    sock.ethtool(ifname, buf)
+    n = struct.unpack_from("I", buf, 16)[0]
+    buf = array.array("B", struct.pack("III", ETHTOOL_GSTRINGS, ETH_SS_STATS, n)
+                      + bytes(n * ETH_GSTRING_LEN))
+    sock.ethtool(ifname, buf)
+    names = [bytes(buf[12 + i * ETH_GSTRING_LEN:12 + (i + 1) * ETH_GSTRING_LEN])
+             .split(b"\0")[0].decode() for i in range(n)]
+    # The count can change between the two calls (ethtool -L), and the
+    # kernel writes as many values as it has then: room for more, and
+    # names and values only if the counts agree.
+    buf = array.array("B", struct.pack("II", ETHTOOL_GSTATS, n) + bytes(8 * (n + 1024)))
+    sock.ethtool(ifname, buf)
+    if struct.unpack_from("I", buf, 4)[0] != n:
+        raise OSError(11, "the counters changed while read")
+    return list(zip(names, struct.unpack_from("%dQ" % n, buf, 8)))
+
+
+def in_netns(nsfile, fn, *args):
+    """fn(*args) with the task in the network namespace of nsfile, and
+    back in its own after: the server pins no namespace between requests
+    (a port must go home when its namespace is deleted)."""
+    fd = os.open(nsfile, os.O_RDONLY)
+    try:
+        if SETNS(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+        return fn(*args)
+    finally:
+        os.close(fd)
+        SETNS(NETNS_FD, CLONE_NEWNET)
+
+
+def netns_stats(ifname):
+    sock = Sock()
+    try:
+        return ethtool_stats(ifname, sock)
+    finally:
+        sock.s.close()
+
+
+def serve_stats():
+    """The "stats" server (the module docstring)."""
+    for line in sys.stdin:
+        try:
+            nsfile, ifname = line.split()
+            stats = in_netns(nsfile, netns_stats, ifname)
+            out = "".join("%s %d\n" % kv for kv in stats)
+        except OSError as e:
+            out = "! %s\n" % os.strerror(e.errno)
+        except ValueError:
+            out = "! a request is NETNS_FILE IFNAME\n"
+        sys.stdout.write(out + ".\n")
+        sys.stdout.flush()
 
 
 def read(path):
@@ -177,3 +247,7 @@ class Devlink:
 
 def ifindex(ifname):
     return int(read("/sys/class/net/%s/ifindex" % ifname))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["stats"]:
+    serve_stats()
