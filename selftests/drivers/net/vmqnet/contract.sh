@@ -373,7 +373,7 @@ test_free_dma_stopped()
 	}
 	vmq_ucmd EBUSY alloc 19 receive 4096 || return 1
 	vmq_ucmd 0 free_queue 19 || return 1
-	vmq_assert_eq "freed of its own" "freed=1" "$(cat "$VMQ_USER/result")" || return 1
+	vmq_assert_eq "freed of its own" "freed=1" "$(< "$VMQ_USER/result")" || return 1
 	vmq_ucmd ENOENT free "$h" || return 1
 	vmq_assert_eq "vmqnet's kept" 2 "$(blocks_of 19)" || return 1
 	hog_stop
@@ -408,7 +408,7 @@ test_reload_refused()
 	devlink resource set "$DL" path /shared_memory size 64 || return 1
 	vmq_reload_refused "$ID" "*smaller than the shared memory in use*" || return 1
 	vmq_assert_eq "ifindexes" "$ia $ib" "$(vmq_ifindex "$PA") $(vmq_ifindex "$PB")" || return 1
-	vmq_assert_eq "carrier" 1 "$(cat "/sys/class/net/$PB/carrier")" || return 1
+	vmq_assert_eq "carrier" 1 "$(< "/sys/class/net/$PB/carrier")" || return 1
 	ethtool -n "$PB" rule "$LOC" | grep -qi "$MACX" || {
 		ktap_diag "filter $LOC is gone"
 		return 1

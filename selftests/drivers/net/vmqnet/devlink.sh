@@ -27,21 +27,26 @@ DL=vmqnet/vmqnet$ID
 
 # ---- helpers ----------------------------------------------------------------
 
-# param NAME: its driverinit value.
-param()
+# params NAME...: their driverinit values, in that order, from one dump of
+# every device's (devlink wants a name with a device; a devlink and a jq
+# cost a second together on the debug kernel).
+params()
 {
-	devlink -j dev param show "$DL" name "$1" |
-		jq -r '.param[][0].values[] | select(.cmode == "driverinit") | .value'
+	devlink -j dev param show |
+		jq -r --arg d "$DL" '[$ARGS.positional[] as $n | .param[$d][] |
+			select(.name == $n) | .values[] | select(.cmode == "driverinit") |
+			.value | tostring] | join(" ")' --args "$@"
 }
 
 pset() { devlink dev param set "$DL" name "$1" value "$2" cmode driverinit; }
 
-# diag_queue PORT RING FIELD: a field of a queue in the health diagnose.
+# diag_queue PORT RING FIELD...: fields of a queue in the health
+# diagnose, in that order, from one diagnose.
 diag_queue()
 {
-	vmq_health_diagnose "$ID" | jq -r --argjson p "$1" --argjson r "$2" --arg f "$3" \
-		'.ports[] | select(.port == $p) | .queues[] |
-		 select(.id == $r) | .[$f]'
+	vmq_health_diagnose "$ID" | jq -r --argjson p "$1" --argjson r "$2" \
+		'.ports[] | select(.port == $p) | .queues[] | select(.id == $r) as $q |
+		 [$ARGS.positional[] | $q[.] | tostring] | join(" ")' --args "${@:3}"
 }
 
 # The shared_memory units the queues hold, from their blocks in the dump
@@ -59,13 +64,11 @@ setup_device() { vmq_dev_create "$ID" 2 4; }
 
 test_param_defaults()
 {
-	vmq_assert_eq lookahead_split false "$(param lookahead_split)" || return 1
-	vmq_assert_eq lookahead_size 128 "$(param lookahead_size)" || return 1
-	vmq_assert_eq rx_buffer_size 2048 "$(param rx_buffer_size)" || return 1
-	vmq_assert_eq rx_contiguous false "$(param rx_contiguous)" || return 1
-	vmq_assert_eq "default queue buffer size" 2048 "$(diag_queue 0 0 buffer_size)" ||
-		return 1
-	vmq_assert_eq "default queue lookahead" 0 "$(diag_queue 0 0 lookahead)"
+	vmq_assert_eq "lookahead_split lookahead_size rx_buffer_size rx_contiguous" \
+		"false 128 2048 false" "$(params lookahead_split lookahead_size \
+		rx_buffer_size rx_contiguous)" || return 1
+	vmq_assert_eq "default queue buffer size, lookahead" "2048 0" \
+		"$(diag_queue 0 0 buffer_size lookahead)"
 }
 
 test_param_bad()
@@ -80,9 +83,8 @@ test_param_bad()
 		ktap_diag "runtime cmode accepted"
 		return 1
 	fi
-	vmq_assert_eq "lookahead_size kept" 128 "$(param lookahead_size)" ||
-		return 1
-	vmq_assert_eq "rx_buffer_size kept" 2048 "$(param rx_buffer_size)"
+	vmq_assert_eq "lookahead_size, rx_buffer_size kept" "128 2048" \
+		"$(params lookahead_size rx_buffer_size)"
 }
 
 test_param_reload()
@@ -94,10 +96,9 @@ test_param_reload()
 	# driverinit: nothing changes before the reload.
 	vmq_assert_eq "before reload" 2048 "$(diag_queue 0 0 buffer_size)" || return 1
 	devlink dev reload "$DL" || return 1
-	vmq_assert_eq lookahead_size 256 "$(param lookahead_size)" || return 1
-	vmq_assert_eq "buffer size" 4096 "$(diag_queue 0 0 buffer_size)" || return 1
-	vmq_assert_eq "lookahead" 256 "$(diag_queue 0 0 lookahead)" || return 1
-	vmq_assert_eq "contiguous" true "$(diag_queue 0 0 contiguous)" || return 1
+	vmq_assert_eq lookahead_size 256 "$(params lookahead_size)" || return 1
+	vmq_assert_eq "buffer size, lookahead, contiguous" "4096 256 true" \
+		"$(diag_queue 0 0 buffer_size lookahead contiguous)" || return 1
 	vmq_assert_eq "blocks: ring, lookahead, post-lookahead" 3 \
 		"$(diag_queue 1 0 shmem_blocks)" || return 1
 	vmq_assert_eq "occupancy = the queues' blocks" "$(dump_units)" \
@@ -142,29 +143,22 @@ test_health_diagnose()
 	local nd mac caps
 
 	nd=$(vmq_port "$ID" 0)
-	caps=$(vmq_health_diagnose "$ID" | jq -c '.capabilities')
-	vmq_assert_eq "max_mac_filters" 32 "$(jq .max_mac_filters <<< "$caps")" ||
-		return 1
-	vmq_assert_eq "lookahead_min" 64 "$(jq .lookahead_min <<< "$caps")" ||
-		return 1
-	vmq_assert_eq "lookahead_max" 512 "$(jq .lookahead_max <<< "$caps")" ||
-		return 1
-	vmq_assert_eq "queues per port" 16 "$(jq .queues_per_port <<< "$caps")" ||
-		return 1
-	vmq_assert_eq "queues listed" 4 \
-		"$(vmq_health_diagnose "$ID" | jq '.ports[0].queues | length')" || return 1
+	caps=$(vmq_health_diagnose "$ID" | jq -r '.capabilities as $c |
+		"\($c.max_mac_filters) \($c.lookahead_min) \($c.lookahead_max)" +
+		" \($c.queues_per_port) \(.ports[0].queues | length)"')
+	vmq_assert_eq "max_mac_filters, lookahead_min and _max, queues per port, queues listed" \
+		"32 64 512 16 4" "$caps" || return 1
 	# Port down: VM queues wait Allocated, without memory.
-	vmq_assert_eq "q1 down" allocated "$(diag_queue 0 1 state)" || return 1
-	vmq_assert_eq "q1 no memory" 0 "$(diag_queue 0 1 shmem_bytes)" || return 1
+	vmq_assert_eq "q1 down: state, memory" "allocated 0" \
+		"$(diag_queue 0 1 state shmem_bytes)" || return 1
 	vmq_assert_eq "q0 owner" default "$(diag_queue 0 0 owner)" || return 1
 	ip link set "$nd" up || return 1
-	vmq_assert_eq "q1 up" paused "$(diag_queue 0 1 state)" || return 1
-	vmq_assert_eq "q1 owner" ethtool "$(diag_queue 0 1 owner)" || return 1
-	vmq_assert_eq "q1 blocks" 2 "$(diag_queue 0 1 shmem_blocks)" || return 1
+	vmq_assert_eq "q1 up: state, owner, blocks" "paused ethtool 2" \
+		"$(diag_queue 0 1 state owner shmem_blocks)" || return 1
 	mac=02:00:00:00:09:01
 	ethtool -N "$nd" flow-type ether dst "$mac" action 1 loc 3 || return 1
-	vmq_assert_eq "q1 filtered" running "$(diag_queue 0 1 state)" || return 1
-	vmq_assert_eq "q1 filters" 1 "$(diag_queue 0 1 filters)" || return 1
+	vmq_assert_eq "q1 filtered: state, filters" "running 1" \
+		"$(diag_queue 0 1 state filters)" || return 1
 	vmq_assert_eq "dump: the filter" "3 $mac" \
 		"$(vmq_health_dump "$ID" | jq -r '.ports[0].queues[] | select(.id == 1) |
 			.filter_list[] | "\(.loc) \(.mac)"')" || return 1
@@ -184,9 +178,8 @@ test_reload_frees_queues()
 
 	nd=$(vmq_port "$ID" 0)
 	devlink dev reload "$DL" || return 1
-	vmq_assert_eq "filters gone" 0 "$(diag_queue 0 1 filters)" || return 1
-	vmq_assert_eq "q1 allocated again" allocated "$(diag_queue 0 1 state)" ||
-		return 1
+	vmq_assert_eq "q1: filters gone, allocated again" "0 allocated" \
+		"$(diag_queue 0 1 filters state)" || return 1
 	base=$(vmq_health_dump "$ID" | jq '[.ports[].queues[] | select(.id != 0) |
 		.shmem_bytes] | add')
 	vmq_assert_eq "VM queues hold nothing" 0 "$base" || return 1
@@ -225,7 +218,7 @@ test_shmem_below_defaults()
 	vmq_assert_eq "ports kept" 2 "$(vmq_dev_netdevs "$ID" | wc -l)" ||
 		return 1
 	vmq_assert_eq "$nd kept up" 1 \
-		$(($(cat "/sys/class/net/$nd/flags") & 1)) || return 1
+		$(($(< "/sys/class/net/$nd/flags") & 1)) || return 1
 	# The check uses the params the reload applies: 4x the buffers.
 	pset rx_buffer_size 8192 || return 1
 	devlink resource set "$DL" path /shared_memory size $((need * 3)) ||

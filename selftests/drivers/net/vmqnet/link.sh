@@ -193,7 +193,7 @@ test_link_busy()
 
 	vmq_dev_create "$ID2" 1 2 || return 1
 	port2=$(vmq_dev_netdevs "$ID2")
-	if2=$(cat "/sys/class/net/$port2/ifindex")
+	if2=$(< "/sys/class/net/$port2/ifindex")
 	exec {fdi}</proc/self/ns/net
 	link_ab || return 1
 	vmq_write_expect EBUSY "$VMQ_BUS/link_device" "$FDA:$IFA $fdi:$if2" &&

@@ -70,9 +70,10 @@ rxq_packets() { vmq_ethtool_stat "rx_queue_$1_packets" "$ND"; }
 # macvlans' multicast reaches it too, counted in "multicast".
 mv_rx_unicast()
 {
-	local d=/sys/class/net/$1/statistics
+	local d=/sys/class/net/$1/statistics rx mc
 
-	echo $(($(cat "$d/rx_packets") - $(cat "$d/multicast")))
+	read -r rx < "$d/rx_packets" && read -r mc < "$d/multicast" &&
+	echo $((rx - mc))
 }
 
 # to_mv0: from the peer's netns, NFRAMES UDP datagrams to mv0's IP. The
@@ -82,15 +83,15 @@ to_mv0()
 {
 	local mac
 
-	mac=$(cat /sys/class/net/mv0/address)
+	read -r mac < /sys/class/net/mv0/address || return 1
 	ip -n "$NSP" neigh replace "$IP_MV" lladdr "$mac" dev "$PEER" \
 		nud permanent || return 1
-	ip neigh replace "$IP_PEER" dev mv0 nud permanent \
-		lladdr "$(ip -n "$NSP" -j link show dev "$PEER" | jq -r '.[0].address')" ||
+	read -r mac < "$VMQ_TMPD/sys.$NSP/class/net/$PEER/address" &&
+	ip neigh replace "$IP_PEER" dev mv0 nud permanent lladdr "$mac" ||
 		return 1
 	# bash's /dev/udp: one process, one socket per datagram.
 	# shellcheck disable=SC2016 # expanded by that bash
-	ip netns exec "$NSP" bash -c \
+	vmq_nsenter "$NSP" bash -c \
 		'for ((i = 0; i < $2; i++)); do echo vmq > "/dev/udp/$1/9"; done' \
 		- "$IP_MV" "$NFRAMES"
 }
@@ -146,7 +147,7 @@ test_offload()
 	ethtool -K "$ND" l2-fwd-offload on || return 1
 	mv_add mv0 || return 1
 	vmq_assert_eq "mv0 queue" "1 running 1" "$(owner_of mv0)" || return 1
-	mac=$(cat /sys/class/net/mv0/address)
+	mac=$(< /sys/class/net/mv0/address)
 	vmq_assert_eq "filter on mv0's MAC" "$mac" \
 		"$(vmq_health_dump "$ID" |
 			jq -r '.ports[0].queues[] | select(.id == 1) |
@@ -165,7 +166,7 @@ test_traffic()
 	vmq_dev_create "$ID_PEER" 1 4 || return 1
 	PEER=$(vmq_port "$ID_PEER" 0)
 	ip link set "$PEER" netns "$NSP" || return 1
-	ifp=$(ip -n "$NSP" -j link show dev "$PEER" | jq -r '.[0].ifindex')
+	read -r ifp < "$VMQ_TMPD/sys.$NSP/class/net/$PEER/ifindex" || return 1
 	vmq_link - "$(vmq_ifindex "$ND")" "$NSP" "$ifp" || return 1
 	ip -n "$NSP" addr add "$IP_PEER/24" dev "$PEER" &&
 		ip -n "$NSP" link set "$PEER" up &&
@@ -179,7 +180,7 @@ test_mac_change()
 {
 	local old new=02:00:00:00:11:77
 
-	old=$(cat /sys/class/net/mv0/address)
+	old=$(< /sys/class/net/mv0/address)
 	ip link set mv0 address "$new" || return 1
 	vmq_assert_eq "mv0 queue" "1 running 1" "$(owner_of mv0)" || return 1
 	vmq_assert_eq "ethtool -n: the new MAC" 1 \
@@ -219,7 +220,7 @@ test_fallback()
 	mv_add mv3 || return 1
 	vmq_assert_eq "mv3 has no queue" "" "$(owner_of mv3)" || return 1
 	vmq_assert_eq "mv3 up" 1 \
-		"$(ip -j link show mv3 | jq '[.[0].flags[] | select(. == "UP")] | length')"
+		$(($(< /sys/class/net/mv3/flags) & 1))
 }
 
 test_shrink_refused()

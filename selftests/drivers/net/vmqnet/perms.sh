@@ -106,8 +106,8 @@ writes()
 echo "43 1 2" > $VMQ_BUS/new_device
 echo $ID > $VMQ_BUS/del_device
 echo $ID_PEER > $VMQ_BUS/del_device
-exec 5</proc/self/ns/net; echo "5:$(cat "/sys/class/net/$p1/ifindex") 5:$(cat "/sys/class/net/$peer/ifindex")" > $VMQ_BUS/link_device
-echo "0:$(cat "/sys/class/net/$p0/ifindex")" > $VMQ_BUS/unlink_device
+exec 5</proc/self/ns/net; echo "5:$(< "/sys/class/net/$p1/ifindex") 5:$(< "/sys/class/net/$peer/ifindex")" > $VMQ_BUS/link_device
+echo "0:$(< "/sys/class/net/$p0/ifindex")" > $VMQ_BUS/unlink_device
 echo 20000 > $VMQ_DEBUGFS/race_delay_us
 echo 3 > $DBG/shmem/fail_count
 echo receive > $DBG/shmem/fail_usage
@@ -227,12 +227,12 @@ EOF
 	nobody unshare -Urn bash "$TMPD/inside.sh" &
 	ns_pid=$!
 	for _ in $(seq 50); do [ -s "$TMPD/pid" ] && break; sleep 0.1; done
-	ip link set "$p1" netns "$(cat "$TMPD/pid")" || return 1
+	ip link set "$p1" netns "$(< "$TMPD/pid")" || return 1
 	touch "$TMPD/go"
 	for _ in $(seq 300); do [ -e "$TMPD/done" ] && break; sleep 0.1; done
 	wait "$ns_pid"
 	ns_pid=
-	out=$(cat "$TMPD/out")
+	out=$(< "$TMPD/out")
 	case $out in
 	*up-ok*channels-ok*rings-ok*rule-ok*) ;;
 	*) ktap_diag "the namespace's root could not configure its port: $out"

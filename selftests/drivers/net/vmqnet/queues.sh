@@ -183,8 +183,8 @@ test_grow_shrink_up()
 	# RX-only rings: 2 combined + 2 rx = 4 RX rings, 2 TX rings.
 	vmq_cmd_expect 0 ethtool -L "$DEV" combined 2 rx 2 || return 1
 	vmq_assert_eq "channels" "2 2" "$(channels)" || return 1
-	vmq_assert_eq "rx rings" 4 "$(cat "$DBG/ports/0/rx_queues")" || return 1
-	vmq_assert_eq "tx rings" 2 "$(cat "$DBG/ports/0/tx_queues")" || return 1
+	vmq_assert_eq "rx rings" 4 "$(< "$DBG/ports/0/rx_queues")" || return 1
+	vmq_assert_eq "tx rings" 2 "$(< "$DBG/ports/0/tx_queues")" || return 1
 	check_shmem_layouts || return 1
 
 	vmq_cmd_expect EINVAL ethtool -L "$DEV" combined 0 || return 1
@@ -247,7 +247,7 @@ test_rollback_fault()
 	local injected rc
 
 	vmq_cmd_expect 0 ip link set "$DEV" up || return 1
-	injected=$(cat "$SHM/fail_injected")
+	injected=$(< "$SHM/fail_injected")
 	# The second block of queue 6 (its buffers): queue 4..5 and queue 6's
 	# ring are allocated first and must be given back.
 	echo 6 > "$SHM/fail_queue"
@@ -259,7 +259,7 @@ test_rollback_fault()
 	echo any > "$SHM/fail_usage"
 	echo 0 > "$SHM/fail_count"
 	[ "$rc" = 0 ] || return 1
-	vmq_assert_eq "injected" $((injected + 1)) "$(cat "$SHM/fail_injected")" || return 1
+	vmq_assert_eq "injected" $((injected + 1)) "$(< "$SHM/fail_injected")" || return 1
 	vmq_assert_eq "rolled back" "0:running 1:paused 2:paused 3:paused" \
 		"$(vmq_qstates "$ID" 0)" || return 1
 	check_shmem_layouts || return 1

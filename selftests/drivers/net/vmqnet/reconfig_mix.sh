@@ -148,7 +148,7 @@ relink()
 	a=$(vmq_port "$A" 0) b=$(vmq_dev_netdevs "$B")
 	[ -n "$a" ] && [ -n "$b" ] || return 0
 	exec {fd}</proc/self/ns/net
-	echo "$fd:$(cat "/sys/class/net/$a/ifindex") $fd:$(cat "/sys/class/net/$b/ifindex")" \
+	echo "$fd:$(< "/sys/class/net/$a/ifindex") $fd:$(< "/sys/class/net/$b/ifindex")" \
 		> "$VMQ_BUS/link_device" 2>/dev/null
 	exec {fd}<&-
 	ip addr replace 192.0.2.1/24 dev "$a" 2>/dev/null

@@ -939,7 +939,7 @@ test_dma_api()
 		VMQ_SKIP_REASON="no DMA-API debug (CONFIG_DMA_API_DEBUG) in this kernel"
 		return "$KSFT_SKIP"
 	fi
-	vmq_assert_eq "DMA-API debug error_count" 0 "$(cat "$f")"
+	vmq_assert_eq "DMA-API debug error_count" 0 "$(< "$f")"
 }
 
 vmq_setup "two linked ports in two namespaces" setup_namespaces_pair

@@ -296,12 +296,12 @@ test_fault_injection()
 	vmq_ucmd ENOMEM alloc 1 receive 4096 || return 1
 	vmq_ucmd ENOMEM alloc 1 xmit 4096 || return 1
 	vmq_ualloc 1 receive 4096 > /dev/null || return 1
-	vmq_assert_eq "injected" 2 "$(cat "$SHM/fail_injected")" || return 1
-	vmq_assert_eq "count left" 0 "$(cat "$SHM/fail_count")" || return 1
+	vmq_assert_eq "injected" 2 "$(< "$SHM/fail_injected")" || return 1
+	vmq_assert_eq "count left" 0 "$(< "$SHM/fail_count")" || return 1
 
 	echo any > "$SHM/fail_queue"
 	echo xmit_data > "$SHM/fail_usage"
-	vmq_assert_eq "fail_usage" xmit_data "$(cat "$SHM/fail_usage")" || return 1
+	vmq_assert_eq "fail_usage" xmit_data "$(< "$SHM/fail_usage")" || return 1
 	echo 1 > "$SHM/fail_count"
 	vmq_ualloc 2 receive 4096 > /dev/null || return 1
 	vmq_ucmd ENOMEM alloc 3 xmit_data 4096 || return 1
@@ -412,7 +412,7 @@ test_dma_debug()
 		VMQ_SKIP_REASON="no DMA-API debug in this kernel"
 		return "$KSFT_SKIP"
 	fi
-	vmq_assert_eq "DMA-API debug errors" 0 "$(cat "$DMA_ERRORS")"
+	vmq_assert_eq "DMA-API debug errors" 0 "$(< "$DMA_ERRORS")"
 }
 
 [ -f "$VMQ_USER_KO" ] || ktap_skip_all "no $VMQ_USER_KO"
