@@ -13,6 +13,7 @@
 #include <linux/mmzone.h>
 #include <linux/netlink.h>
 #include <linux/version.h>
+#include <net/devlink.h>
 
 /* A reason that is not a string literal (those of filter.c and
  * queue_state.c, static strings chosen at run time) goes into an extack
@@ -59,6 +60,121 @@ static inline int vmq_dma_set_max_seg_size(struct device *dev,
 	return 0;
 #else
 	return dma_set_max_seg_size(dev, size);
+#endif
+}
+
+/* 6.2 made the devlink core report the driver name (the bound driver's)
+ * in info_get; the driver's own devlink_info_driver_name_put() went away.
+ */
+static inline int vmq_devlink_info_driver_name_put(struct devlink_info_req *req,
+						   const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return 0;
+#else
+	return devlink_info_driver_name_put(req, name);
+#endif
+}
+
+/* Up to 6.2 reload had to be enabled; from 6.3 on the reload ops do it.
+ * (DEVLINK_F_RELOAD is an enumerator, no feature macro, and outlived
+ * devlink_set_features().)
+ */
+static inline void vmq_devlink_reload_enable(struct devlink *devlink)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+	devlink_set_features(devlink, DEVLINK_F_RELOAD);
+#endif
+}
+
+/* Devlink objects registered with the instance lock held (probe, remove,
+ * reload). Up to 6.2 params and health reporters had locks of their own
+ * and only the devlink_* calls. From 6.3 on they are under the instance
+ * lock: devlink_* take it, and so would deadlock here; devl_* assert it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline int vmq_devl_params_register(struct devlink *devlink,
+					   const struct devlink_param *params,
+					   size_t count)
+{
+	return devl_params_register(devlink, params, count);
+}
+
+static inline void
+vmq_devl_params_unregister(struct devlink *devlink,
+			   const struct devlink_param *params, size_t count)
+{
+	devl_params_unregister(devlink, params, count);
+}
+
+static inline struct devlink_health_reporter *
+vmq_devl_health_reporter_create(struct devlink *devlink,
+				const struct devlink_health_reporter_ops *ops,
+				u64 graceful_period, void *priv)
+{
+	return devl_health_reporter_create(devlink, ops, graceful_period, priv);
+}
+
+static inline void
+vmq_devl_health_reporter_destroy(struct devlink_health_reporter *reporter)
+{
+	devl_health_reporter_destroy(reporter);
+}
+#else
+static inline int vmq_devl_params_register(struct devlink *devlink,
+					   const struct devlink_param *params,
+					   size_t count)
+{
+	return devlink_params_register(devlink, params, count);
+}
+
+static inline void
+vmq_devl_params_unregister(struct devlink *devlink,
+			   const struct devlink_param *params, size_t count)
+{
+	devlink_params_unregister(devlink, params, count);
+}
+
+static inline struct devlink_health_reporter *
+vmq_devl_health_reporter_create(struct devlink *devlink,
+				const struct devlink_health_reporter_ops *ops,
+				u64 graceful_period, void *priv)
+{
+	return devlink_health_reporter_create(devlink, ops, graceful_period,
+					      priv);
+}
+
+static inline void
+vmq_devl_health_reporter_destroy(struct devlink_health_reporter *reporter)
+{
+	devlink_health_reporter_destroy(reporter);
+}
+#endif
+
+/* The driverinit values, instance lock held. 6.4 renamed the two devl_*
+ * and made set return nothing. From 6.4 on, too, a value set from user
+ * space is pending until reload: the core loads it between reload_down and
+ * reload_up, so reload_down still reads the current one.
+ */
+static inline int vmq_devl_param_driverinit_get(struct devlink *devlink,
+						u32 id,
+						union devlink_param_value *val)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return devl_param_driverinit_value_get(devlink, id, val);
+#else
+	return devlink_param_driverinit_value_get(devlink, id, val);
+#endif
+}
+
+static inline void vmq_devl_param_driverinit_set(struct devlink *devlink,
+						 u32 id,
+						 union devlink_param_value val)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	devl_param_driverinit_value_set(devlink, id, val);
+#else
+	devlink_param_driverinit_value_set(devlink, id, val);
 #endif
 }
 

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 static int vmq_port_add(struct vmq_dev *vdev, unsigned int index)
@@ -182,7 +183,7 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	if (err)
 		goto err_health;
 
-	devlink_set_features(devlink, DEVLINK_F_RELOAD);
+	vmq_devlink_reload_enable(devlink);
 	devl_unlock(devlink);
 	/* Last, as in 6.1 drivers: userspace sees the instance complete. */
 	devlink_register(devlink);

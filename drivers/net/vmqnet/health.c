@@ -16,12 +16,14 @@
  * under RTNL too (dev.c), and queue state, owners and filters change only
  * under it. dump must not take the devlink instance lock: devlink calls
  * it with the reporter's dump_lock held, and "dump clear" takes the two
- * the other way round.
+ * the other way round. (From 6.3 on the core holds the instance lock
+ * around both callbacks itself: instance lock, then RTNL, as in dev.c.)
  */
 
 #include <linux/rtnetlink.h>
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 static int vmq_health_caps_put(struct vmq_dev *vdev, struct devlink_fmsg *fmsg)
@@ -218,15 +220,15 @@ static const struct devlink_health_reporter_ops vmq_health_ops = {
 
 /**
  * vmq_health_init() - create the health reporter "vmq"
- * @vdev: the device
+ * @vdev: the device, devlink instance locked
  *
  * Return: 0 or a negative errno.
  */
 int vmq_health_init(struct vmq_dev *vdev)
 {
-	vdev->health = devlink_health_reporter_create(priv_to_devlink(vdev),
-						      &vmq_health_ops, 0,
-						      vdev);
+	vdev->health = vmq_devl_health_reporter_create(priv_to_devlink(vdev),
+						       &vmq_health_ops, 0,
+						       vdev);
 	if (IS_ERR(vdev->health)) {
 		int err = PTR_ERR(vdev->health);
 
@@ -238,11 +240,11 @@ int vmq_health_init(struct vmq_dev *vdev)
 
 /**
  * vmq_health_fini() - destroy the health reporter
- * @vdev: the device
+ * @vdev: the device, devlink instance locked
  */
 void vmq_health_fini(struct vmq_dev *vdev)
 {
 	if (vdev->health)
-		devlink_health_reporter_destroy(vdev->health);
+		vmq_devl_health_reporter_destroy(vdev->health);
 	vdev->health = NULL;
 }
