@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/dma-mapping.h>
 #include <linux/mmzone.h>
+#include <linux/netdevice.h>
 #include <linux/netlink.h>
 #include <linux/version.h>
 #include <net/devlink.h>
@@ -62,6 +63,47 @@ static inline int vmq_dma_set_max_seg_size(struct device *dev,
 	return dma_set_max_seg_size(dev, size);
 #endif
 }
+
+/* A port's netdev and its devlink port. Up to 6.1 the driver links the two
+ * once the netdev is registered (and unlinks them before unregistering it),
+ * and devlink finds the port of a netdev with ndo_get_devlink_port. From
+ * 6.2 on the netdev points at its port before register_netdev(), and
+ * devlink links and unlinks them itself on the netdev's notifier events.
+ */
+#ifdef SET_NETDEV_DEVLINK_PORT
+#define VMQ_HAVE_NDO_GET_DEVLINK_PORT	0
+static inline void vmq_netdev_devlink_port_set(struct net_device *netdev,
+					       struct devlink_port *dl_port)
+{
+	SET_NETDEV_DEVLINK_PORT(netdev, dl_port);
+}
+
+static inline void vmq_devlink_port_link(struct devlink_port *dl_port,
+					 struct net_device *netdev)
+{
+}
+
+static inline void vmq_devlink_port_unlink(struct devlink_port *dl_port)
+{
+}
+#else
+#define VMQ_HAVE_NDO_GET_DEVLINK_PORT	1
+static inline void vmq_netdev_devlink_port_set(struct net_device *netdev,
+					       struct devlink_port *dl_port)
+{
+}
+
+static inline void vmq_devlink_port_link(struct devlink_port *dl_port,
+					 struct net_device *netdev)
+{
+	devlink_port_type_eth_set(dl_port, netdev);
+}
+
+static inline void vmq_devlink_port_unlink(struct devlink_port *dl_port)
+{
+	devlink_port_type_clear(dl_port);
+}
+#endif
 
 /* 6.2 made the devlink core report the driver name (the bound driver's)
  * in info_get; the driver's own devlink_info_driver_name_put() went away.
