@@ -220,4 +220,71 @@ static inline void vmq_devl_param_driverinit_set(struct devlink *devlink,
 #endif
 }
 
+/* devlink_fmsg putters. Up to 6.6 each returns an errno that the caller
+ * must stop at. From 6.7 on they return nothing: the first error sticks
+ * to the message, later puts do nothing, and the core returns the error.
+ * These return 0 there, so callers keep one form.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#define VMQ_FMSG(put)	({ put; 0; })
+#else
+#define VMQ_FMSG(put)	(put)
+#endif
+
+static inline int vmq_fmsg_obj_nest_start(struct devlink_fmsg *fmsg)
+{
+	return VMQ_FMSG(devlink_fmsg_obj_nest_start(fmsg));
+}
+
+static inline int vmq_fmsg_obj_nest_end(struct devlink_fmsg *fmsg)
+{
+	return VMQ_FMSG(devlink_fmsg_obj_nest_end(fmsg));
+}
+
+static inline int vmq_fmsg_pair_nest_start(struct devlink_fmsg *fmsg,
+					   const char *name)
+{
+	return VMQ_FMSG(devlink_fmsg_pair_nest_start(fmsg, name));
+}
+
+static inline int vmq_fmsg_pair_nest_end(struct devlink_fmsg *fmsg)
+{
+	return VMQ_FMSG(devlink_fmsg_pair_nest_end(fmsg));
+}
+
+static inline int vmq_fmsg_arr_pair_nest_start(struct devlink_fmsg *fmsg,
+					       const char *name)
+{
+	return VMQ_FMSG(devlink_fmsg_arr_pair_nest_start(fmsg, name));
+}
+
+static inline int vmq_fmsg_arr_pair_nest_end(struct devlink_fmsg *fmsg)
+{
+	return VMQ_FMSG(devlink_fmsg_arr_pair_nest_end(fmsg));
+}
+
+static inline int vmq_fmsg_bool_pair_put(struct devlink_fmsg *fmsg,
+					 const char *name, bool value)
+{
+	return VMQ_FMSG(devlink_fmsg_bool_pair_put(fmsg, name, value));
+}
+
+static inline int vmq_fmsg_u32_pair_put(struct devlink_fmsg *fmsg,
+					const char *name, u32 value)
+{
+	return VMQ_FMSG(devlink_fmsg_u32_pair_put(fmsg, name, value));
+}
+
+static inline int vmq_fmsg_u64_pair_put(struct devlink_fmsg *fmsg,
+					const char *name, u64 value)
+{
+	return VMQ_FMSG(devlink_fmsg_u64_pair_put(fmsg, name, value));
+}
+
+static inline int vmq_fmsg_string_pair_put(struct devlink_fmsg *fmsg,
+					   const char *name, const char *value)
+{
+	return VMQ_FMSG(devlink_fmsg_string_pair_put(fmsg, name, value));
+}
+
 #endif /* _VMQNET_COMPAT_H */
