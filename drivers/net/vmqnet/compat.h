@@ -105,6 +105,19 @@ static inline void vmq_devlink_port_unlink(struct devlink_port *dl_port)
 }
 #endif
 
+/* 6.8: a driver tells the core which NAPI serves an RX queue (netdev
+ * netlink's queue-get reports it). Before that there is nothing to tell.
+ * Without RTNL only before the netdev is registered.
+ */
+static inline void vmq_netif_queue_set_napi_rx(struct net_device *netdev,
+					       unsigned int index,
+					       struct napi_struct *napi)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	netif_queue_set_napi(netdev, index, NETDEV_QUEUE_TYPE_RX, napi);
+#endif
+}
+
 /* 6.2 made the devlink core report the driver name (the bound driver's)
  * in info_get; the driver's own devlink_info_driver_name_put() went away.
  */
