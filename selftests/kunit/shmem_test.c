@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "shmem_pool.h"
 
 #define SHMEM_TEST_QUEUES	4
@@ -126,7 +127,7 @@ static int shmem_test_init(struct kunit *test)
 	t->dev->dma_parms = &t->dma_parms;
 	err = dma_set_mask_and_coherent(t->dev, DMA_BIT_MASK(64));
 	KUNIT_ASSERT_EQ(test, err, 0);
-	err = dma_set_max_seg_size(t->dev, UINT_MAX);
+	err = vmq_dma_set_max_seg_size(t->dev, UINT_MAX);
 	KUNIT_ASSERT_EQ(test, err, 0);
 
 	t->freeing = U32_MAX;

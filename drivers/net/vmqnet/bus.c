@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "vmqnet.h"
 
 static LIST_HEAD(vmq_bus_dev_list);
@@ -119,7 +120,7 @@ static struct vmq_bus_dev *vmq_bus_dev_add(const struct vmq_new_dev_args *args)
 	err = dma_set_mask_and_coherent(&bdev->dev, DMA_BIT_MASK(64));
 	if (err)
 		goto err_put;
-	err = dma_set_max_seg_size(&bdev->dev, UINT_MAX);
+	err = vmq_dma_set_max_seg_size(&bdev->dev, UINT_MAX);
 	if (err)
 		goto err_put;
 
@@ -156,8 +157,8 @@ static void vmq_bus_dev_del(struct vmq_bus_dev *bdev)
 	device_unregister(&bdev->dev);
 }
 
-static ssize_t new_device_store(struct bus_type *bus, const char *buf,
-				size_t count)
+static ssize_t new_device_store(VMQ_BUS_CONST struct bus_type *bus,
+				const char *buf, size_t count)
 {
 	struct vmq_new_dev_args args;
 	struct vmq_bus_dev *bdev;
@@ -191,8 +192,8 @@ out_unlock:
 }
 static BUS_ATTR_WO(new_device);
 
-static ssize_t del_device_store(struct bus_type *bus, const char *buf,
-				size_t count)
+static ssize_t del_device_store(VMQ_BUS_CONST struct bus_type *bus,
+				const char *buf, size_t count)
 {
 	struct vmq_bus_dev *bdev;
 	u32 id;
@@ -225,8 +226,8 @@ out_unlock:
 static BUS_ATTR_WO(del_device);
 
 /* Linked ports: link.c. */
-static ssize_t link_device_store(struct bus_type *bus, const char *buf,
-				 size_t count)
+static ssize_t link_device_store(VMQ_BUS_CONST struct bus_type *bus,
+				 const char *buf, size_t count)
 {
 	int err;
 
@@ -237,8 +238,8 @@ static ssize_t link_device_store(struct bus_type *bus, const char *buf,
 }
 static BUS_ATTR_WO(link_device);
 
-static ssize_t unlink_device_store(struct bus_type *bus, const char *buf,
-				   size_t count)
+static ssize_t unlink_device_store(VMQ_BUS_CONST struct bus_type *bus,
+				   const char *buf, size_t count)
 {
 	int err;
 

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 static int vmq_port_add(struct vmq_dev *vdev, unsigned int index)
@@ -40,8 +41,8 @@ static int vmq_port_add(struct vmq_dev *vdev, unsigned int index)
 	err = vmq_netdev_create(port);
 	if (err)
 		goto err_port_unregister;
-	/* 6.1 has no SET_NETDEV_DEVLINK_PORT: link the two by hand. */
-	devlink_port_type_eth_set(&port->devlink_port, port->netdev);
+	/* Up to 6.1 only: see compat.h. */
+	vmq_devlink_port_link(&port->devlink_port, port->netdev);
 
 	vmq_debugfs_port_init(port);
 	rtnl_lock();
@@ -62,7 +63,7 @@ static void vmq_port_del(struct vmq_port *port)
 	list_del(&port->list);
 	rtnl_unlock();
 	vmq_debugfs_port_exit(port);
-	devlink_port_type_clear(&port->devlink_port);
+	vmq_devlink_port_unlink(&port->devlink_port);
 	vmq_netdev_destroy(port);
 	devl_port_unregister(&port->devlink_port);
 	kfree(port);
@@ -182,7 +183,7 @@ int vmq_dev_probe(struct vmq_bus_dev *bdev)
 	if (err)
 		goto err_health;
 
-	devlink_set_features(devlink, DEVLINK_F_RELOAD);
+	vmq_devlink_reload_enable(devlink);
 	devl_unlock(devlink);
 	/* Last, as in 6.1 drivers: userspace sees the instance complete. */
 	devlink_register(devlink);

@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "shmem_pool.h"
 #include "vmqnet.h"
 
@@ -21,7 +22,7 @@ static int vmq_devlink_info_get(struct devlink *devlink,
 	struct vmq_dev *vdev = devlink_priv(devlink);
 	int err;
 
-	err = devlink_info_driver_name_put(req, VMQ_DRV_NAME);
+	err = vmq_devlink_info_driver_name_put(req, VMQ_DRV_NAME);
 	if (err)
 		return err;
 	/* A simulated device: its bus name is unique, so it is the serial. */

@@ -20,6 +20,7 @@
 
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 enum vmq_devlink_param_id {
@@ -77,17 +78,13 @@ static void vmq_params_values_set(struct vmq_dev *vdev)
 	union devlink_param_value v;
 
 	v.vbool = vdev->rx_lookahead_split;
-	devlink_param_driverinit_value_set(devlink,
-					   VMQ_PARAM_ID_LOOKAHEAD_SPLIT, v);
+	vmq_devl_param_driverinit_set(devlink, VMQ_PARAM_ID_LOOKAHEAD_SPLIT, v);
 	v.vu32 = vdev->rx_lookahead_size;
-	devlink_param_driverinit_value_set(devlink,
-					   VMQ_PARAM_ID_LOOKAHEAD_SIZE, v);
+	vmq_devl_param_driverinit_set(devlink, VMQ_PARAM_ID_LOOKAHEAD_SIZE, v);
 	v.vu32 = vdev->rx_buffer_size;
-	devlink_param_driverinit_value_set(devlink,
-					   VMQ_PARAM_ID_RX_BUFFER_SIZE, v);
+	vmq_devl_param_driverinit_set(devlink, VMQ_PARAM_ID_RX_BUFFER_SIZE, v);
 	v.vbool = vdev->rx_contiguous;
-	devlink_param_driverinit_value_set(devlink,
-					   VMQ_PARAM_ID_RX_CONTIGUOUS, v);
+	vmq_devl_param_driverinit_set(devlink, VMQ_PARAM_ID_RX_CONTIGUOUS, v);
 }
 
 /* The layout the next reload gives a default queue, @m->la_size set even
@@ -107,21 +104,17 @@ static void vmq_params_values_next(struct vmq_dev *vdev,
 		.contiguous = vdev->rx_contiguous,
 	};
 	*split = vdev->rx_lookahead_split;
-	if (!devlink_param_driverinit_value_get(devlink,
-						VMQ_PARAM_ID_LOOKAHEAD_SPLIT,
-						&v))
+	if (!vmq_devl_param_driverinit_get(devlink,
+					   VMQ_PARAM_ID_LOOKAHEAD_SPLIT, &v))
 		*split = v.vbool;
-	if (!devlink_param_driverinit_value_get(devlink,
-						VMQ_PARAM_ID_LOOKAHEAD_SIZE,
-						&v))
+	if (!vmq_devl_param_driverinit_get(devlink,
+					   VMQ_PARAM_ID_LOOKAHEAD_SIZE, &v))
 		m->la_size = v.vu32;
-	if (!devlink_param_driverinit_value_get(devlink,
-						VMQ_PARAM_ID_RX_BUFFER_SIZE,
-						&v))
+	if (!vmq_devl_param_driverinit_get(devlink,
+					   VMQ_PARAM_ID_RX_BUFFER_SIZE, &v))
 		m->buf_size = v.vu32;
-	if (!devlink_param_driverinit_value_get(devlink,
-						VMQ_PARAM_ID_RX_CONTIGUOUS,
-						&v))
+	if (!vmq_devl_param_driverinit_get(devlink,
+					   VMQ_PARAM_ID_RX_CONTIGUOUS, &v))
 		m->contiguous = v.vbool;
 }
 
@@ -147,9 +140,9 @@ int vmq_devlink_params_init(struct vmq_dev *vdev)
 {
 	int err;
 
-	err = devlink_params_register(priv_to_devlink(vdev),
-				      vmq_devlink_params,
-				      ARRAY_SIZE(vmq_devlink_params));
+	err = vmq_devl_params_register(priv_to_devlink(vdev),
+				       vmq_devlink_params,
+				       ARRAY_SIZE(vmq_devlink_params));
 	if (err)
 		return err;
 	vmq_params_values_set(vdev);
@@ -164,8 +157,8 @@ void vmq_devlink_params_fini(struct vmq_dev *vdev)
 {
 	struct devlink *devlink = priv_to_devlink(vdev);
 
-	devlink_params_unregister(devlink, vmq_devlink_params,
-				  ARRAY_SIZE(vmq_devlink_params));
+	vmq_devl_params_unregister(devlink, vmq_devlink_params,
+				   ARRAY_SIZE(vmq_devlink_params));
 }
 
 /**

@@ -16,36 +16,38 @@
  * under RTNL too (dev.c), and queue state, owners and filters change only
  * under it. dump must not take the devlink instance lock: devlink calls
  * it with the reporter's dump_lock held, and "dump clear" takes the two
- * the other way round.
+ * the other way round. (From 6.3 on the core holds the instance lock
+ * around both callbacks itself: instance lock, then RTNL, as in dev.c.)
  */
 
 #include <linux/rtnetlink.h>
 #include <net/devlink.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 static int vmq_health_caps_put(struct vmq_dev *vdev, struct devlink_fmsg *fmsg)
 {
 	int err;
 
-	err = devlink_fmsg_pair_nest_start(fmsg, "capabilities");
-	err = err ?: devlink_fmsg_obj_nest_start(fmsg);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "queues_per_port",
-					       VMQ_QUEUES_MAX);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "vm_queues",
-					       vdev->vm_queues_max);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "vm_queues_in_use",
-					       vmq_vm_queues_occupancy(vdev));
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "max_mac_filters",
-					       VMQ_FILTERS_MAX);
-	err = err ?: devlink_fmsg_bool_pair_put(fmsg, "lookahead_split",
-						vdev->rx_lookahead_split);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "lookahead_min",
-					       VMQ_LOOKAHEAD_MIN);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "lookahead_max",
-					       VMQ_LOOKAHEAD_MAX);
-	err = err ?: devlink_fmsg_obj_nest_end(fmsg);
-	return err ?: devlink_fmsg_pair_nest_end(fmsg);
+	err = vmq_fmsg_pair_nest_start(fmsg, "capabilities");
+	err = err ?: vmq_fmsg_obj_nest_start(fmsg);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "queues_per_port",
+					   VMQ_QUEUES_MAX);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "vm_queues",
+					   vdev->vm_queues_max);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "vm_queues_in_use",
+					   vmq_vm_queues_occupancy(vdev));
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "max_mac_filters",
+					   VMQ_FILTERS_MAX);
+	err = err ?: vmq_fmsg_bool_pair_put(fmsg, "lookahead_split",
+					    vdev->rx_lookahead_split);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "lookahead_min",
+					   VMQ_LOOKAHEAD_MIN);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "lookahead_max",
+					   VMQ_LOOKAHEAD_MAX);
+	err = err ?: vmq_fmsg_obj_nest_end(fmsg);
+	return err ?: vmq_fmsg_pair_nest_end(fmsg);
 }
 
 static int vmq_health_blk_put(struct devlink_fmsg *fmsg, const char *name,
@@ -56,15 +58,15 @@ static int vmq_health_blk_put(struct devlink_fmsg *fmsg, const char *name,
 
 	if (!blk->vaddr)
 		return 0;
-	err = devlink_fmsg_obj_nest_start(fmsg);
-	err = err ?: devlink_fmsg_string_pair_put(fmsg, "block", name);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "usage", usage);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "alloc_handle",
-					       blk->alloc_handle);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "shmem_handle",
-					       blk->shmem_handle);
-	err = err ?: devlink_fmsg_u64_pair_put(fmsg, "bytes", blk->length);
-	return err ?: devlink_fmsg_obj_nest_end(fmsg);
+	err = vmq_fmsg_obj_nest_start(fmsg);
+	err = err ?: vmq_fmsg_string_pair_put(fmsg, "block", name);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "usage", usage);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "alloc_handle",
+					   blk->alloc_handle);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "shmem_handle",
+					   blk->shmem_handle);
+	err = err ?: vmq_fmsg_u64_pair_put(fmsg, "bytes", blk->length);
+	return err ?: vmq_fmsg_obj_nest_end(fmsg);
 }
 
 static int vmq_health_blocks_put(const struct vmq_rxq_mem *mem,
@@ -72,7 +74,7 @@ static int vmq_health_blocks_put(const struct vmq_rxq_mem *mem,
 {
 	int err;
 
-	err = devlink_fmsg_arr_pair_nest_start(fmsg, "blocks");
+	err = vmq_fmsg_arr_pair_nest_start(fmsg, "blocks");
 	err = err ?: vmq_health_blk_put(fmsg, "ring", VMQ_SHMEM_USAGE_OTHER,
 					&mem->ring);
 	err = err ?: vmq_health_blk_put(fmsg, "buffers",
@@ -82,7 +84,7 @@ static int vmq_health_blocks_put(const struct vmq_rxq_mem *mem,
 	err = err ?: vmq_health_blk_put(fmsg, "post_lookahead",
 					VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD,
 					&mem->post);
-	return err ?: devlink_fmsg_arr_pair_nest_end(fmsg);
+	return err ?: vmq_fmsg_arr_pair_nest_end(fmsg);
 }
 
 static int vmq_health_filters_put(const struct vmq_filter_table *t, u16 ring,
@@ -92,7 +94,7 @@ static int vmq_health_filters_put(const struct vmq_filter_table *t, u16 ring,
 	char mac[18];
 	int err;
 
-	err = devlink_fmsg_arr_pair_nest_start(fmsg, "filter_list");
+	err = vmq_fmsg_arr_pair_nest_start(fmsg, "filter_list");
 	for_each_set_bit(loc, t->used, VMQ_FILTERS_MAX) {
 		const struct vmq_filter *f = &t->slots[loc];
 
@@ -101,15 +103,15 @@ static int vmq_health_filters_put(const struct vmq_filter_table *t, u16 ring,
 		if (f->queue != ring)
 			continue;
 		snprintf(mac, sizeof(mac), "%pM", f->mac);
-		err = devlink_fmsg_obj_nest_start(fmsg);
-		err = err ?: devlink_fmsg_u32_pair_put(fmsg, "loc", loc);
-		err = err ?: devlink_fmsg_string_pair_put(fmsg, "mac", mac);
+		err = vmq_fmsg_obj_nest_start(fmsg);
+		err = err ?: vmq_fmsg_u32_pair_put(fmsg, "loc", loc);
+		err = err ?: vmq_fmsg_string_pair_put(fmsg, "mac", mac);
 		if (f->has_vlan)
-			err = err ?: devlink_fmsg_u32_pair_put(fmsg, "vlan",
-							       f->vlan);
-		err = err ?: devlink_fmsg_obj_nest_end(fmsg);
+			err = err ?: vmq_fmsg_u32_pair_put(fmsg, "vlan",
+							   f->vlan);
+		err = err ?: vmq_fmsg_obj_nest_end(fmsg);
 	}
-	return err ?: devlink_fmsg_arr_pair_nest_end(fmsg);
+	return err ?: vmq_fmsg_arr_pair_nest_end(fmsg);
 }
 
 static int vmq_health_queue_put(const struct vmq_rxq *q, bool full,
@@ -119,36 +121,36 @@ static int vmq_health_queue_put(const struct vmq_rxq *q, bool full,
 	const struct vmq_rxq_mem *mem = &q->mem;
 	int err;
 
-	err = devlink_fmsg_obj_nest_start(fmsg);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "id", q->ring);
-	err = err ?: devlink_fmsg_string_pair_put(fmsg, "state",
-						  vmq_queue_state_name(q->state));
-	err = err ?: devlink_fmsg_string_pair_put(fmsg, "owner",
-						  q->owner ?
-						  netdev_name(q->owner) :
-						  q->ring ? "ethtool" :
-						  "default");
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "filters",
-					       vmq_filter_queue_count(t,
-								      q->ring));
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "buffers", mem->nbufs);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "buffer_size",
-					       mem->buf_size);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "lookahead",
-					       mem->la_size);
-	err = err ?: devlink_fmsg_bool_pair_put(fmsg, "contiguous",
-						mem->contiguous);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "shmem_blocks",
-					       !!mem->ring.vaddr +
-					       !!mem->bufs.vaddr +
-					       !!mem->post.vaddr);
-	err = err ?: devlink_fmsg_u64_pair_put(fmsg, "shmem_bytes",
-					       vmq_queue_shmem_bytes(q));
+	err = vmq_fmsg_obj_nest_start(fmsg);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "id", q->ring);
+	err = err ?: vmq_fmsg_string_pair_put(fmsg, "state",
+					      vmq_queue_state_name(q->state));
+	err = err ?: vmq_fmsg_string_pair_put(fmsg, "owner",
+					      q->owner ?
+					      netdev_name(q->owner) :
+					      q->ring ? "ethtool" :
+					      "default");
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "filters",
+					   vmq_filter_queue_count(t,
+								  q->ring));
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "buffers", mem->nbufs);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "buffer_size",
+					   mem->buf_size);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "lookahead",
+					   mem->la_size);
+	err = err ?: vmq_fmsg_bool_pair_put(fmsg, "contiguous",
+					    mem->contiguous);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "shmem_blocks",
+					   !!mem->ring.vaddr +
+					   !!mem->bufs.vaddr +
+					   !!mem->post.vaddr);
+	err = err ?: vmq_fmsg_u64_pair_put(fmsg, "shmem_bytes",
+					   vmq_queue_shmem_bytes(q));
 	if (full) {
 		err = err ?: vmq_health_filters_put(t, q->ring, fmsg);
 		err = err ?: vmq_health_blocks_put(mem, fmsg);
 	}
-	return err ?: devlink_fmsg_obj_nest_end(fmsg);
+	return err ?: vmq_fmsg_obj_nest_end(fmsg);
 }
 
 static int vmq_health_port_put(struct vmq_port *port, bool full,
@@ -157,17 +159,17 @@ static int vmq_health_port_put(struct vmq_port *port, bool full,
 	unsigned int r;
 	int err;
 
-	err = devlink_fmsg_obj_nest_start(fmsg);
-	err = err ?: devlink_fmsg_u32_pair_put(fmsg, "port", port->index);
-	err = err ?: devlink_fmsg_string_pair_put(fmsg, "netdev",
-						  netdev_name(port->rx->netdev));
-	err = err ?: devlink_fmsg_arr_pair_nest_start(fmsg, "queues");
+	err = vmq_fmsg_obj_nest_start(fmsg);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "port", port->index);
+	err = err ?: vmq_fmsg_string_pair_put(fmsg, "netdev",
+					      netdev_name(port->rx->netdev));
+	err = err ?: vmq_fmsg_arr_pair_nest_start(fmsg, "queues");
 	for (r = 0; r < VMQ_QUEUES_MAX && !err; r++) {
 		if (port->rx->q[r].state != VMQ_QS_UNDEFINED)
 			err = vmq_health_queue_put(&port->rx->q[r], full, fmsg);
 	}
-	err = err ?: devlink_fmsg_arr_pair_nest_end(fmsg);
-	return err ?: devlink_fmsg_obj_nest_end(fmsg);
+	err = err ?: vmq_fmsg_arr_pair_nest_end(fmsg);
+	return err ?: vmq_fmsg_obj_nest_end(fmsg);
 }
 
 /* Context: process, RTNL not held. */
@@ -181,13 +183,13 @@ static int vmq_health_put(struct vmq_dev *vdev, bool full,
 	if (err)
 		return err;
 	rtnl_lock();
-	err = devlink_fmsg_arr_pair_nest_start(fmsg, "ports");
+	err = vmq_fmsg_arr_pair_nest_start(fmsg, "ports");
 	list_for_each_entry(port, &vdev->port_list, list) {
 		if (err)
 			break;
 		err = vmq_health_port_put(port, full, fmsg);
 	}
-	err = err ?: devlink_fmsg_arr_pair_nest_end(fmsg);
+	err = err ?: vmq_fmsg_arr_pair_nest_end(fmsg);
 	rtnl_unlock();
 	return err;
 }
@@ -218,15 +220,15 @@ static const struct devlink_health_reporter_ops vmq_health_ops = {
 
 /**
  * vmq_health_init() - create the health reporter "vmq"
- * @vdev: the device
+ * @vdev: the device, devlink instance locked
  *
  * Return: 0 or a negative errno.
  */
 int vmq_health_init(struct vmq_dev *vdev)
 {
-	vdev->health = devlink_health_reporter_create(priv_to_devlink(vdev),
-						      &vmq_health_ops, 0,
-						      vdev);
+	vdev->health = vmq_devl_health_reporter_create(priv_to_devlink(vdev),
+						       &vmq_health_ops, 0,
+						       vdev);
 	if (IS_ERR(vdev->health)) {
 		int err = PTR_ERR(vdev->health);
 
@@ -238,11 +240,11 @@ int vmq_health_init(struct vmq_dev *vdev)
 
 /**
  * vmq_health_fini() - destroy the health reporter
- * @vdev: the device
+ * @vdev: the device, devlink instance locked
  */
 void vmq_health_fini(struct vmq_dev *vdev)
 {
 	if (vdev->health)
-		devlink_health_reporter_destroy(vdev->health);
+		vmq_devl_health_reporter_destroy(vdev->health);
 	vdev->health = NULL;
 }

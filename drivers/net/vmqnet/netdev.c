@@ -11,6 +11,7 @@
 #include <linux/skbuff.h>
 #include <linux/u64_stats_sync.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 /* Transmit offloads, as a NIC has them: gather (the "DMA" copies from the
@@ -70,12 +71,14 @@ static int vmq_set_features(struct net_device *netdev,
 	return 0;
 }
 
+#if VMQ_HAVE_NDO_GET_DEVLINK_PORT
 static struct devlink_port *vmq_get_devlink_port(struct net_device *netdev)
 {
 	struct vmq_netdev *vn = netdev_priv(netdev);
 
 	return &vn->port->devlink_port;
 }
+#endif
 
 static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_uninit		= vmq_uninit,
@@ -87,7 +90,9 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_features	= vmq_set_features,
+#if VMQ_HAVE_NDO_GET_DEVLINK_PORT
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
+#endif
 	.ndo_dfwd_add_station	= vmq_macvlan_add,
 	.ndo_dfwd_del_station	= vmq_macvlan_del,
 };
@@ -148,6 +153,7 @@ int vmq_netdev_create(struct vmq_port *port)
 
 	dev_net_set(netdev, devlink_net(priv_to_devlink(vdev)));
 	SET_NETDEV_DEV(netdev, &vdev->bdev->dev);
+	vmq_netdev_devlink_port_set(netdev, &port->devlink_port);
 	netdev->dev_port = port->index;
 	netdev->netdev_ops = &vmq_netdev_ops;
 	netdev->ethtool_ops = &vmq_ethtool_ops;

@@ -32,6 +32,7 @@
 #include <linux/xarray.h>
 #include <kunit/visibility.h>
 
+#include "compat.h"
 #include "shmem_pool.h"
 
 /* Pools by device ID, for vmq_shmem_open(). */
@@ -226,7 +227,7 @@ vmq_shmem_pool_create(struct device *dma_dev, u32 dev_id, u64 budget,
 	pool->queue_state_priv = priv;
 	pool->fault.queue = VMQ_SHMEM_FAULT_ANY;
 	pool->fault.usage = VMQ_SHMEM_FAULT_ANY;
-	pool->scatter_max_order = MAX_ORDER - 1;
+	pool->scatter_max_order = MAX_PAGE_ORDER;
 
 	if (dev_id != VMQ_SHMEM_NO_ID) {
 		err = xa_insert(&vmq_shmem_pools, dev_id, pool, GFP_KERNEL);

@@ -14,12 +14,13 @@
  * dma_alloc_noncontiguous(). On a device without an IOMMU, as every vmqnet
  * device is, that function falls back to one physically contiguous
  * allocation of the whole size (alloc_single_sgt() in kernel/dma/mapping.c):
- * one SG entry, never more, and a failure for anything above MAX_ORDER or on
- * a fragmented system, which is exactly when scattered memory is needed.
- * Instead, like the IOMMU path of dma-iommu.c, take the largest chunks the
- * buddy allocator hands out without trying hard (fewer SG entries, fewer
- * page table entries), fall back down to single pages, map the chunks into
- * one virtual range with vmap() and DMA-map them with dma_map_sgtable().
+ * one SG entry, never more, and a failure for anything above MAX_PAGE_ORDER
+ * or on a fragmented system, which is exactly when scattered memory is
+ * needed. Instead, like the IOMMU path of dma-iommu.c, take the largest
+ * chunks the buddy allocator hands out without trying hard (fewer SG
+ * entries, fewer page table entries), fall back down to single pages, map
+ * the chunks into one virtual range with vmap() and DMA-map them with
+ * dma_map_sgtable().
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,6 +35,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/visibility.h>
 
+#include "compat.h"
 #include "shmem_pool.h"
 
 /* Shared memory handles of this provider: unique among all of its live
@@ -85,8 +87,8 @@ static int vmq_shmem_dma_alloc_contig(struct device *dev,
 	void *vaddr;
 	int err, i;
 
-	/* __GFP_NOWARN: a block above MAX_ORDER is a legitimate request that
-	 * fails with -ENOMEM, not a kernel warning.
+	/* __GFP_NOWARN: a block above MAX_PAGE_ORDER is a legitimate request
+	 * that fails with -ENOMEM, not a kernel warning.
 	 */
 	vaddr = dma_alloc_coherent(dev, size, &dma, VMQ_SHMEM_DMA_GFP);
 	if (!vaddr)
@@ -157,7 +159,7 @@ static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
 	 */
 	if (dma_get_mask(dev) <= DMA_BIT_MASK(32))
 		gfp |= GFP_DMA32;
-	max_order = min(max_order, MAX_ORDER - 1U);
+	max_order = min_t(unsigned int, max_order, MAX_PAGE_ORDER);
 
 	while (i < count) {
 		unsigned int order = min_t(unsigned int, max_order,
@@ -350,7 +352,7 @@ EXPORT_SYMBOL_IF_KUNIT(__vmq_shmem_dma_alloc);
 int vmq_shmem_dma_alloc(struct device *dma_dev,
 			struct vmq_shmem_params *params, void **mem_ctx)
 {
-	return __vmq_shmem_dma_alloc(dma_dev, params, mem_ctx, MAX_ORDER - 1);
+	return __vmq_shmem_dma_alloc(dma_dev, params, mem_ctx, MAX_PAGE_ORDER);
 }
 EXPORT_SYMBOL_GPL(vmq_shmem_dma_alloc);
 
