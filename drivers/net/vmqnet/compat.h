@@ -209,8 +209,12 @@ vmq_devl_health_reporter_destroy(struct devlink_health_reporter *reporter)
 /* The driverinit values, instance lock held. 6.4 renamed the two devl_*
  * and made set return nothing. From 6.4 on, too, a value set from user
  * space is pending until reload: the core loads it between reload_down and
- * reload_up, so reload_down still reads the current one.
+ * reload_up, so reload_down still reads the current one, and a driver
+ * that checks the new values there must keep them itself.
  */
+#define VMQ_DEVLINK_DRIVERINIT_PENDING \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0))
+
 static inline int vmq_devl_param_driverinit_get(struct devlink *devlink,
 						u32 id,
 						union devlink_param_value *val)

@@ -60,17 +60,22 @@ static int vmq_devlink_reload_up(struct devlink *devlink,
 				 struct netlink_ext_ack *extack)
 {
 	struct vmq_dev *vdev = devlink_priv(devlink);
-	int err;
+	int err, params_err;
 
 	vmq_shmem_reload_up(vdev->shmem);
 	vmq_devlink_res_reload_up(vdev);
-	/* The default queues are rebuilt with the new driverinit values. */
-	vmq_devlink_params_reload_up(vdev);
+	/* The default queues are rebuilt with the new driverinit values, or
+	 * with the running ones if those are not what reload_down checked:
+	 * either way the ports come back.
+	 */
+	params_err = vmq_devlink_params_reload_up(vdev, extack);
 	err = vmq_dev_ports_add(vdev);
 	if (err) {
 		NL_SET_ERR_MSG_MOD(extack, "Failed to re-create the ports");
 		return err;
 	}
+	if (params_err)
+		return params_err;
 	*actions_performed = BIT(DEVLINK_RELOAD_ACTION_DRIVER_REINIT);
 	return 0;
 }

@@ -113,6 +113,8 @@ struct device *vmq_bus_dev_get(u32 id);
  * @rx_buffer_size: bytes per receive buffer,
  *	VMQ_RX_BUF_SIZE_MIN .. VMQ_RX_BUF_SIZE_MAX
  * @rx_contiguous: receive buffers must be physically contiguous
+ * @rx_next: the driverinit values the next reload applies, as the params'
+ *	validate callbacks let them through (devlink_params.c)
  * @rx_queues: the shared memory queue IDs that exist (queue.c)
  * @rx_queues_live: those of them whose DMA has not been stopped for good:
  *	they may allocate shared memory (queue.c)
@@ -131,6 +133,12 @@ struct vmq_dev {
 	u32 rx_lookahead_size;
 	u32 rx_buffer_size;
 	bool rx_contiguous;
+	struct {
+		bool lookahead_split;
+		u32 lookahead_size;
+		u32 buffer_size;
+		bool contiguous;
+	} rx_next;
 	DECLARE_BITMAP(rx_queues, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
 	DECLARE_BITMAP(rx_queues_live, VMQ_PORTS_MAX * VMQ_QUEUES_MAX);
 	u32 vm_queues_max;
@@ -293,7 +301,8 @@ static inline void vmq_race_window(void)
 int vmq_devlink_params_init(struct vmq_dev *vdev);
 void vmq_devlink_params_fini(struct vmq_dev *vdev);
 u64 vmq_devlink_params_shmem_need(struct vmq_dev *vdev);
-void vmq_devlink_params_reload_up(struct vmq_dev *vdev);
+int vmq_devlink_params_reload_up(struct vmq_dev *vdev,
+				 struct netlink_ext_ack *extack);
 
 int vmq_devlink_res_init(struct vmq_dev *vdev);
 void vmq_devlink_res_fini(struct vmq_dev *vdev);
