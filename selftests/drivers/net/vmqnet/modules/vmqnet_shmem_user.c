@@ -430,7 +430,6 @@ static const struct file_operations user_cmd_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
 	.write = user_cmd_write,
-	.llseek = no_llseek,
 };
 
 static const struct file_operations user_result_fops = {
