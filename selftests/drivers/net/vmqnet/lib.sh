@@ -240,6 +240,25 @@ vmq_expect_outcome()
 	return 1
 }
 
+# vmq_kernel_ge MAJOR MINOR: true if the running kernel is at least that.
+vmq_kernel_ge()
+{
+	local a b
+
+	IFS=.- read -r a b _ < /proc/sys/kernel/osrelease
+	[ "$a" -gt "$1" ] || { [ "$a" -eq "$1" ] && [ "$b" -ge "$2" ]; }
+}
+
+# vmq_shrink_errno: how an ethtool -L is refused that would drop a queue
+# an ntuple rule directs to. 6.1's core leaves it to vmqnet (EBUSY);
+# 6.12's checks the rules itself first (EINVAL, "requested channel counts
+# are too low for existing ntuple filter settings"). Either way nothing
+# changes.
+vmq_shrink_errno()
+{
+	if vmq_kernel_ge 6 12; then echo EINVAL; else echo EBUSY; fi
+}
+
 # vmq_cmd_expect ERRNO CMD [ARGS...]: run a command (ethtool, devlink, ip)
 # and check the outcome: ERRNO is "0" for success, or an errno name whose
 # message the command must print when it fails. ethtool 6.1 exits 0 when

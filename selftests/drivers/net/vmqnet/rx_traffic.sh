@@ -226,6 +226,13 @@ settle()
 	return 1
 }
 
+# Frames the core itself drops on A's TX while A has no carrier (its noop
+# qdisc) never reach vmqnet. 6.12 counts them in A's stats64 tx_dropped,
+# 6.1 nowhere: on 6.12 A's stats64 drops are at least its ethtool -S
+# drops, and exactly that plus what was sent with no carrier where a test
+# knows it (test_tx_no_peer).
+core_counts_noop_drops() { vmq_kernel_ge 6 12; }
+
 # ledger: everything A sent, accounted for by B by cause: one line with
 # the counts, then one line per way it does not add up. What A delivered (tx packets)
 # is what B's NAPI received, failed to build an skb for, or dropped as
@@ -234,10 +241,10 @@ settle()
 # oversize) or did not take (not for B), or what A could not hand to B at
 # all (no peer running: in flight while the link watch took A's carrier
 # down; longer than B's MTU), which A counts by cause; B's per-queue
-# counters and its stats64 agree, and so do A's.
+# counters and its stats64 agree, and so do A's (core_counts_noop_drops).
 ledger()
 {
-	local s tx rx recv napi dev filt own
+	local s tx rx recv napi dev filt own a
 
 	s=$(bstats)
 	tx=$(atx)
@@ -252,8 +259,13 @@ ledger()
 		echo "A delivered != B received + NAPI drops"
 	[ "${tx#* }" = $((dev + filt + own)) ] ||
 		echo "A dropped != B device drops + not for B + A's own drops"
-	[ "$tx" = "$(a64)" ] ||
-		echo "A stats64 tx $(a64) != ethtool -S $tx"
+	a=$(a64)
+	if core_counts_noop_drops; then
+		[ "${a% *}" = "${tx% *}" ] && [ "${a#* }" -ge "${tx#* }" ] ||
+			echo "A stats64 tx $a < ethtool -S $tx (stats64 adds the core's drops)"
+	elif [ "$a" != "$tx" ]; then
+		echo "A stats64 tx $a != ethtool -S $tx"
+	fi
 	[ "$rx" = "$recv $((dev + napi))" ] ||
 		echo "B stats64 rx $rx != ethtool -S $recv $((dev + napi))"
 }
@@ -557,8 +569,9 @@ peer_unlinked()
 # delivered, every one, to B's queue 1 (the filter on B's MAC).
 test_tx_no_peer()
 {
-	local how=peer_$1 rc=0 s0 s1 s2 t0 t1 t2 c
+	local how=peer_$1 rc=0 s0 s1 s2 t0 t1 t2 c core=0
 
+	core_counts_noop_drops && core=$N
 	settle || return 1
 	vmq_assert_eq "operstate of $PA" up "$(aoper)" || return 1
 	s0=$(rx_snapshot)
@@ -573,7 +586,7 @@ test_tx_no_peer()
 		s1=$(rx_snapshot)
 		t1="$(atx) $(a64)"
 		vmq_assert_eq "A's TX (delivered dropped, by ethtool -S, by stats64), $N sent to a peer $1" \
-			"0 0 0 0" "$(vdelta "$t0" "$t1")" &&
+			"0 0 0 $core" "$(vdelta "$t0" "$t1")" &&
 		vmq_assert_eq "B (q0 q1 q2 q3 filtered) while $1" "0 0 0 0 0" \
 			"$(vdelta "$s0" "$s1")" || rc=1
 	fi
