@@ -39,6 +39,11 @@ MACX=02:00:00:00:61:01
 LOC=5
 RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
 rt_runtime=
+# From 6.12 a deadline server runs CPU 1's normal tasks (NAPI's threads)
+# 50 ms a second whatever real-time task runs there, unless its runtime
+# is 0: RT throttling off is no longer enough to starve them.
+FAIR_SERVER=/sys/kernel/debug/sched/fair_server/cpu1/runtime
+fair_runtime=
 hog_pid=
 ethtool_pid=
 
@@ -121,6 +126,10 @@ hog_start()
 	done
 	read -r rt_runtime < "$RT_RUNTIME"
 	echo -1 > "$RT_RUNTIME"
+	if [ -w "$FAIR_SERVER" ]; then
+		read -r fair_runtime < "$FAIR_SERVER"
+		echo 0 > "$FAIR_SERVER"
+	fi
 	rm -f "$VMQ_TMPD/hog"
 	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
 	taskset -c 1 chrt -f 10 bash -c \
@@ -156,6 +165,8 @@ hog_stop()
 	fi
 	[ -z "$rt_runtime" ] || echo "$rt_runtime" > "$RT_RUNTIME"
 	rt_runtime=
+	[ -z "$fair_runtime" ] || echo "$fair_runtime" > "$FAIR_SERVER"
+	fair_runtime=
 }
 
 # ---- tests ------------------------------------------------------------------
