@@ -154,19 +154,19 @@ test_shrink_with_filters()
 
 test_full_table()
 {
-	local i n loc
+	local i n macs=()
 
 	n=$(nrules)
 	for ((i = n; i < MAX; i++)); do
-		nfc 0 flow-type ether dst "$(printf '02:00:00:00:13:%02x' "$i")" action 1 ||
-			return 1
+		macs+=("$(printf '02:00:00:00:13:%02x' "$i")")
 	done
+	vmq_rules "$DEV" add 1 "${macs[@]}" > /dev/null || return 1
 	vmq_assert_eq "rules" "$MAX" "$(nrules)" || return 1
 	nfc ENOSPC flow-type ether dst 02:00:00:00:14:00 action 1 || return 1
 	vmq_assert_eq "still full" "$MAX" "$(nrules)" || return 1
-	for loc in $(ethtool -n "$DEV" | awk '/^Filter:/ { print $2 }'); do
-		nfc 0 delete "$loc" || return 1
-	done
+	# shellcheck disable=SC2046 # the locations
+	vmq_rules "$DEV" del $(ethtool -n "$DEV" | awk '/^Filter:/ { print $2 }') ||
+		return 1
 	vmq_assert_eq "empty" 0 "$(nrules)" || return 1
 	vmq_assert_eq "states" "0:running 1:paused 2:paused 3:paused" \
 		"$(vmq_qstates "$ID" 0)"

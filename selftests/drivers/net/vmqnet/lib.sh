@@ -766,6 +766,12 @@ vmq_health_dump()
 		devlink -j health dump show "vmqnet/vmqnet$1" reporter vmq
 }
 
+# vmq_rules NETDEV add QUEUE MAC... | del LOC...: ethtool -N rules (ether
+# dst MAC, action QUEUE) added or deleted by the ioctls ethtool makes, all
+# in one process rather than one ethtool each; the new rules' locations, a
+# line each. It stops at the first refusal and fails with its errno.
+vmq_rules() { python3 -S "$VMQ_DIR/vmqsys.py" rules "$@"; }
+
 # ---- ethtool -S --------------------------------------------------------------
 #
 # Counters are read through one server per script, vmqsys.py stats, which

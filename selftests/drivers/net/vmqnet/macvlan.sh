@@ -195,18 +195,19 @@ test_mac_change()
 # queue goes back to ethtool; brought up again, it takes a queue again.
 test_mac_change_table_full()
 {
-	local i loc
+	local i macs=()
 
 	for ((i = $(ethtool -n "$ND" | grep -c '^Filter:'); i < 32; i++)); do
-		vmq_cmd_expect 0 ethtool -N "$ND" flow-type ether \
-			dst "$(printf '02:00:00:00:12:%02x' "$i")" action 2 || return 1
+		macs+=("$(printf '02:00:00:00:12:%02x' "$i")")
 	done
+	vmq_rules "$ND" add 2 "${macs[@]}" > /dev/null || return 1
 	ip link set mv0 address 02:00:00:00:11:78 || return 1
 	vmq_assert_eq "mv0 has no queue" "" "$(owner_of mv0)" || return 1
 	check_rx 0 1 || return 1
-	for loc in $(ethtool -n "$ND" | awk '/^Filter:/ { l = $2 } /Direct to queue 2$/ { print l }'); do
-		vmq_cmd_expect 0 ethtool -N "$ND" delete "$loc" || return 1
-	done
+	# shellcheck disable=SC2046 # the locations
+	vmq_rules "$ND" del $(ethtool -n "$ND" |
+		awk '/^Filter:/ { l = $2 } /Direct to queue 2$/ { print l }') ||
+		return 1
 	ip link set mv0 down && ip link set mv0 up || return 1
 	vmq_assert_eq "mv0 queue again" "1 running 1" "$(owner_of mv0)"
 }

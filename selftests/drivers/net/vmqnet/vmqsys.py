@@ -11,6 +11,9 @@ each request line "NETNS_FILE IFNAME" gets the interface's counters, one
 answers all of a script's reads, in any namespace: under TCG an ethtool
 started in a namespace costs a quarter to half a second, a request a
 few milliseconds.
+
+Run as "vmqsys.py rules IFNAME add QUEUE MAC..." or "... del LOC...", it
+makes ethtool -N's ioctls for many rules in one process (vmq_rules).
 """
 
 import array
@@ -33,6 +36,7 @@ ETHTOOL_GSTRINGS, ETHTOOL_GSTATS, ETHTOOL_GSSET_INFO = 0x1B, 0x1D, 0x37
 ETH_SS_STATS, ETH_GSTRING_LEN = 1, 32
 CLONE_NEWNET = 0x40000000
 ETHER_FLOW = 0x12
+RX_CLS_LOC_ANY = 0xFFFFFFFF
 RXNFC_SIZE = 192  # struct ethtool_rxnfc on x86_64, with its layout below
 NLMSG_ERROR = 2
 NETLINK_GENERIC = 16
@@ -249,5 +253,29 @@ def ifindex(ifname):
     return int(read("/sys/class/net/%s/ifindex" % ifname))
 
 
+def rules(ifname, op, args):
+    """ethtool -N's SRXCLSRLINS ("add QUEUE MAC...", each at the location
+    the driver picks, printed) or SRXCLSRLDEL ("del LOC..."); stops at the
+    first refusal, with its errno."""
+    if op == "add":
+        queue, todo = int(args[0]), args[1:]
+    else:
+        todo = args
+    for arg in todo:
+        if op == "add":
+            buf = rxnfc_rule(ETHTOOL_SRXCLSRLINS, arg, queue, RX_CLS_LOC_ANY)
+        else:
+            buf = rxnfc_rule(ETHTOOL_SRXCLSRLDEL, loc=int(arg))
+        try:
+            SOCK.ethtool(ifname, buf)
+        except OSError as e:
+            sys.exit("%s: %s %s: %s" % (ifname, op, arg, os.strerror(e.errno)))
+        if op == "add":
+            print(struct.unpack_from("I", buf, 176)[0])
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["stats"]:
     serve_stats()
+elif __name__ == "__main__" and sys.argv[1:2] == ["rules"] and \
+        sys.argv[3:4] in (["add"], ["del"]):
+    rules(sys.argv[2], sys.argv[3], sys.argv[4:])
