@@ -87,6 +87,34 @@ test_param_bad()
 		"$(params lookahead_size rx_buffer_size)"
 }
 
+# The kernel calls a param's validate callback before it looks at the
+# cmode, so a set with a cmode the param does not have (the devlink tool
+# refuses those itself, hence vmqsys.py) was validated all the same. On
+# 6.4+ devlink keeps driverinit values pending until the reload, and the
+# reload's check can only see what validate kept: a reload after such a
+# set checked a value devlink never loaded. It keeps the values the device
+# runs with, says so (EAGAIN), brings the ports back, and the next reload
+# goes through. 6.1 hands the check devlink's own values: the reload just
+# goes through.
+test_param_refused_set()
+{
+	vmq_cmd_expect EOPNOTSUPP python3 -S "$VMQ_DIR/vmqsys.py" param-set \
+		"vmqnet$ID" rx_buffer_size 8192 runtime || return 1
+	if vmq_kernel_ge 6 4; then
+		vmq_reload_refused "$ID" \
+			"*differ from those the reload checked*temporarily unavailable*" ||
+			return 1
+	else
+		vmq_cmd_expect 0 devlink dev reload "$DL" || return 1
+	fi
+	vmq_assert_eq "ports back" 2 "$(vmq_dev_netdevs "$ID" | wc -l)" ||
+		return 1
+	vmq_assert_eq "rx_buffer_size, its default queue's buffers" "2048 2048" \
+		"$(params rx_buffer_size) $(diag_queue 0 0 buffer_size)" ||
+		return 1
+	vmq_cmd_expect 0 devlink dev reload "$DL"
+}
+
 test_param_reload()
 {
 	pset lookahead_split true || return 1
@@ -268,9 +296,10 @@ test_budget_above_memory()
 }
 
 vmq_setup "a device of two ports, four queues" setup_device
-ktap_plan 8
+ktap_plan 9
 vmq_test param_defaults test_param_defaults
 vmq_test param_bad_values test_param_bad
+vmq_test param_refused_set test_param_refused_set
 vmq_test param_reload test_param_reload
 vmq_test vm_queues_resource test_vm_queues_resource
 vmq_test health_diagnose test_health_diagnose

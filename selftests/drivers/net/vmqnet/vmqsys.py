@@ -14,6 +14,9 @@ few milliseconds.
 
 Run as "vmqsys.py rules IFNAME add QUEUE MAC..." or "... del LOC...", it
 makes ethtool -N's ioctls for many rules in one process (vmq_rules).
+"vmqsys.py param-set DEV NAME VALUE CMODE" sets a u32 devlink param with
+that cmode (runtime, driverinit) as the kernel sees it: the devlink tool
+refuses a cmode the param does not list before it asks the kernel.
 """
 
 import array
@@ -43,6 +46,10 @@ NETLINK_GENERIC = 16
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 16, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 DEVLINK_CMD_RELOAD, DEVLINK_ATTR_BUS_NAME, DEVLINK_ATTR_DEV_NAME = 37, 1, 2
+DEVLINK_CMD_PARAM_SET, DEVLINK_ATTR_PARAM_NAME, DEVLINK_ATTR_PARAM_TYPE = 39, 81, 83
+DEVLINK_ATTR_PARAM_VALUE_DATA, DEVLINK_ATTR_PARAM_VALUE_CMODE = 86, 87
+DEVLINK_PARAM_TYPE_U32 = 3
+DEVLINK_CMODES = {"runtime": 0, "driverinit": 1}
 
 
 class Sock:
@@ -274,8 +281,25 @@ def rules(ifname, op, args):
             print(struct.unpack_from("I", buf, 176)[0])
 
 
+def param_set(dev, name, value, cmode):
+    """DEVLINK_CMD_PARAM_SET of u32 param NAME of vmqnet/DEV; exits with
+    the kernel's errno as a message when it refuses."""
+    dl = Devlink()
+    err = dl.send(dl.message(dl.family, DEVLINK_CMD_PARAM_SET, [
+        (DEVLINK_ATTR_BUS_NAME, b"vmqnet\0"),
+        (DEVLINK_ATTR_DEV_NAME, dev.encode() + b"\0"),
+        (DEVLINK_ATTR_PARAM_NAME, name.encode() + b"\0"),
+        (DEVLINK_ATTR_PARAM_TYPE, struct.pack("B", DEVLINK_PARAM_TYPE_U32)),
+        (DEVLINK_ATTR_PARAM_VALUE_DATA, struct.pack("I", int(value))),
+        (DEVLINK_ATTR_PARAM_VALUE_CMODE, struct.pack("B", DEVLINK_CMODES[cmode]))]))
+    if err:
+        sys.exit("%s %s %s cmode %s: %s" % (dev, name, value, cmode, os.strerror(err)))
+
+
 if __name__ == "__main__" and sys.argv[1:] == ["stats"]:
     serve_stats()
 elif __name__ == "__main__" and sys.argv[1:2] == ["rules"] and \
         sys.argv[3:4] in (["add"], ["del"]):
     rules(sys.argv[2], sys.argv[3], sys.argv[4:])
+elif __name__ == "__main__" and sys.argv[1:2] == ["param-set"] and len(sys.argv) == 6:
+    param_set(*sys.argv[2:])
