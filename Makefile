@@ -11,6 +11,9 @@
 #   make bench      benchmarks, printed as ratios against the raw kernel APIs
 #   make stress     long campaigns on the debug kernel, outside make check
 #   make lint       checkpatch --strict and sparse on the sources
+#   make dkms-install  as root: install vmqnet with DKMS for the running
+#                   kernel (or KVER=), rebuilt at each kernel upgrade
+#   make dkms-remove   as root: remove it again
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 RELEASE := $(shell bash -c '. $(TOP)/tools/lib/common.sh; vmq_release_version')
@@ -20,7 +23,8 @@ KDIR ?= /lib/modules/$(RELEASE)/build
 W ?= 1
 KERNEL ?= release
 
-.PHONY: all modules deps clean check demo shell bench stress lint sparse checkpatch
+.PHONY: all modules deps clean check demo shell bench stress lint sparse checkpatch \
+	dkms-install dkms-remove
 
 all: modules
 
@@ -61,6 +65,14 @@ checkpatch: deps
 
 sparse: deps
 	$(TOP)/tools/lint sparse
+
+# Not deps: a host that only installs the module needs dkms and its
+# kernel's headers, not the test environment.
+dkms-install:
+	$(TOP)/tools/dkms install $(KVER)
+
+dkms-remove:
+	$(TOP)/tools/dkms remove
 
 clean:
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(TOP) clean
