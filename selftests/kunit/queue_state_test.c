@@ -11,33 +11,35 @@
 #include "queue_state.h"
 
 #define VMQ_NSTATES	(VMQ_QS_FREEING + 1)
-#define VMQ_NEVENTS	(VMQ_QE_HALT + 1)
+#define VMQ_NEVENTS	(VMQ_QE_RESTART + 1)
 /* An illegal cell: the errno it must fail with, as a negative "state". */
 #define BUSY		(-EBUSY)
 #define INVAL		(-EINVAL)
 
 /* Rows are states, columns events, in enum order. */
-#define ROW(ac, fs, fc, fr, bb, fd, al, ht) { ac, fs, fc, fr, bb, fd, al, ht }
+#define ROW(ac, fs, fc, fr, bb, fd, al, ht, rs) \
+	{ ac, fs, fc, fr, bb, fd, al, ht, rs }
 
 static const int vmq_expected[VMQ_NSTATES][VMQ_NEVENTS] = {
 	/* ALLOC_COMPLETE, FILTER_SET, FILTER_CLEARED, FREE, BUFFERS_BACK,
-	 * FREED, ALLOC, HALT
+	 * FREED, ALLOC, HALT, RESTART
 	 */
 	[VMQ_QS_UNDEFINED] = ROW(INVAL, INVAL, INVAL, INVAL, INVAL, INVAL,
-				 VMQ_QS_ALLOCATED, INVAL),
+				 VMQ_QS_ALLOCATED, INVAL, INVAL),
 	[VMQ_QS_ALLOCATED] = ROW(VMQ_QS_PAUSED, VMQ_QS_SET, INVAL,
 				 VMQ_QS_DMA_STOPPED, INVAL, INVAL, BUSY,
-				 VMQ_QS_DMA_STOPPED),
+				 VMQ_QS_DMA_STOPPED, INVAL),
 	[VMQ_QS_SET] = ROW(VMQ_QS_RUNNING, VMQ_QS_SET, VMQ_QS_ALLOCATED, BUSY,
-			   INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
+			   INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED, INVAL),
 	[VMQ_QS_RUNNING] = ROW(INVAL, VMQ_QS_RUNNING, VMQ_QS_PAUSED, BUSY,
-			       INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
+			       INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED,
+			       VMQ_QS_RUNNING),
 	[VMQ_QS_PAUSED] = ROW(INVAL, VMQ_QS_RUNNING, INVAL, VMQ_QS_DMA_STOPPED,
-			      INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED),
+			      INVAL, INVAL, BUSY, VMQ_QS_DMA_STOPPED, INVAL),
 	[VMQ_QS_DMA_STOPPED] = ROW(BUSY, BUSY, BUSY, BUSY, VMQ_QS_FREEING, BUSY,
-				   BUSY, BUSY),
+				   BUSY, BUSY, BUSY),
 	[VMQ_QS_FREEING] = ROW(BUSY, BUSY, BUSY, BUSY, BUSY, VMQ_QS_UNDEFINED,
-			       BUSY, BUSY),
+			       BUSY, BUSY, BUSY),
 };
 
 static void vmq_qs_table(struct kunit *test)

@@ -118,6 +118,14 @@ static inline void vmq_netif_queue_set_napi_rx(struct net_device *netdev,
 #endif
 }
 
+/* 6.10 brought netdev_queue_mgmt_ops, which the core drives through
+ * netdev_rx_queue_restart(), and 6.12 the memory providers of RX queues
+ * (rxq->mp_params, devmem TCP) that restart installs. vmqnet offers the
+ * ops (queue_mgmt.c) where both are: of the kernels it builds for, 6.12.
+ */
+#define VMQ_HAVE_QUEUE_MGMT \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+
 /* 6.2 made the devlink core report the driver name (the bound driver's)
  * in info_get; the driver's own devlink_info_driver_name_put() went away.
  */

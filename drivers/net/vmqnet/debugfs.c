@@ -7,6 +7,8 @@
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues, one line each
+ *   vmqnet/vmqnet<ID>/ports/<index>/queue_restart  write a ring to restart
+ *						it (6.12: queue_mgmt.c)
  *   vmqnet/race_delay_us			widens race windows (vmqnet.h), <= 1 s
  *
  * As debugfs wants, failures are not checked: a failed directory is an
@@ -150,6 +152,7 @@ void vmq_debugfs_port_init(struct vmq_port *port)
 			   &netdev->real_num_tx_queues);
 	debugfs_create_file("queues", 0400, port->ddir, port,
 			    &vmq_queues_dbg_fops);
+	vmq_queue_mgmt_debugfs_init(port);
 }
 
 /**

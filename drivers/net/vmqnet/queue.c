@@ -285,6 +285,34 @@ int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 	return 0;
 }
 
+/**
+ * vmq_queue_restart_check() - whether a queue's memory may be replaced
+ * @port: the port
+ * @ring: the queue
+ *
+ * A queue restart (queue_mgmt.c) gives a queue new shared memory while it
+ * keeps its state and filters: only a Running queue, which has memory and
+ * receives. The reason of a refusal is logged.
+ *
+ * Context: RTNL.
+ * Return: 0, -EINVAL for a ring that does not exist, a queue without
+ * memory yet (Allocated, Set) or a Paused one, -EBUSY for a queue being
+ * freed.
+ */
+int vmq_queue_restart_check(struct vmq_port *port, unsigned int ring)
+{
+	struct vmq_rxq *q;
+
+	ASSERT_RTNL();
+	q = vmq_rxq_at(port, ring, VMQ_QE_RESTART, NULL);
+	if (IS_ERR(q))
+		return PTR_ERR(q);
+	/* Running without memory only between a restart's stop and start. */
+	if (WARN_ON_ONCE(!vmq_rxq_has_mem(q)))
+		return -EINVAL;
+	return 0;
+}
+
 /* ---- Filters ----------------------------------------------------------- */
 
 /* Publish the table to the receive path. */

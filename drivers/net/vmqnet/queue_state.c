@@ -12,6 +12,12 @@
  *   ALLOC           Undefined -> Allocated
  *   HALT            Allocated/Set/Running/Paused -> DMA stopped, filters or
  *                   not: the port goes, and takes every queue with it
+ *   RESTART         Running -> Running: the queue's memory is replaced
+ *                   (stop DMA, drain, swap, start), as 6.12's
+ *                   netdev_queue_mgmt_ops do it; only a queue that
+ *                   receives, never one that has no memory yet (Allocated,
+ *                   Set) or whose last filter is gone (Paused): FREE_QUEUE
+ *                   is all that NDIS lets happen to the latter's memory
  *
  * Receives are indicated only in Running: a queue without filters, or
  * without its shared memory, holds no frames.
@@ -86,6 +92,15 @@ int vmq_queue_next_state(enum vmq_queue_state cur, enum vmq_queue_event ev,
 	case VMQ_QE_HALT:
 		n = VMQ_QS_DMA_STOPPED;
 		break;
+	case VMQ_QE_RESTART:
+		if (cur == VMQ_QS_RUNNING) {
+			n = VMQ_QS_RUNNING;
+			break;
+		}
+		*why = cur == VMQ_QS_PAUSED ?
+		       "queue is paused: it has no filter and receives nothing" :
+		       "queue has no shared memory yet";
+		return -EINVAL;
 	case VMQ_QE_ALLOC_COMPLETE:
 		if (cur == VMQ_QS_ALLOCATED)
 			n = VMQ_QS_PAUSED;

@@ -24,6 +24,9 @@ enum vmq_queue_event {
 	VMQ_QE_FREED,
 	VMQ_QE_ALLOC,		/* ALLOCATE_QUEUE */
 	VMQ_QE_HALT,		/* the port halts: DMA stops, no FREE_QUEUE */
+	VMQ_QE_RESTART,		/* new memory for a live queue (6.12's
+				 * netdev_queue_mgmt_ops)
+				 */
 };
 
 const char *vmq_queue_state_name(enum vmq_queue_state state);

@@ -299,12 +299,17 @@ int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
 		       struct netlink_ext_ack *extack);
 int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 		   struct netlink_ext_ack *extack);
+int vmq_queue_restart_check(struct vmq_port *port, unsigned int ring);
 int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 			 u32 loc, struct netlink_ext_ack *extack);
 int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
 			   struct netlink_ext_ack *extack);
 u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q);
 u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m);
+
+/* queue_mgmt.c: queue restart, netdev_queue_mgmt_ops (6.12) */
+void vmq_queue_mgmt_init(struct net_device *netdev);
+void vmq_queue_mgmt_debugfs_init(struct vmq_port *port);
 
 /* hw.c: the device's receive side */
 int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb);

@@ -199,6 +199,7 @@ vmq_strerror()
 	ENOMEM) echo "Cannot allocate memory" ;;
 	EOPNOTSUPP) echo "Operation not supported" ;;
 	ERANGE) echo "Numerical result out of range" ;;
+	ENETDOWN) echo "Network is down" ;;
 	EPERM) echo "Operation not permitted" ;;
 	*) echo "unknown errno $1" ;;
 	esac
