@@ -1,39 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Queue restart: netdev_queue_mgmt_ops, where the kernel has them
- * (compat.h VMQ_HAVE_QUEUE_MGMT: 6.12 of the kernels vmqnet builds for).
- *
- * The core's netdev_rx_queue_restart() gives a running RX queue new memory
- * in four calls, which are the NDIS steps vmqnet already takes for a VM
- * queue's shared memory:
- *
- *   ndo_queue_mem_alloc  the allocation of QUEUE_ALLOCATION_COMPLETE (and
- *                        of ethtool -G): the queue's blocks, accounted to
- *                        it, from the device's provider
- *   ndo_queue_stop       steps 1-3 of FREE_QUEUE: DMA stops (frames that
- *                        arrive now are dropped as not running), NAPI
- *                        indicates what was written and returns every
- *                        buffer; the memory is taken from the queue
- *   ndo_queue_start      the new memory goes in, DMA and NAPI start
- *   ndo_queue_mem_free   step 4 of FREE_QUEUE: every block is freed
- *
- * The queue stays Running throughout, with its filters: only a Running
- * queue is restarted (queue_state.c VMQ_QE_RESTART).
- *
- * In 6.12 only devmem TCP restarts queues (netdev netlink bind-rx, and the
- * unbind when its socket closes), to install a dmabuf memory provider, and
- * netdev_rx_queue_restart() is not exported. vmqnet receives into the
- * VM queue's shared memory, which its own providers supply, not into
- * page_pool pages, so it cannot honour a memory provider: ndo_queue_mem_alloc
- * refuses a queue that has one before allocating anything. The core would
- * refuse it too (page_pool_check_memory_provider(), -ENODATA), but only
- * after the queue's shared memory had been allocated and charged to its
- * budget, and with an errno that does not say what is missing. What does
- * drive the ops is the debugfs file ports/<P>/queue_restart below, which
- * makes the core's calls in the core's order.
- *
- * Everything here runs under RTNL: the core holds it, and so does
- * queue_restart.
+ * Queue restart: netdev_queue_mgmt_ops where the kernel has them (6.12),
+ * each op one of the NDIS steps a VM queue's memory already takes, and
+ * the debugfs file ports/<P>/queue_restart that drives them, as the core
+ * exports no way to. Documentation/vmqnet.rst, "Queue restart", says why
+ * a memory provider (devmem bind-rx) is refused. All of it runs under RTNL.
  */
 
 #include <linux/debugfs.h>
