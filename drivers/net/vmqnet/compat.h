@@ -105,9 +105,11 @@ static inline void vmq_devlink_port_unlink(struct devlink_port *dl_port)
 }
 #endif
 
-/* 6.8: a driver tells the core which NAPI serves an RX queue (netdev
- * netlink's queue-get reports it). Before that there is nothing to tell.
- * Without RTNL only before the netdev is registered.
+/* 6.8: a driver tells the core which NAPI serves an RX queue: netdev
+ * netlink's queue-get reports it, so that user space can busy poll a
+ * queue's NAPI. The core wants RTNL once the netdev is registered; @napi
+ * NULL ends the link, which must go before its NAPI is deleted. Before
+ * 6.8 there is nothing to tell.
  */
 static inline void vmq_netif_queue_set_napi_rx(struct net_device *netdev,
 					       unsigned int index,
