@@ -105,9 +105,11 @@ static inline void vmq_devlink_port_unlink(struct devlink_port *dl_port)
 }
 #endif
 
-/* 6.8: a driver tells the core which NAPI serves an RX queue (netdev
- * netlink's queue-get reports it). Before that there is nothing to tell.
- * Without RTNL only before the netdev is registered.
+/* 6.8: a driver tells the core which NAPI serves an RX queue: netdev
+ * netlink's queue-get reports it, so that user space can busy poll a
+ * queue's NAPI. The core wants RTNL once the netdev is registered; @napi
+ * NULL ends the link, which must go before its NAPI is deleted. Before
+ * 6.8 there is nothing to tell.
  */
 static inline void vmq_netif_queue_set_napi_rx(struct net_device *netdev,
 					       unsigned int index,
@@ -125,6 +127,27 @@ static inline void vmq_netif_queue_set_napi_rx(struct net_device *netdev,
  */
 #define VMQ_HAVE_QUEUE_MGMT \
 	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+
+/* 6.10: per-queue statistics for netdev netlink's qstats-get
+ * (struct netdev_stat_ops, qstats.c). Before that there are none to give.
+ */
+#define VMQ_HAVE_STAT_OPS \
+	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0))
+
+#if VMQ_HAVE_STAT_OPS
+#include <net/netdev_queues.h>
+
+extern const struct netdev_stat_ops vmq_stat_ops;
+
+static inline void vmq_netdev_set_stat_ops(struct net_device *netdev)
+{
+	netdev->stat_ops = &vmq_stat_ops;
+}
+#else
+static inline void vmq_netdev_set_stat_ops(struct net_device *netdev)
+{
+}
+#endif
 
 /* 6.2 made the devlink core report the driver name (the bound driver's)
  * in info_get; the driver's own devlink_info_driver_name_put() went away.

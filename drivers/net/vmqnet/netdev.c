@@ -158,6 +158,7 @@ int vmq_netdev_create(struct vmq_port *port)
 	netdev->netdev_ops = &vmq_netdev_ops;
 	netdev->ethtool_ops = &vmq_ethtool_ops;
 	vmq_queue_mgmt_init(netdev);
+	vmq_netdev_set_stat_ops(netdev);
 	netdev->priv_flags |= IFF_LIVE_ADDR_CHANGE;
 	/* tx.c hands each skb to the peer, which consumes it: like veth,
 	 * not for pktgen's shared skbs.

@@ -618,10 +618,6 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		u64_stats_init(&q->stats.napi_syncp);
 		u64_stats_init(&q->stats.dev_syncp);
 		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
-		/* Ring r is RX queue r. Not undone in vmq_queues_destroy():
-		 * the link goes with the netdev, unregistered by then.
-		 */
-		vmq_netif_queue_set_napi_rx(netdev, r, &q->napi);
 	}
 	port->rx = rx;
 

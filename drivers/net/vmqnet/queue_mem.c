@@ -14,6 +14,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
@@ -192,6 +193,11 @@ void vmq_rxq_start(struct vmq_rxq *q)
 		return;
 	napi_enable(&q->napi);
 	q->napi_on = true;
+	/* Ring r is RX queue r, and its NAPI serves it only while enabled:
+	 * netdev netlink shows the link, and user space busy polls the
+	 * NAPI it names, from now until vmq_rxq_quiesce().
+	 */
+	vmq_netif_queue_set_napi_rx(q->port->rx->netdev, q->ring, &q->napi);
 	vmq_hw_dma_start(q);
 }
 
@@ -212,6 +218,7 @@ void vmq_rxq_quiesce(struct vmq_rxq *q)
 	napi_schedule(&q->napi);
 	local_bh_enable();
 	napi_synchronize(&q->napi);
+	vmq_netif_queue_set_napi_rx(q->port->rx->netdev, q->ring, NULL);
 	napi_disable(&q->napi);
 	q->napi_on = false;
 }

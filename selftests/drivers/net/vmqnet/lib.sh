@@ -801,28 +801,33 @@ vmq_stats_stop()
 	vmq_stats_pid=
 }
 
-# vmq_estats NS NETDEV: ethtool -S of a netdev of network namespace NS (a
-# name of ip netns, or - for this one), one "name value" a line.
-vmq_estats()
+# vmq_statsrv NS NETDEV [REQUEST...]: what the counter server answers about
+# a netdev of network namespace NS (a name of ip netns, or - for this
+# one): ethtool -S with no REQUEST, else what vmqsys.py's docstring says.
+vmq_statsrv()
 {
-	local f=/run/netns/$1 l rc=0
+	local f=/run/netns/$1 l rc=0 what="${3:-ethtool -S}"
 
 	[ "$1" != - ] || f=/proc/self/ns/net
 	if [ -z "$vmq_stats_pid" ]; then
-		ktap_diag "vmq_estats: no counter server (vmq_stats_start)"
+		ktap_diag "vmq_statsrv: no counter server (vmq_stats_start)"
 		return 1
 	fi
-	echo "$f $2" >&"$vmq_stats_w" || return 1
+	echo "$f $2${3:+ ${*:3}}" >&"$vmq_stats_w" || return 1
 	while read -r -t 120 -u "$vmq_stats_r" l; do
 		case $l in
 		.) return "$rc" ;;
-		"! "*) ktap_diag "ethtool -S $2: ${l#! }"; rc=1 ;;
+		"! "*) ktap_diag "$what $2: ${l#! }"; rc=1 ;;
 		*) echo "$l" ;;
 		esac
 	done
-	ktap_diag "ethtool -S $2: no answer from the counter server"
+	ktap_diag "$what $2: no answer from the counter server"
 	return 1
 }
+
+# vmq_estats NS NETDEV: ethtool -S of a netdev of network namespace NS (a
+# name of ip netns, or - for this one), one "name value" a line.
+vmq_estats() { vmq_statsrv "$1" "$2"; }
 
 # vmq_ethtool_stat NAME NETDEV: the ethtool -S counter NAME of a netdev of
 # this namespace; fails, printing nothing, if it has no such counter.

@@ -12,6 +12,12 @@ answers all of a script's reads, in any namespace: under TCG an ethtool
 started in a namespace costs a quarter to half a second, a request a
 few milliseconds.
 
+The server answers two more requests about a netdev of that namespace,
+"NETNS_FILE IFNAME netdev": what netdev generic netlink (6.8+ queue-get,
+6.10+ qstats-get; class Netdev) says of its queues, and
+"NETNS_FILE IFNAME listen ADDR PORT", then "NETNS_FILE IFNAME napi-id N":
+a UDP socket bound there, and the NAPI that delivered to it (below).
+
 Run as "vmqsys.py rules IFNAME add QUEUE MAC..." or "... del LOC...", it
 makes ethtool -N's ioctls for many rules in one process (vmq_rules).
 "vmqsys.py param-set DEV NAME VALUE CMODE" sets a u32 devlink param with
@@ -21,6 +27,7 @@ refuses a cmode the param does not list before it asks the kernel.
 
 import array
 import ctypes
+import errno
 import fcntl
 import os
 import socket
@@ -50,6 +57,29 @@ DEVLINK_CMD_PARAM_SET, DEVLINK_ATTR_PARAM_NAME, DEVLINK_ATTR_PARAM_TYPE = 39, 81
 DEVLINK_ATTR_PARAM_VALUE_DATA, DEVLINK_ATTR_PARAM_VALUE_CMODE = 86, 87
 DEVLINK_PARAM_TYPE_U32 = 3
 DEVLINK_CMODES = {"runtime": 0, "driverinit": 1}
+NLMSG_DONE = 3
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 0x1, 0x4, 0x300
+# <uapi/linux/netdev.h> of 6.12
+NETDEV_CMD_QUEUE_GET, NETDEV_CMD_NAPI_GET, NETDEV_CMD_QSTATS_GET = 10, 11, 12
+NETDEV_A_NAPI_IFINDEX, NETDEV_A_NAPI_ID = 1, 2
+NETDEV_A_QUEUE_ID, NETDEV_A_QUEUE_IFINDEX = 1, 2
+NETDEV_A_QUEUE_TYPE, NETDEV_A_QUEUE_NAPI_ID = 3, 4
+NETDEV_QUEUE_TYPES = ("rx", "tx")  # NETDEV_QUEUE_TYPE_RX, _TX
+NETDEV_A_QSTATS_IFINDEX, NETDEV_A_QSTATS_QUEUE_TYPE = 1, 2
+NETDEV_A_QSTATS_QUEUE_ID, NETDEV_A_QSTATS_SCOPE = 3, 4
+NETDEV_QSTATS_SCOPE_QUEUE = 1
+# NETDEV_A_QSTATS_RX_PACKETS (8) on, by their names in the netdev spec.
+NETDEV_QSTATS = (
+    "rx-packets", "rx-bytes", "tx-packets", "tx-bytes", "rx-alloc-fail",
+    "rx-hw-drops", "rx-hw-drop-overruns", "rx-csum-complete",
+    "rx-csum-unnecessary", "rx-csum-none", "rx-csum-bad", "rx-hw-gro-packets",
+    "rx-hw-gro-bytes", "rx-hw-gro-wire-packets", "rx-hw-gro-wire-bytes",
+    "rx-hw-drop-ratelimits", "tx-hw-drops", "tx-hw-drop-errors",
+    "tx-csum-none", "tx-needs-csum", "tx-hw-gso-packets", "tx-hw-gso-bytes",
+    "tx-hw-gso-wire-packets", "tx-hw-gso-wire-bytes",
+    "tx-hw-drop-ratelimits", "tx-stop", "tx-wake")
+NETDEV_A_QSTATS_FIRST = 8
+SO_INCOMING_NAPI_ID = 56
 
 
 class Sock:
@@ -156,17 +186,90 @@ def netns_stats(ifname):
         sock.s.close()
 
 
+def netns_netdev(ifname):
+    """The "netdev" request: one line per queue, "queue TYPE ID napi
+    NAPI_ID" (NAPI_ID - if the queue has none), then per queue "qstats TYPE
+    ID NAME VALUE..." and the device's "qstats dev NAME VALUE...", with
+    only the counters the driver reports, in the spec's order (none for a
+    driver without qstats)."""
+    nl = Netdev()
+    try:
+        idx = socket.if_nametoindex(ifname)
+        out = ["queue %s %d napi %s" % (q["type"], q["id"], q.get("napi-id", "-"))
+               for q in nl.queues(idx)]
+        for scope in (NETDEV_QSTATS_SCOPE_QUEUE, 0):
+            try:
+                qstats = nl.qstats(idx, scope)
+            except OSError as e:
+                if e.errno != errno.EOPNOTSUPP:
+                    raise
+                break  # no stat ops: no qstats lines
+            for q in qstats:
+                what = "%s %d" % (q.pop("type"), q.pop("id")) if scope else "dev"
+                out.append("qstats %s %s" % (what, " ".join(
+                    "%s %d" % (n, q[n]) for n in NETDEV_QSTATS if n in q)))
+        return "".join(line + "\n" for line in out)
+    finally:
+        nl.s.close()
+
+
+LISTENER = []
+
+
+def netns_listen(ifname, addr, port):
+    """The "listen" request: a UDP socket on ADDR:PORT and IFNAME, which
+    "napi-id" reads; the one before, if any, is closed."""
+    while LISTENER:
+        LISTENER.pop().close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.bind((addr, int(port)))
+    LISTENER.append(s)
+    return ""
+
+
+def netns_napi_id(ifname, count):
+    """The "napi-id COUNT" request: wait for COUNT datagrams on the
+    listening socket, 10 s at most for each, and say "napi-id ID datagrams
+    COUNT ifindex I": the NAPI that delivered the last (SO_INCOMING_NAPI_ID,
+    what busy polling polls), and the ifindex of the device that NAPI
+    belongs to by a napi-get of that id (the lookup busy polling makes)."""
+    s = LISTENER[0]
+    s.settimeout(10)
+    for _ in range(int(count)):
+        s.recv(65536)
+    napi = s.getsockopt(socket.SOL_SOCKET, SO_INCOMING_NAPI_ID)
+    nl = Netdev()
+    try:
+        dev = nl.napi_ifindex(napi) if napi else "-"
+    finally:
+        nl.s.close()
+    return "napi-id %d datagrams %s ifindex %s\n" % (napi, count, dev)
+
+
+REQUESTS = {
+    (): netns_stats, ("netdev",): netns_netdev,
+    ("listen",): netns_listen, ("napi-id",): netns_napi_id,
+}
+
+
 def serve_stats():
     """The "stats" server (the module docstring)."""
     for line in sys.stdin:
         try:
-            nsfile, ifname = line.split()
-            stats = in_netns(nsfile, netns_stats, ifname)
-            out = "".join("%s %d\n" % kv for kv in stats)
+            nsfile, ifname, *what = line.split()
+            fn = REQUESTS[tuple(what[:1])]
+            if fn is netns_stats:
+                stats = in_netns(nsfile, netns_stats, ifname)
+                out = "".join("%s %d\n" % kv for kv in stats)
+            else:
+                out = in_netns(nsfile, fn, ifname, *what[1:])
         except OSError as e:
-            out = "! %s\n" % os.strerror(e.errno)
-        except ValueError:
-            out = "! a request is NETNS_FILE IFNAME\n"
+            out = "! %s\n" % (os.strerror(e.errno) if e.errno else e)
+        except socket.timeout:
+            out = "! nothing received\n"
+        except (ValueError, KeyError, TypeError):
+            out = "! a request is NETNS_FILE IFNAME [netdev|listen ADDR PORT|napi-id N]\n"
         sys.stdout.write(out + ".\n")
         sys.stdout.flush()
 
@@ -207,15 +310,21 @@ def state():
     return "\n".join(out)
 
 
-class Devlink:
-    """A generic netlink socket bound to the devlink family."""
+class Genl:
+    """A generic netlink socket bound to the family NAME."""
+
+    NAME = None
 
     def __init__(self):
         self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
         self.s.bind((0, 0))
         self.seq = 0
-        reply = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
-                             [(CTRL_ATTR_FAMILY_NAME, b"devlink\0")])
+        try:
+            reply = self.request(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                                 [(CTRL_ATTR_FAMILY_NAME, self.NAME.encode() + b"\0")])
+        except OSError as e:
+            self.s.close()
+            raise OSError(e.errno, "no generic netlink family %s" % self.NAME) from e
         attrs = self.attrs(reply[20:])
         self.family = struct.unpack("H", attrs[CTRL_ATTR_FAMILY_ID][:2])[0]
 
@@ -228,14 +337,27 @@ class Devlink:
             data = data[(ln + 3) & ~3:]
         return out
 
-    def message(self, family, cmd, attrs):
+    def message(self, family, cmd, attrs, flags=NLM_F_REQUEST | NLM_F_ACK):
         body = b""
         for typ, val in attrs:
             a = struct.pack("HH", 4 + len(val), typ) + val
             body += a.ljust((len(a) + 3) & ~3, b"\0")
         self.seq += 1
-        hdr = struct.pack("IHHII", 20 + len(body), family, 0x1 | 0x4, self.seq, 0)
+        hdr = struct.pack("IHHII", 20 + len(body), family, flags, self.seq, 0)
         return hdr + struct.pack("BBH", cmd, 1, 0) + body
+
+    def dump(self, cmd, attrs):
+        """The attributes of each message of a dump of cmd, a dict each."""
+        self.s.send(self.message(self.family, cmd, attrs, NLM_F_REQUEST | NLM_F_DUMP))
+        out = []
+        for msg in self.replies(self.seq):
+            if struct.unpack_from("H", msg, 4)[0] in (NLMSG_DONE, NLMSG_ERROR):
+                err = struct.unpack_from("i", msg, 16)[0]
+                if err:
+                    raise OSError(-err, "dump")
+                return out
+            out.append(self.attrs(msg[20:]))
+        return out
 
     def send(self, msg):
         """Send a request built beforehand; its errno (0 for success)."""
@@ -248,12 +370,77 @@ class Devlink:
             if typ == NLMSG_ERROR and rseq == seq:
                 return -struct.unpack_from("i", reply, 16)[0]
 
+    def replies(self, seq):
+        """The messages that answer request seq, as they come, each
+        whole; acks of earlier requests are passed over."""
+        while True:
+            data = self.s.recv(1 << 16)
+            while len(data) >= 16:
+                ln, _, _, rseq = struct.unpack_from("IHHI", data)
+                if rseq == seq:
+                    yield data[:ln]
+                data = data[(ln + 3) & ~3:]
+
     def request(self, family, cmd, attrs):
-        self.s.send(self.message(family, cmd, attrs))
-        reply = self.s.recv(65536)
+        msg = self.message(family, cmd, attrs)
+        self.s.send(msg)
+        reply = next(self.replies(self.seq))
         if struct.unpack_from("H", reply, 4)[0] == NLMSG_ERROR:
             raise OSError(-struct.unpack_from("i", reply, 16)[0], "genl")
         return reply
+
+
+class Devlink(Genl):
+    """A generic netlink socket bound to the devlink family."""
+
+    NAME = "devlink"
+
+
+def nla_uint(val):
+    """A u32 or u64 attribute (NLA_UINT: as wide as its value needs)."""
+    return struct.unpack("I" if len(val) == 4 else "Q", val)[0]
+
+
+class Netdev(Genl):
+    """A generic netlink socket bound to the netdev family (6.3+)."""
+
+    NAME = "netdev"
+
+    def queues(self, idx):
+        """queue-get of ifindex idx: [{"type", "id", "napi-id" if any}]."""
+        out = []
+        for a in self.dump(NETDEV_CMD_QUEUE_GET,
+                           [(NETDEV_A_QUEUE_IFINDEX, struct.pack("I", idx))]):
+            q = {"type": NETDEV_QUEUE_TYPES[nla_uint(a[NETDEV_A_QUEUE_TYPE])],
+                 "id": nla_uint(a[NETDEV_A_QUEUE_ID])}
+            if NETDEV_A_QUEUE_NAPI_ID in a:
+                q["napi-id"] = nla_uint(a[NETDEV_A_QUEUE_NAPI_ID])
+            out.append(q)
+        return out
+
+    def qstats(self, idx, scope):
+        """qstats-get of ifindex idx in scope (0: the device): per queue
+        (or one for the device) {counter name: value}, and "type" and "id"
+        for a queue."""
+        req = [(NETDEV_A_QSTATS_IFINDEX, struct.pack("I", idx))]
+        if scope:
+            req.append((NETDEV_A_QSTATS_SCOPE, struct.pack("I", scope)))
+        out = []
+        for a in self.dump(NETDEV_CMD_QSTATS_GET, req):
+            q = {n: nla_uint(a[NETDEV_A_QSTATS_FIRST + i])
+                 for i, n in enumerate(NETDEV_QSTATS)
+                 if NETDEV_A_QSTATS_FIRST + i in a}
+            if NETDEV_A_QSTATS_QUEUE_TYPE in a:
+                q["type"] = NETDEV_QUEUE_TYPES[nla_uint(a[NETDEV_A_QSTATS_QUEUE_TYPE])]
+                q["id"] = nla_uint(a[NETDEV_A_QSTATS_QUEUE_ID])
+            out.append(q)
+        return out
+
+    def napi_ifindex(self, napi_id):
+        """napi-get of napi_id: the ifindex of its device."""
+        reply = self.request(self.family, NETDEV_CMD_NAPI_GET,
+                             [(NETDEV_A_NAPI_ID, struct.pack("I", napi_id))])
+        return nla_uint(self.attrs(reply[20:])[NETDEV_A_NAPI_IFINDEX])
 
 
 def ifindex(ifname):
