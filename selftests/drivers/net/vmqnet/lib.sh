@@ -773,6 +773,31 @@ vmq_health_dump()
 # line each. It stops at the first refusal and fails with its errno.
 vmq_rules() { python3 -S "$VMQ_DIR/vmqsys.py" rules "$@"; }
 
+# vmq_wait_still POLLS CMD...: wait until CMD (counters, typically) prints
+# the same for 0.3 s, polling every 0.1 s, POLLS times at most: frames in
+# flight when a sender stops are counted an instant later. Fails with a
+# diagnostic if its output never stops moving.
+vmq_wait_still()
+{
+	local polls=$1 prev cur i same=0
+
+	shift
+	cur=$("$@")
+	for ((i = 0; i < polls; i++)); do
+		vmq_nap 0.1
+		prev=$cur
+		cur=$("$@")
+		if [ "$cur" = "$prev" ]; then
+			same=$((same + 1))
+			[ "$same" -lt 3 ] || return 0
+		else
+			same=0
+		fi
+	done
+	ktap_diag "counters still moving after $((polls / 10)) s: a sender is still running"
+	return 1
+}
+
 # ---- ethtool -S --------------------------------------------------------------
 #
 # Counters are read through one server per script, vmqsys.py stats, which
@@ -842,6 +867,26 @@ vmq_ethtool_stat()
 		[ "$name" != "$1" ] || { echo "$value"; return 0; }
 	done <<< "$s"
 	return 1
+}
+
+# vmq_counter NAME STATS: one counter of vmq_estats output.
+vmq_counter()
+{
+	local re=$'(^|\n)'"$1"' (-?[0-9]+)'
+
+	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[2]}"
+}
+
+# vmq_counter_sum REGEX STATS: the sum of the counters of vmq_estats
+# output whose names match REGEX.
+vmq_counter_sum()
+{
+	local name value t=0
+
+	while read -r name value; do
+		[[ $name =~ $1 ]] && t=$((t + value))
+	done <<< "$2"
+	echo "$t"
 }
 
 # nsenter, busybox's where there is one: under TCG util-linux's costs

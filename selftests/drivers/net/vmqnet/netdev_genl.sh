@@ -140,25 +140,8 @@ dev64()
 
 # The stats64 of both ports, read until they have not moved for 0.3 s:
 # NAPI counts an instant after a send returns. Fails if they never stop.
-settle()
-{
-	local prev cur i same=0
-
-	cur="$(st64 "$SYSA" "$PA") $(st64 "$SYSB" "$PB")"
-	for ((i = 0; i < 100; i++)); do
-		vmq_nap 0.1
-		prev=$cur
-		cur="$(st64 "$SYSA" "$PA") $(st64 "$SYSB" "$PB")"
-		if [ "$cur" = "$prev" ]; then
-			same=$((same + 1))
-			[ "$same" -lt 3 ] || return 0
-		else
-			same=0
-		fi
-	done
-	ktap_diag "counters still moving after 10 s"
-	return 1
-}
+settle() { vmq_wait_still 100 ab64; }
+ab64() { echo "$(st64 "$SYSA" "$PA") $(st64 "$SYSB" "$PB")"; }
 
 # check_queues NS DEV RXQ TXQ: queue-get of DEV lists RX queues 0 .. RXQ-1
 # and TX queues 0 .. TXQ-1, nothing else; each RX queue has a NAPI of its

@@ -57,27 +57,8 @@ FLOOD_MAX_S=300
 
 bstats() { vmq_estats - "$PB"; }
 
-# counter NAME STATS: one counter of an estats output.
-counter()
-{
-	local re=$'(^|\n)'"$1"' (-?[0-9]+)'
-
-	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[2]}"
-}
-
-# counter_sum REGEX STATS: the sum of the counters whose names match REGEX.
-counter_sum()
-{
-	local name value t=0
-
-	while read -r name value; do
-		[[ $name =~ $1 ]] && t=$((t + value))
-	done <<< "$2"
-	echo "$t"
-}
-
 # q_packets R: the frames B's queue R indicated.
-q_packets() { counter "rx_queue_$1_packets" "$(bstats)"; }
+q_packets() { vmq_counter "rx_queue_$1_packets" "$(bstats)"; }
 
 # st64 DEV NAME...: stats64 counters of a netdev.
 st64()
@@ -93,25 +74,8 @@ st64()
 
 # Frames in flight when a sender stops are counted an instant later: wait
 # until A's transmit and B's receive counters have not moved for 0.3 s.
-settle()
-{
-	local prev cur i same=0
-
-	cur="$(st64 "$PA" tx_packets tx_dropped) $(st64 "$PB" rx_packets rx_dropped)"
-	for ((i = 0; i < 200; i++)); do
-		vmq_nap 0.1
-		prev=$cur
-		cur="$(st64 "$PA" tx_packets tx_dropped) $(st64 "$PB" rx_packets rx_dropped)"
-		if [ "$cur" = "$prev" ]; then
-			same=$((same + 1))
-			[ "$same" -lt 3 ] || return 0
-		else
-			same=0
-		fi
-	done
-	ktap_diag "counters still moving after 20 s: a sender is still running"
-	return 1
-}
+settle() { vmq_wait_still 200 ab64; }
+ab64() { echo "$(st64 "$PA" tx_packets tx_dropped) $(st64 "$PB" rx_packets rx_dropped)"; }
 
 # Every frame A delivered was indicated by B's NAPI (or dropped there),
 # every frame A dropped was dropped by B's device by cause, was not for B,
@@ -124,17 +88,17 @@ check_ledger()
 	for ((i = 0; i < 5; i++)); do
 		settle || return 1
 		a=$(vmq_estats - "$PA") && b=$(bstats) || return 1
-		tx=$(counter_sum '^tx_queue_[0-9]+_packets$' "$a")
-		drop=$(counter_sum '^tx_queue_[0-9]+_drops$' "$a")
-		own=$(counter_sum '^tx_drops_(no_peer|mtu)$' "$a")
-		recv=$(counter_sum '^rx_queue_[0-9]+_packets$' "$b")
-		napi=$(counter_sum '^rx_queue_[0-9]+_drops_(no_mem|paused)$' "$b")
-		dev=$(counter_sum '^rx_queue_[0-9]+_drops_(no_buffer|not_running|oversize)$' "$b")
-		filt=$(counter rx_drops_filtered "$b")
+		tx=$(vmq_counter_sum '^tx_queue_[0-9]+_packets$' "$a")
+		drop=$(vmq_counter_sum '^tx_queue_[0-9]+_drops$' "$a")
+		own=$(vmq_counter_sum '^tx_drops_(no_peer|mtu)$' "$a")
+		recv=$(vmq_counter_sum '^rx_queue_[0-9]+_packets$' "$b")
+		napi=$(vmq_counter_sum '^rx_queue_[0-9]+_drops_(no_mem|paused)$' "$b")
+		dev=$(vmq_counter_sum '^rx_queue_[0-9]+_drops_(no_buffer|not_running|oversize)$' "$b")
+		filt=$(vmq_counter rx_drops_filtered "$b")
 		[ "$tx" = $((recv + napi)) ] && [ "$drop" = $((dev + filt + own)) ] &&
 			break
 	done
-	ktap_diag "ledger: A delivered $tx, dropped $drop ($own no peer/MTU); B received $recv, dropped $dev in the device ($(counter_sum '^rx_queue_[0-9]+_drops_not_running$' "$b") not running), $napi in NAPI, $filt not for B"
+	ktap_diag "ledger: A delivered $tx, dropped $drop ($own no peer/MTU); B received $recv, dropped $dev in the device ($(vmq_counter_sum '^rx_queue_[0-9]+_drops_not_running$' "$b") not running), $napi in NAPI, $filt not for B"
 	vmq_assert_eq "A delivered = B received + NAPI drops" "$tx" $((recv + napi)) &&
 	vmq_assert_eq "A dropped = B device drops + not for B + A's own" \
 		"$drop" $((dev + filt + own))

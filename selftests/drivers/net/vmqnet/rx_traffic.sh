@@ -100,25 +100,6 @@ check_estats_cli()
 		"${cli%$'\n'}" "$(bstats)"
 }
 
-# counter NAME STATS: one counter from estats output.
-counter()
-{
-	local re=$'(^|\n)'"$1"' (-?[0-9]+)'
-
-	[[ $2 =~ $re ]] && echo "${BASH_REMATCH[2]}"
-}
-
-# counter_sum REGEX STATS: the sum of the counters whose names match REGEX.
-counter_sum()
-{
-	local name value t=0
-
-	while read -r name value; do
-		[[ $name =~ $1 ]] && t=$((t + value))
-	done <<< "$2"
-	echo "$t"
-}
-
 # delta OLD NEW: NEW - OLD for every counter of NEW (estats outputs).
 delta()
 {
@@ -139,7 +120,7 @@ per_queue()
 	local q v out=
 
 	for ((q = 0; ; q++)); do
-		v=$(counter "rx_queue_${q}_$1" "$2") || break
+		v=$(vmq_counter "rx_queue_${q}_$1" "$2") || break
 		out="$out $v"
 	done
 	echo "${out# }"
@@ -157,7 +138,7 @@ rx_snapshot()
 	local s
 
 	s=$(bstats)
-	echo "$(per_queue packets "$s") $(counter rx_drops_filtered "$s")"
+	echo "$(per_queue packets "$s") $(vmq_counter rx_drops_filtered "$s")"
 }
 
 # vdelta BEFORE AFTER: per-field differences of two snapshots.
@@ -182,7 +163,7 @@ atx()
 	local s
 
 	s=$(vmq_estats "$NSA" "$PA")
-	echo "$(counter_sum '^tx_queue_[0-9]+_packets$' "$s") $(counter_sum '^tx_queue_[0-9]+_drops$' "$s")"
+	echo "$(vmq_counter_sum '^tx_queue_[0-9]+_packets$' "$s") $(vmq_counter_sum '^tx_queue_[0-9]+_drops$' "$s")"
 }
 
 # st64 SYSFS DEV NAME...: stats64 counters of a netdev, from the sysfs of
@@ -206,25 +187,8 @@ b64() { st64 "$SYSB" "$PB" rx_packets rx_dropped; }
 # Frames in flight when a sender stops (in a qdisc, for NAPI) are counted
 # an instant later: wait until A's transmit and B's receive counters have
 # not moved for 0.3 s. Fails if they never stop.
-settle()
-{
-	local prev cur i same=0
-
-	cur="$(a64) $(b64)"
-	for ((i = 0; i < 200; i++)); do
-		vmq_nap 0.1
-		prev=$cur
-		cur="$(a64) $(b64)"
-		if [ "$cur" = "$prev" ]; then
-			same=$((same + 1))
-			[ "$same" -lt 3 ] || return 0
-		else
-			same=0
-		fi
-	done
-	ktap_diag "counters still moving after 20 s: a sender is still running"
-	return 1
-}
+settle() { vmq_wait_still 200 ab64; }
+ab64() { echo "$(a64) $(b64)"; }
 
 # Frames the core itself drops on A's TX while A has no carrier (its noop
 # qdisc) never reach vmqnet. 6.12 counts them in A's stats64 tx_dropped,
@@ -249,11 +213,11 @@ ledger()
 	s=$(bstats)
 	tx=$(atx)
 	rx=$(b64)
-	own=$(counter_sum '^tx_drops_(no_peer|mtu)$' "$(vmq_estats "$NSA" "$PA")")
-	recv=$(counter_sum '^rx_queue_[0-9]+_packets$' "$s")
-	napi=$(counter_sum "$NAPI_DROPS" "$s")
-	dev=$(counter_sum "$DEV_DROPS" "$s")
-	filt=$(counter rx_drops_filtered "$s")
+	own=$(vmq_counter_sum '^tx_drops_(no_peer|mtu)$' "$(vmq_estats "$NSA" "$PA")")
+	recv=$(vmq_counter_sum '^rx_queue_[0-9]+_packets$' "$s")
+	napi=$(vmq_counter_sum "$NAPI_DROPS" "$s")
+	dev=$(vmq_counter_sum "$DEV_DROPS" "$s")
+	filt=$(vmq_counter rx_drops_filtered "$s")
 	echo "A delivered ${tx% *}, dropped ${tx#* } ($own with no peer or over its MTU); B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
 	[ "${tx% *}" = $((recv + napi)) ] ||
 		echo "A delivered != B received + NAPI drops"
@@ -312,7 +276,7 @@ flood_to()
 }
 
 # b_queue_packets Q: the packets B's queue Q received.
-b_queue_packets() { counter "rx_queue_$1_packets" "$(bstats)"; }
+b_queue_packets() { vmq_counter "rx_queue_$1_packets" "$(bstats)"; }
 
 # The shared memory of the device, three ways: what the queues of both
 # ports say they hold (debugfs ports/*/queues), the allocator's blocks of
@@ -615,7 +579,7 @@ test_paused()
 	s0=$(bstats)
 	tx0=$(atx)
 	flood_to || return 1
-	vmq_wait_more "queue 1 under the flood" $(( $(counter rx_queue_1_packets "$s0") + 1000 )) \
+	vmq_wait_more "queue 1 under the flood" $(( $(vmq_counter rx_queue_1_packets "$s0") + 1000 )) \
 		b_queue_packets 1 || { vmq_flood_stop; return 1; }
 	filter delete "$(rule_of 1)" || { vmq_flood_stop; return 1; }
 	vmq_assert_eq "queue 1" paused "$(vmq_qstate "$ID" 1 1)" || { vmq_flood_stop; return 1; }
@@ -624,27 +588,27 @@ test_paused()
 	vmq_wait_more "queue 0 after the clear" $(( $(b_queue_packets 0) + 2000 )) b_queue_packets 0 ||
 		{ vmq_flood_stop; return 1; }
 	s1=$(bstats)
-	vmq_wait_more "queue 0 after the clear" $(( $(counter rx_queue_0_packets "$s1") + 2000 )) \
+	vmq_wait_more "queue 0 after the clear" $(( $(vmq_counter rx_queue_0_packets "$s1") + 2000 )) \
 		b_queue_packets 0 || { vmq_flood_stop; return 1; }
 	vmq_flood_stop || return 1
 	settle || return 1
 	s2=$(bstats)
 	tx=$(atx)
 	d=$(delta "$s0" "$s2")
-	ktap_diag "A sent $(( ${tx% *} - ${tx0% *} )) delivered, $(( ${tx#* } - ${tx0#* } )) dropped; B per queue: $(per_queue packets "$d"), device drops $(counter_sum "$DEV_DROPS" "$d")"
+	ktap_diag "A sent $(( ${tx% *} - ${tx0% *} )) delivered, $(( ${tx#* } - ${tx0#* } )) dropped; B per queue: $(per_queue packets "$d"), device drops $(vmq_counter_sum "$DEV_DROPS" "$d")"
 	d1=$(delta "$s1" "$s2")
 	vmq_assert_eq "queue 1 after the clear (packets, drops)" "0 0" \
-		"$(counter rx_queue_1_packets "$d1") $(counter_sum '^rx_queue_1_drops' "$d1")" ||
+		"$(vmq_counter rx_queue_1_packets "$d1") $(vmq_counter_sum '^rx_queue_1_drops' "$d1")" ||
 		return 1
 	vmq_assert_eq "queues 2, 3 (packets, drops) and not for B" "0 0 0" \
-		"$(counter_sum '^rx_queue_2_(packets|drops_.*)$' "$d") $(counter_sum '^rx_queue_3_(packets|drops_.*)$' "$d") $(counter rx_drops_filtered "$d")" ||
+		"$(vmq_counter_sum '^rx_queue_2_(packets|drops_.*)$' "$d") $(vmq_counter_sum '^rx_queue_3_(packets|drops_.*)$' "$d") $(vmq_counter rx_drops_filtered "$d")" ||
 		return 1
 	vmq_assert_eq "A delivered = queue 0 + queue 1 received" \
 		$(( ${tx% *} - ${tx0% *} )) \
-		$(( $(counter rx_queue_0_packets "$d") + $(counter rx_queue_1_packets "$d") +
-		    $(counter_sum "$NAPI_DROPS" "$d") )) || return 1
+		$(( $(vmq_counter rx_queue_0_packets "$d") + $(vmq_counter rx_queue_1_packets "$d") +
+		    $(vmq_counter_sum "$NAPI_DROPS" "$d") )) || return 1
 	vmq_assert_eq "A dropped = queue 0 + queue 1 device drops" \
-		$(( ${tx#* } - ${tx0#* } )) "$(counter_sum "$DEV_DROPS" "$d")" || return 1
+		$(( ${tx#* } - ${tx0#* } )) "$(vmq_counter_sum "$DEV_DROPS" "$d")" || return 1
 	check_ledger
 }
 
@@ -713,7 +677,7 @@ resize_cycles()
 	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
 	settle || return 1
 	s=$(bstats)
-	ktap_diag "queue 2: $(counter rx_queue_2_packets "$s") packets, $(counter rx_queue_2_drops_not_running "$s") not running, $(counter rx_queue_2_drops_no_buffer "$s") no buffer"
+	ktap_diag "queue 2: $(vmq_counter rx_queue_2_packets "$s") packets, $(vmq_counter rx_queue_2_drops_not_running "$s") not running, $(vmq_counter rx_queue_2_drops_no_buffer "$s") no buffer"
 	vmq_assert_eq "B's buffers, RX and combined channels after the cycles" \
 		"$cfg0" "$(ring_cfg)" || return 1
 	occ1=$(vmq_shmem_occ "$ID")
