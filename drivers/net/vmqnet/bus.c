@@ -26,8 +26,10 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <linux/wait.h>
 
 #include "compat.h"
 #include "vmqnet.h"
@@ -71,9 +73,19 @@ struct device *vmq_bus_dev_get(u32 id)
 	return dev;
 }
 
+/* Devices whose release has not run yet. Newer devlink (6.12, not 6.1)
+ * holds the device of an instance and drops it from a work item after an
+ * RCU grace period: the last put of a deleted device can come after rmmod
+ * has deleted everything, and its release is this module's code.
+ */
+static atomic_t vmq_bus_devs_unreleased = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(vmq_bus_devs_released);
+
 static void vmq_bus_dev_release(struct device *dev)
 {
 	kfree(to_vmq_bus_dev(dev));
+	if (atomic_dec_and_test(&vmq_bus_devs_unreleased))
+		wake_up(&vmq_bus_devs_released);
 }
 
 static const struct device_type vmq_bus_dev_type = {
@@ -113,6 +125,7 @@ static struct vmq_bus_dev *vmq_bus_dev_add(const struct vmq_new_dev_args *args)
 	bdev->ports = args->ports;
 	bdev->queues = args->queues;
 	device_initialize(&bdev->dev);
+	atomic_inc(&vmq_bus_devs_unreleased);
 	/* From here on the release callback frees bdev. */
 
 	bdev->dev.dma_mask = &bdev->dev.coherent_dma_mask;
@@ -319,6 +332,10 @@ static void __exit vmq_module_exit(void)
 	list_for_each_entry_safe_reverse(bdev, tmp, &vmq_bus_dev_list, list)
 		vmq_bus_dev_del(bdev);
 	mutex_unlock(&vmq_bus_lock);
+	/* devlink's puts wait for a grace period, then for a work item. */
+	rcu_barrier();
+	wait_event(vmq_bus_devs_released,
+		   !atomic_read(&vmq_bus_devs_unreleased));
 
 	driver_unregister(&vmq_driver);
 	bus_unregister(&vmq_bus);

@@ -476,6 +476,28 @@ test_rmmod_races_writers()
 	vmq_assert_eq "devices after reload" "" "$(ls "$VMQ_BUS/devices")"
 }
 
+# rmmod the instant a device is deleted, by del_device or by rmmod
+# itself: on 6.12 devlink drops its hold on the bus device from a work
+# item after an RCU grace period, so that device's release, which is
+# vmqnet's code, can come after the delete returned. rmmod must wait for
+# it, not leave it a module to run in.
+test_rmmod_after_delete()
+{
+	local i
+
+	vmq_module_unloadable || return
+	vmq_dmesg_mark
+	for i in 1 2 3; do
+		echo "7 2 2" > "$VMQ_BUS/new_device" &&
+			echo "8 2 2" > "$VMQ_BUS/new_device" &&
+			echo 7 > "$VMQ_BUS/del_device" &&
+			vmq_module_unload && vmq_module_load || return 1
+	done
+	# Time for a release that rmmod did not wait for to fault.
+	vmq_nap 0.5
+	vmq_dmesg_clean "rmmod right after a delete"
+}
+
 tests=(
 	"bus registered|test_bus_registered"
 	"create with default ports and queues|test_create_default"
@@ -495,6 +517,7 @@ tests=(
 	"concurrent new_device/del_device|test_concurrent_new_del"
 	"rmmod with devices present, then insmod|test_rmmod_with_devices"
 	"rmmod races new_device/del_device|test_rmmod_races_writers"
+	"rmmod right after a delete|test_rmmod_after_delete"
 )
 
 ktap_plan $((${#tests[@]} - 1 + ${#bad_cases[@]}))
