@@ -11,7 +11,7 @@
 #
 #   bad_input.sh [COUNT [SEED]]
 #
-# COUNT defaults to 2000 inputs, 500 on a kernel with kmemleak (the debug
+# COUNT defaults to 1000 inputs, 300 on a kernel with kmemleak (the debug
 # kernel, ten times slower); SEED to the day of the year, so that make
 # check's inputs rotate. The seed is printed; a failing one replays with
 # the same inputs.
@@ -26,7 +26,7 @@ GEN=$(dirname "$(readlink -f "$0")")/bad_input.py
 KMEMLEAK=/sys/kernel/debug/kmemleak
 ID=56
 ID_PEER=57
-if [ -e "$KMEMLEAK" ]; then COUNT=${1:-500}; else COUNT=${1:-2000}; fi
+if [ -e "$KMEMLEAK" ]; then COUNT=${1:-300}; else COUNT=${1:-1000}; fi
 SEED=${2:-$((10#$(date +%j)))}
 tried=0 refused=0 splats=0
 

@@ -11,7 +11,7 @@
 #   fault_sweep.sh [all]
 #
 # make check runs a seeded slice of each operation's allocations
-# (FAULT_SLICE, default 8, FAULT_SEED, default the day of the year, so
+# (FAULT_SLICE, default 6, FAULT_SEED, default the day of the year, so
 # that the slice rotates); "all" (make stress) fails every one. The seed
 # is printed; a failing one replays with FAULT_SEED. Needs CONFIG_FAILSLAB
 # and fault injection debugfs (the debug kernel); skips elsewhere.
@@ -32,7 +32,7 @@ SEED=${FAULT_SEED:-$((10#$(date +%j)))}
 if [ "${1:-}" = all ]; then
 	RANGE=(--all)
 else
-	RANGE=(--slice "${FAULT_SLICE:-8}" --seed "$SEED")
+	RANGE=(--slice "${FAULT_SLICE:-6}" --seed "$SEED")
 fi
 failed=0 clean=0
 

@@ -19,7 +19,7 @@
 # client's allocations) made by three loops side by side under two
 # floods; and rmmod under a flood and those loops is safe.
 #
-#   rx_traffic.sh [RECONF]    default 120 (make stress: 1000)
+#   rx_traffic.sh [RECONF]    default 80 (make stress: 1000)
 #
 # IPv6 is off and neighbours are static, so that no frame but the test's
 # own reaches B unless the test asks for it.
@@ -55,7 +55,7 @@ IDC=$((ID + 1))		# reloaded under the reconfiguration loops
 QB0=16			# B's default queue: port 1, ring 0 (<vmqnet/shmem.h>)
 # Reconfigurations under traffic: make check's 200 unless given
 # (make stress runs 1000).
-RECONF=${1:-120}
+RECONF=${1:-80}
 # The two floods under the reconfiguration loops pause 5 ms every 32
 # datagrams: two flat-out senders would take both vCPUs from the loops.
 PACE=0.005
