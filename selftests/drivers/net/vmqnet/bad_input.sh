@@ -61,7 +61,7 @@ test_inputs()
 	local out rc line
 
 	ktap_diag "bad inputs: $COUNT, seed $SEED (replay: bad_input.sh $COUNT $SEED)"
-	out=$(python3 "$GEN" "$ID" "$ID_PEER" "$COUNT" "$SEED" 2>&1)
+	out=$(python3 -S "$GEN" "$ID" "$ID_PEER" "$COUNT" "$SEED" 2>&1)
 	rc=$?
 	while read -r line; do
 		case $line in

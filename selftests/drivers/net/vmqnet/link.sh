@@ -60,8 +60,8 @@ setup_pair()
 ports_to_ns()
 {
 	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
-	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" ||
-		return 1
+	printf 'link set %s netns %s\n' "$PA" "$NSA" "$PB" "$NSB" |
+		ip -batch - || return 1
 	ip -n "$NSA" addr add "$IPA/24" dev "$PA" &&
 	ip -n "$NSB" addr add "$IPB/24" dev "$PB" || return 1
 	IFA=$(ns_ifindex "$NSA" "$PA") IFB=$(ns_ifindex "$NSB" "$PB")
@@ -104,10 +104,10 @@ for seq in range(count):
 PY
 
 # pingx NS DST COUNT: every reply awaited, 2 s each.
-pingx() { vmq_nsenter "$1" python3 "$PY_PING" "$2" "$3"; }
+pingx() { vmq_nsenter "$1" python3 -S "$PY_PING" "$2" "$3"; }
 
 # udp_send NS DST COUNT SIZE: COUNT datagrams of SIZE bytes from NS.
-udp_send() { vmq_nsenter "$1" python3 "$VMQ_SEND" udp "$2" "$3" "$4" 0; }
+udp_send() { vmq_nsenter "$1" python3 -S "$VMQ_SEND" udp "$2" "$3" "$4" 0; }
 
 ping_ab()
 {
@@ -121,7 +121,7 @@ ping_ab()
 flood_a_to_b()
 {
 	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
-		python3 "$VMQ_SEND" udp "$IPB" 0 64 600
+		python3 -S "$VMQ_SEND" udp "$IPB" 0 64 600
 }
 
 # Kill the flood, whatever became of it. Then A forgets its neighbours: a

@@ -200,21 +200,7 @@ setup()
 {
 	vmq_dmesg_mark
 	vmq_netns_add "$NSA" "$NSB" || return 1
-	vmq_dev_create "$ID" 2 4 || return 1
-	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
-	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" || return 1
-	read -r IFA < "$SYSA/class/net/$PA/ifindex" &&
-	read -r MACA < "$SYSA/class/net/$PA/address" &&
-	read -r IFB < "$SYSB/class/net/$PB/ifindex" &&
-	read -r MACB < "$SYSB/class/net/$PB/address" || return 1
-	ip -n "$NSA" addr add "$IPA/24" brd + dev "$PA" &&
-	ip -n "$NSB" addr add "$IPB/24" brd + dev "$PB" &&
-	ip -n "$NSA" neigh add "$IPB" lladdr "$MACB" dev "$PA" nud permanent &&
-	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent ||
-		return 1
-	vmq_link "$NSA" "$IFA" "$NSB" "$IFB" || return 1
-	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up ||
-		return 1
+	vmq_pair_setup || return 1
 	vmq_stats_start || return 1
 	vmq_sender_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
 		python3 -S "$VMQ_SEND" udp -

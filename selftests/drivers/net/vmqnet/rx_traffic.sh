@@ -188,7 +188,18 @@ b64() { st64 "$SYSB" "$PB" rx_packets rx_dropped; }
 # an instant later: wait until A's transmit and B's receive counters have
 # not moved for 0.3 s. Fails if they never stop.
 settle() { vmq_wait_still 200 ab64; }
-ab64() { echo "$(a64) $(b64)"; }
+ab64()
+{
+	local f v out=
+
+	# a64 and b64 in one read each, with no subshell: settle polls this.
+	for f in "$SYSA/class/net/$PA/statistics/"{tx_packets,tx_dropped} \
+		 "$SYSB/class/net/$PB/statistics/"{rx_packets,rx_dropped}; do
+		read -r v < "$f" || return 1
+		out="$out $v"
+	done
+	echo "${out# }"
+}
 
 # Frames the core itself drops on A's TX while A has no carrier (its noop
 # qdisc) never reach vmqnet. 6.12 counts them in A's stats64 tx_dropped,
@@ -345,23 +356,11 @@ setup_namespaces_pair()
 		python3 -S "$VMQ_SEND" udp -
 }
 
-# Device ID's two ports, A in NSA and B in NSB, addressed and linked.
+# vmq_pair_setup, and a neighbour of A that is not B.
 pair_setup()
 {
-	vmq_dev_create "$ID" 2 4 || return 1
-	PA=$(vmq_port "$ID" 0) PB=$(vmq_port "$ID" 1)
-	ip link set "$PA" netns "$NSA" && ip link set "$PB" netns "$NSB" || return 1
-	read -r IFA < "$SYSA/class/net/$PA/ifindex" &&
-	read -r MACA < "$SYSA/class/net/$PA/address" &&
-	read -r IFB < "$SYSB/class/net/$PB/ifindex" &&
-	read -r MACB < "$SYSB/class/net/$PB/address" || return 1
-	ip -n "$NSA" addr add "$IPA/24" brd + dev "$PA" &&
-	ip -n "$NSB" addr add "$IPB/24" brd + dev "$PB" || return 1
-	ip -n "$NSA" neigh add "$IPB" lladdr "$MACB" dev "$PA" nud permanent &&
-	ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent &&
-	ip -n "$NSB" neigh add "$IPA" lladdr "$MACA" dev "$PB" nud permanent || return 1
-	vmq_link "$NSA" "$IFA" "$NSB" "$IFB" || return 1
-	ip -n "$NSA" link set "$PA" up && ip -n "$NSB" link set "$PB" up
+	vmq_pair_setup &&
+		ip -n "$NSA" neigh add "$IPX" lladdr "$MACX" dev "$PA" nud permanent
 }
 
 test_steer_unicast()
