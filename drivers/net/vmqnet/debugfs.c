@@ -4,6 +4,8 @@
  *
  *   vmqnet/vmqnet<ID>/num_ports		ports created at probe
  *   vmqnet/vmqnet<ID>/num_queues		RX/TX queues per port
+ *   vmqnet/vmqnet<ID>/rx_lend		queues lend receive buffers (rx.c)
+ *   vmqnet/vmqnet<ID>/rx_lend_wait_ms	wait for lent buffers at free
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues, one line each
@@ -48,6 +50,28 @@ static int vmq_race_delay_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(vmq_race_delay_fops, vmq_race_delay_get,
 			 vmq_race_delay_set, "%llu\n");
 
+/* Bounded: the wait runs under RTNL (rx.c vmq_rx_lend_fini()). */
+static int vmq_lend_wait_get(void *data, u64 *val)
+{
+	struct vmq_dev *vdev = data;
+
+	*val = READ_ONCE(vdev->rx_lend_wait_ms);
+	return 0;
+}
+
+static int vmq_lend_wait_set(void *data, u64 val)
+{
+	struct vmq_dev *vdev = data;
+
+	if (val > VMQ_RX_LEND_WAIT_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(vdev->rx_lend_wait_ms, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vmq_lend_wait_fops, vmq_lend_wait_get,
+			 vmq_lend_wait_set, "%llu\n");
+
 /**
  * vmq_debugfs_init() - create the debugfs root directory vmqnet/
  */
@@ -77,6 +101,9 @@ void vmq_debugfs_dev_init(struct vmq_dev *vdev)
 	vdev->ddir = debugfs_create_dir(dev_name(&bdev->dev), vmq_debugfs_root);
 	debugfs_create_u32("num_ports", 0400, vdev->ddir, &bdev->ports);
 	debugfs_create_u32("num_queues", 0400, vdev->ddir, &bdev->queues);
+	debugfs_create_bool("rx_lend", 0600, vdev->ddir, &vdev->rx_lend);
+	debugfs_create_file_unsafe("rx_lend_wait_ms", 0600, vdev->ddir, vdev,
+				   &vmq_lend_wait_fops);
 	vdev->ports_ddir = debugfs_create_dir("ports", vdev->ddir);
 }
 
@@ -106,7 +133,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 	struct vmq_port_rx *rx = port->rx;
 	unsigned int r;
 
-	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes\n");
+	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes rx_mode spares lent copied_no_spare orphaned\n");
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		const struct vmq_rxq *q = &rx->q[r];
 		const struct vmq_rxq_mem *mem = &q->mem;
@@ -117,7 +144,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			continue;
 		rcu_read_lock();
 		owner = READ_ONCE(q->owner);
-		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu\n",
+		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu %s %u %d %llu %llu\n",
 			   r, vmq_queue_shmem_id(port->index, r),
 			   vmq_queue_state_name(state),
 			   owner ? netdev_name(owner) : "-",
@@ -128,7 +155,10 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   q->napi_on ? "on" : "off",
 			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
 			   !!mem->post.vaddr,
-			   vmq_queue_shmem_bytes(q));
+			   vmq_queue_shmem_bytes(q), vmq_rx_mode_name(mem),
+			   mem->spares, atomic_read(&q->lent),
+			   READ_ONCE(q->lend_copied),
+			   READ_ONCE(q->lend_orphaned));
 		rcu_read_unlock();
 	}
 	return 0;

@@ -227,6 +227,7 @@ u64 vmq_devlink_params_shmem_need(struct vmq_dev *vdev)
 	vmq_params_values_next(vdev, &m, &split);
 	if (!split)
 		m.la_size = 0;
+	vmq_rxq_mem_plan(vdev, &m);
 	return vdev->bdev->ports * vmq_rxq_mem_units(&m);
 }
 

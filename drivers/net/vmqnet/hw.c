@@ -145,19 +145,33 @@ static int vmq_hw_classify(struct vmq_port_rx *rx, const struct sk_buff *skb)
 
 /* ---- The device: "DMA" into shared memory ------------------------------ */
 
-static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 i, u32 len,
+/* The buffer the driver posted at descriptor @d (rxq.h): false for one
+ * that names no buffer of the queue, a driver bug the device refuses
+ * rather than write somewhere it was not told to.
+ */
+static bool vmq_hw_posted(const struct vmq_rxq_mem *m,
+			  const struct vmq_rx_desc *d, u32 *b)
+{
+	u32 off = le32_to_cpu(READ_ONCE(d->offset));
+	u32 stride = vmq_rxq_mem_stride(m);
+
+	*b = off / stride;
+	return !WARN_ON_ONCE(off % stride || *b >= vmq_rxq_mem_slots(m));
+}
+
+static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 b, u32 len,
 			    struct vmq_hw_seg *s)
 {
 	if (!m->la_size) {
-		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->buf_size;
+		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->buf_size;
 		s->len[0] = len;
 		s->len[1] = 0;
 		return;
 	}
-	s->p[0] = (u8 *)m->bufs.vaddr + (size_t)i * m->la_size;
+	s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->la_size;
 	s->len[0] = min(len, m->la_size);
 	/* After the back-fill room, where the lookahead part would go. */
-	s->p[1] = (u8 *)m->post.vaddr + (size_t)i * m->buf_size + m->la_size;
+	s->p[1] = (u8 *)m->post.vaddr + (size_t)b * m->buf_size + m->la_size;
 	s->len[1] = len - s->len[0];
 }
 
@@ -217,14 +231,19 @@ static u32 vmq_hw_bufs_needed(const struct vmq_rxq_mem *m,
 	return n <= m->nbufs ? n : 0;
 }
 
-/* Copy @len bytes of @skb from @off into buffer @i and describe them in
- * its descriptor @d; returns VMQ_RXD_F_SPLIT if they took two pieces.
+/* Copy @len bytes of @skb from @off into the buffer posted at descriptor
+ * @d and describe them there; returns VMQ_RXD_F_SPLIT if they took two
+ * pieces.
  */
-static u16 vmq_hw_put(const struct vmq_rxq_mem *m, u32 i,
-		      const struct sk_buff *skb, u32 off, u32 len,
-		      struct vmq_rx_desc *d, struct vmq_hw_seg *s)
+static u16 vmq_hw_put(const struct vmq_rxq_mem *m, const struct sk_buff *skb,
+		      u32 off, u32 len, struct vmq_rx_desc *d,
+		      struct vmq_hw_seg *s)
 {
-	vmq_hw_seg_init(m, i, len, s);
+	u32 b;
+
+	/* Checked before the frame was taken (vmq_hw_dma()). */
+	vmq_hw_posted(m, d, &b);
+	vmq_hw_seg_init(m, b, len, s);
 	skb_copy_bits(skb, off, s->p[0], s->len[0]);
 	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
 	d->offset = cpu_to_le32(s->p[0] - (u8 *)m->bufs.vaddr);
@@ -270,7 +289,7 @@ static u16 vmq_hw_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
 static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
-	u32 len = skb->len, head, i, k, n, off, piece;
+	u32 len = skb->len, head, i, k, n, off, piece, b;
 	struct vmq_rx_desc *ring, *d;
 	u16 flags, more, epoch;
 	struct vmq_hw_seg s;
@@ -306,8 +325,8 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		/* Acquire: NAPI has finished reading buffer i before we
 		 * write it.
 		 */
-		if (le16_to_cpu(smp_load_acquire(&ring[i].flags)) &
-		    VMQ_RXD_F_DONE) {
+		if ((le16_to_cpu(smp_load_acquire(&ring[i].flags)) &
+		     VMQ_RXD_F_DONE) || !vmq_hw_posted(m, &ring[i], &b)) {
 			vmq_hw_count_drop(q, &q->stats.c.drops_no_buffer);
 			err = -ENOBUFS;
 			goto out;
@@ -321,7 +340,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		i = vmq_ring_add(m, head, k);
 		piece = len - off;
 		d = &ring[i];
-		flags = vmq_hw_put(m, i, skb, off, piece, d, &s);
+		flags = vmq_hw_put(m, skb, off, piece, d, &s);
 		more = k + 1 < n ? VMQ_RXD_F_MORE : 0;
 		/* Release: as for the first descriptor, below. */
 		smp_store_release(&d->flags,
@@ -333,7 +352,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 
 	d = &ring[head];
 	flags = VMQ_RXD_F_DONE | epoch | (n > 1 ? VMQ_RXD_F_MORE : 0);
-	flags |= vmq_hw_put(m, head, skb, 0, len, d, &s);
+	flags |= vmq_hw_put(m, skb, 0, len, d, &s);
 	flags |= vmq_hw_put_gso(skb, d);
 	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
 	    vmq_hw_csum_fill(&s, skb, len))

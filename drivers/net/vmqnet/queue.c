@@ -117,6 +117,8 @@ void vmq_rx_params_init(struct vmq_dev *vdev)
 	vdev->rx_lookahead_size = VMQ_LOOKAHEAD_DEFAULT;
 	vdev->rx_buffer_size = VMQ_RX_BUF_SIZE_DEFAULT;
 	vdev->rx_contiguous = false;
+	vdev->rx_lend = true;
+	vdev->rx_lend_wait_ms = VMQ_RX_LEND_WAIT_MS;
 }
 
 /**

@@ -34,6 +34,7 @@ static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
 	if (err)
 		return err;
 	blk->vaddr = params.vaddr;
+	blk->sgt = params.sgt;
 	blk->shmem_handle = params.shmem_handle;
 	blk->length = length;
 	return 0;
@@ -58,17 +59,80 @@ static size_t vmq_rxq_ring_len(const struct vmq_rxq_mem *m)
 
 static size_t vmq_rxq_bufs_len(const struct vmq_rxq_mem *m)
 {
-	return (size_t)m->nbufs * (m->la_size ?: m->buf_size);
+	return (size_t)vmq_rxq_mem_slots(m) * vmq_rxq_mem_stride(m);
 }
 
 static size_t vmq_rxq_post_len(const struct vmq_rxq_mem *m)
 {
-	return m->la_size ? (size_t)m->nbufs * m->buf_size : 0;
+	return m->la_size ? (size_t)vmq_rxq_mem_slots(m) * m->buf_size : 0;
+}
+
+static const char * const vmq_rx_mode_names[] = {
+	[VMQ_RX_LEND]		= "lend",
+	[VMQ_RX_COPY_OFF]	= "copy:off",
+	[VMQ_RX_COPY_CONTIG]	= "copy:contiguous",
+	[VMQ_RX_COPY_BUF_SIZE]	= "copy:buf_size",
+	[VMQ_RX_COPY_PROVIDER]	= "copy:provider",
+	[VMQ_RX_COPY_NOMEM]	= "copy:nomem",
+};
+
+/**
+ * vmq_rx_mode_name() - how a queue indicates frames, for debugfs
+ * @m: its memory
+ *
+ * Return: "lend", or "copy:" and the reason it does not lend.
+ */
+const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m)
+{
+	u8 mode = READ_ONCE(m->mode);
+
+	return mode < ARRAY_SIZE(vmq_rx_mode_names) ?
+	       vmq_rx_mode_names[mode] : "?";
+}
+
+/**
+ * vmq_rxq_mem_plan() - decide whether a queue laid out as @m will lend
+ * @vdev: its device
+ * @m: the layout: nbufs, buf_size, la_size and contiguous set
+ *
+ * Sets @m->mode and @m->spares, which the size of its buffer blocks
+ * depends on: a queue that will lend gets a spare for each of its
+ * descriptors (Documentation/vmqnet.rst, "Lending receive buffers"). The
+ * provider is checked again once the blocks exist (vmq_rxq_mem_alloc()).
+ */
+void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
+{
+	m->spares = 0;
+	if (!READ_ONCE(vdev->rx_lend))
+		m->mode = VMQ_RX_COPY_OFF;
+	else if (m->contiguous)
+		m->mode = VMQ_RX_COPY_CONTIG;
+	else if (m->buf_size > PAGE_SIZE || PAGE_SIZE % m->buf_size)
+		m->mode = VMQ_RX_COPY_BUF_SIZE;
+	else if (!vmq_shmem_pool_lends(vdev->shmem))
+		m->mode = VMQ_RX_COPY_PROVIDER;
+	else
+		m->mode = VMQ_RX_LEND;
+	if (m->mode == VMQ_RX_LEND)
+		m->spares = m->nbufs;
+}
+
+/* Post buffer i at descriptor i: the state of a queue's ring before its
+ * first frame, whether it lends or not.
+ */
+static void vmq_rxq_ring_post(struct vmq_rxq_mem *m)
+{
+	struct vmq_rx_desc *ring = m->ring.vaddr;
+	u32 i;
+
+	for (i = 0; i < m->nbufs; i++)
+		ring[i].offset = cpu_to_le32(i * vmq_rxq_mem_stride(m));
 }
 
 /**
  * vmq_rxq_mem_units() - shared memory units a queue laid out as @m takes
- * @m: the layout: nbufs, buf_size and la_size set
+ * @m: the layout: nbufs, buf_size, la_size and spares (vmq_rxq_mem_plan())
+ *	set
  *
  * Return: what vmq_rxq_mem_alloc() charges the budget for it.
  */
@@ -85,6 +149,7 @@ u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m)
 int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 {
 	struct vmq_dev *vdev = q->port->vdev;
+	struct vmq_rxq_blk *data;
 	int err;
 
 	*m = (struct vmq_rxq_mem){
@@ -94,6 +159,7 @@ int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 			   vdev->rx_lookahead_size : 0,
 		.contiguous = vdev->rx_contiguous,
 	};
+	vmq_rxq_mem_plan(vdev, m);
 
 	/* The ring is written descriptor by descriptor, as a device would:
 	 * always contiguous, whatever the buffers are.
@@ -107,7 +173,7 @@ int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 					vmq_rxq_bufs_len(m), m->contiguous);
 		if (err)
 			goto err_ring;
-		return 0;
+		goto lend;
 	}
 
 	err = vmq_rxq_blk_alloc(q, &m->bufs, VMQ_SHMEM_USAGE_RECEIVE_LOOKAHEAD,
@@ -123,6 +189,19 @@ int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 				vmq_rxq_post_len(m), m->contiguous);
 	if (err)
 		goto err_bufs;
+
+lend:
+	vmq_rxq_ring_post(m);
+	if (m->mode != VMQ_RX_LEND)
+		return 0;
+	/* Lending is a way to indicate frames, not a need: a queue that
+	 * cannot lend copies, with its spares unused but still its own.
+	 */
+	data = m->la_size ? &m->post : &m->bufs;
+	if (!vmq_shmem_block_lendable(q->port->rx->shmem, data->alloc_handle))
+		m->mode = VMQ_RX_COPY_PROVIDER;
+	else if (vmq_rx_lend_init(m, data))
+		m->mode = VMQ_RX_COPY_NOMEM;
 	return 0;
 
 err_bufs:
@@ -132,8 +211,15 @@ err_ring:
 	return err;
 }
 
+/* Free memory that is out of the device's and NAPI's hands (quiesced, or
+ * never started). A lending queue's buffer blocks are freed only once the
+ * stack has given back what it was lent, or the wait for it ran out and
+ * the pages it holds were handed off to it (rx.c vmq_rx_lend_fini()).
+ */
 void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 {
+	if (m->lend)
+		vmq_rx_lend_fini(q, m, READ_ONCE(q->port->vdev->rx_lend_wait_ms));
 	vmq_rxq_blk_free(q, &m->post);
 	vmq_rxq_blk_free(q, &m->bufs);
 	vmq_rxq_blk_free(q, &m->ring);

@@ -1,17 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The driver's receive side: the NAPI poll of a VM queue. It reads the
- * completions the device (hw.c) wrote into the queue's ring, copies each
- * frame out of shared memory into a new skb, returns the buffer at once and
- * hands the skb to the stack: to the port, or to the macvlan that owns the
- * queue. Documentation/vmqnet.rst, "The data path", says why it copies.
+ * completions the device (hw.c) wrote into the queue's ring and hands each
+ * frame to the stack: to the port, or to the macvlan that owns the queue.
+ *
+ * A queue lends its receive buffers, or copies out of them (the mode is
+ * chosen per queue when its memory is allocated: queue_mem.c
+ * vmq_rxq_mem_plan()). Lending, as an NDIS miniport indicates
+ * NET_BUFFER_LISTs that point into shared memory:
+ *
+ * - A frame is put in an skb whose linear part holds a copy of its
+ *   headers and whose fragments are the receive buffers themselves; the
+ *   descriptor gets a spare buffer posted in place of the lent one.
+ *   Short frames, and frames for which there are not enough spares, are
+ *   copied and their buffers posted again at once, so the device never
+ *   runs out of descriptors because the stack holds buffers.
+ * - A lent buffer comes back when its page does: the driver keeps a bias
+ *   of references on each page (ixgbe, i40e), and a page whose count is
+ *   down to the provider's one plus the bias is held by nobody else, so
+ *   every buffer lent from it is a spare again.
+ * - Freeing the queue's memory (FREE_QUEUE, ethtool -G, restart, reload,
+ *   removal, rmmod: queue_mem.c vmq_rxq_mem_free()) happens with DMA
+ *   stopped and NAPI disabled, and first waits for every lent buffer, as
+ *   NDIS's FREE_QUEUE waits for every NET_BUFFER_LIST it indicated.
+ *
+ * A socket that never reads. NDIS has no such thing: a protocol returns
+ * what it was indicated. A Linux socket may keep an skb in its receive
+ * queue for as long as its owner wants, and FREE_QUEUE holds RTNL. So the
+ * wait is bounded (the device's rx_lend_wait_ms, 1 s by default) and what
+ * is still held then is orphaned, not copied: the skb points at the page
+ * and cannot be found from it, so there is nothing to copy into. The
+ * driver drops its bias on each page and lets the provider free the
+ * block; the provider unmaps it and put_page()s each page, so a page the
+ * stack still holds lives on as ordinary memory, no longer DMA-mapped and
+ * no longer anyone's shared memory, until the last skb on it goes. That
+ * needs no callback into vmqnet, so it outlives rmmod too. The hand-off is
+ * counted per queue (lend_orphaned) and reported once per free; the
+ * block leaves the shared memory budget when it is freed, as every block
+ * does. Documentation/vmqnet.rst, "Lending receive buffers", has the rest.
  */
 
 #include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/etherdevice.h>
 #include <linux/if_macvlan.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
+#include <linux/mm.h>
 #include <linux/skbuff.h>
+#include <linux/slab.h>
 
 #include "rxq.h"
 
@@ -113,6 +150,23 @@ static u32 vmq_rx_chain_len(const struct vmq_rxq *q, u16 flags, bool *broken)
 	return n;
 }
 
+/* What the first descriptor of a frame says of it, beyond its bytes. */
+static void vmq_rx_meta(struct sk_buff *skb, const struct vmq_rx_desc *d,
+			u16 flags)
+{
+	/* Also for a super-frame that fit in one buffer (a small MSS). */
+	if (d->gso_size) {
+		skb_shinfo(skb)->gso_size = le16_to_cpu(d->gso_size);
+		skb_shinfo(skb)->gso_type = le32_to_cpu(d->gso_type);
+		skb_shinfo(skb)->gso_segs = le16_to_cpu(d->gso_segs);
+	}
+	if (flags & VMQ_RXD_F_CSUM_OK)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (flags & VMQ_RXD_F_VLAN)
+		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
+				       le16_to_cpu(d->vlan_tci));
+}
+
 /* Copy a completed frame out of shared memory into a new skb: the buffer
  * of descriptor q->cons, and the @n - 1 chained to it with VMQ_RXD_F_MORE.
  * NULL for a frame that is dropped.
@@ -165,22 +219,277 @@ static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
 		off += len[1];
 	}
 meta:
-	/* Also for a super-frame that fit in one buffer (a small MSS). */
-	if (d->gso_size) {
-		skb_shinfo(skb)->gso_size = le16_to_cpu(d->gso_size);
-		skb_shinfo(skb)->gso_type = le32_to_cpu(d->gso_type);
-		skb_shinfo(skb)->gso_segs = le16_to_cpu(d->gso_segs);
-	}
-	if (flags & VMQ_RXD_F_CSUM_OK)
-		skb->ip_summed = CHECKSUM_UNNECESSARY;
-	if (flags & VMQ_RXD_F_VLAN)
-		__vlan_hwaccel_put_tag(skb, htons(ETH_P_8021Q),
-				       le16_to_cpu(d->vlan_tci));
+	vmq_rx_meta(skb, d, flags);
 	return skb;
 
 err:
 	kfree_skb(skb);
 	return NULL;
+}
+
+/* ---- Lending ------------------------------------------------------------ */
+
+/* Frames up to this long are copied on a lending queue too: an skb head
+ * costs less than a page reference and a spare for a 64-byte frame.
+ */
+#define VMQ_RX_COPYBREAK	256
+/* Pending pages one poll looks at for buffers the stack gave back. */
+#define VMQ_RX_RECLAIM_PAGES	16
+
+/* The stack holds none of page @pg's references: every buffer lent from
+ * it is back. Speculative references (page cache lookups, compaction) can
+ * only make a page look held for longer.
+ */
+static bool vmq_rx_page_back(const struct vmq_rx_page *pg)
+{
+	if (page_ref_count(pg->page) != 1 + pg->bias)
+		return false;
+	/* The stack's last reads of the page came before its put_page();
+	 * the device writes into it only after we post a buffer of it.
+	 */
+	smp_acquire__after_ctrl_dep();
+	return true;
+}
+
+static void vmq_rx_pend_add(struct vmq_rx_lend *l, u32 idx)
+{
+	l->pend[(l->pend_head + l->pend_len) % l->npages] = idx;
+	l->pend_len++;
+}
+
+/* Look at up to @max pending pages, oldest first, and make the buffers
+ * of those the stack is done with spares again; returns how many.
+ */
+static u32 vmq_rx_lend_reclaim(struct vmq_rx_lend *l, u32 max)
+{
+	u32 back = 0, idx, bit, b;
+	struct vmq_rx_page *pg;
+
+	for (; max && l->pend_len; max--) {
+		idx = l->pend[l->pend_head];
+		l->pend_head = (l->pend_head + 1) % l->npages;
+		l->pend_len--;
+		pg = &l->pages[idx];
+		if (!vmq_rx_page_back(pg)) {
+			vmq_rx_pend_add(l, idx);
+			continue;
+		}
+		for (bit = 0; bit < l->bufs_per_page; bit++) {
+			if (!(pg->lent & BIT(bit)))
+				continue;
+			b = idx * l->bufs_per_page + bit;
+			l->free[l->nfree++] = b;
+			back++;
+		}
+		pg->lent = 0;
+		pg->pending = false;
+	}
+	return back;
+}
+
+/* Hand buffer @b to the stack: one of the driver's bias references goes
+ * with it, and its page waits on the pending FIFO for it to come back.
+ */
+static struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b)
+{
+	u32 idx = b / l->bufs_per_page;
+	struct vmq_rx_page *pg = &l->pages[idx];
+
+	/* One atomic per VMQ_RX_PAGE_BIAS buffers, not one per buffer. */
+	if (unlikely(!pg->bias)) {
+		page_ref_add(pg->page, VMQ_RX_PAGE_BIAS);
+		pg->bias = VMQ_RX_PAGE_BIAS;
+	}
+	pg->bias--;
+	pg->lent |= BIT(b % l->bufs_per_page);
+	if (!pg->pending) {
+		pg->pending = true;
+		vmq_rx_pend_add(l, idx);
+	}
+	return pg->page;
+}
+
+/* Build the skb of the frame at q->cons on a lending queue: its headers
+ * copied, its buffers lent as page fragments and replaced in their
+ * descriptors by spares (*@lent counts them). Frames that are short, that
+ * there are not spares enough for, or that are a chain under lookahead
+ * split (whose middle lookahead pieces would be fragments of their own)
+ * are copied instead, their buffers posted again as they were. NULL for
+ * a frame that is dropped.
+ */
+static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
+					 struct vmq_rx_desc *d, u16 flags,
+					 u32 n, u32 *lent)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	u32 stride = vmq_rxq_mem_stride(m), i = q->cons, k, b, off;
+	struct vmq_rx_desc *ring = m->ring.vaddr, *dk;
+	struct vmq_rx_lend *l = m->lend;
+	u32 hlen, foff, flen;
+	struct sk_buff *skb;
+	struct page *page;
+	const u8 *p[2];
+	u16 f, len[2];
+
+	if (!vmq_rx_pieces(m, d, flags, p, len))
+		return NULL;
+	if (n == 1 && len[0] + len[1] <= VMQ_RX_COPYBREAK)
+		goto copy;
+	if (m->la_size && (n > 1 || !len[1]))
+		goto copy;
+	if (n > MAX_SKB_FRAGS || l->nfree < n) {
+		WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
+		goto copy;
+	}
+
+	skb = napi_alloc_skb(&q->napi, m->la_size ? len[0] : VMQ_RX_HEAD_LEN);
+	if (!skb)
+		return NULL;
+	for (k = 0; k < n; k++, i = vmq_ring_next(m, i)) {
+		dk = &ring[i];
+		if (k) {
+			f = le16_to_cpu(READ_ONCE(dk->flags));
+			if (!vmq_rx_pieces(m, dk, f, p, len))
+				goto err;
+		}
+		off = le32_to_cpu(dk->offset);
+		if (WARN_ON_ONCE(off % stride))
+			goto err;
+		b = off / stride;
+		if (m->la_size) {
+			/* The lookahead part stays a copy. */
+			skb_put_data(skb, p[0], len[0]);
+			foff = m->la_size;
+			flen = len[1];
+		} else if (!k) {
+			hlen = eth_get_headlen(q->napi.dev, p[0],
+					       min_t(u32, len[0],
+						     VMQ_RX_HEAD_LEN));
+			skb_put_data(skb, p[0], hlen);
+			foff = hlen;
+			flen = len[0] - hlen;
+		} else {
+			foff = 0;
+			flen = len[0];
+		}
+		page = vmq_rx_lend_buf(l, b);
+		skb_add_rx_frag(skb, k, page,
+				(b % l->bufs_per_page) * m->buf_size + foff,
+				flen, m->buf_size);
+		(*lent)++;
+		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
+		dk->offset = cpu_to_le32(l->free[--l->nfree] * stride);
+	}
+	vmq_rx_meta(skb, d, flags);
+	return skb;
+
+err:
+	/* What was lent already comes back through the page references. */
+	kfree_skb(skb);
+	return NULL;
+
+copy:
+	return vmq_rx_build(q, d, flags, n);
+}
+
+/**
+ * vmq_rx_lend_init() - set up lending for a queue's new memory
+ * @m: the memory, allocated with spares, not yet in use
+ * @data: the block whose buffers carry the frames' data: @m->bufs, or
+ *	@m->post under lookahead split; vmq_shmem_block_lendable()
+ *
+ * Buffers 0 .. nbufs - 1 are posted at their descriptors, the spares are
+ * free. Sets @m->lend.
+ *
+ * Context: process context, RTNL or the port not registered.
+ * Return: 0 or -ENOMEM, leaving @m a copying queue's.
+ */
+int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data)
+{
+	u32 npages = DIV_ROUND_UP(data->length, PAGE_SIZE), i = 0, b;
+	struct sg_page_iter piter;
+	struct vmq_rx_lend *l;
+
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	l->npages = npages;
+	l->bufs_per_page = PAGE_SIZE / m->buf_size;
+	l->pages = kvcalloc(npages, sizeof(*l->pages), GFP_KERNEL);
+	l->free = kvcalloc(m->spares, sizeof(*l->free), GFP_KERNEL);
+	l->pend = kvcalloc(npages, sizeof(*l->pend), GFP_KERNEL);
+	if (!l->pages || !l->free || !l->pend)
+		goto err;
+	for_each_sgtable_page(data->sgt, &piter, 0) {
+		if (i == npages)
+			break;
+		l->pages[i++].page = sg_page_iter_page(&piter);
+	}
+	if (WARN_ON_ONCE(i != npages))
+		goto err;
+	for (b = m->nbufs; b < vmq_rxq_mem_slots(m); b++)
+		l->free[l->nfree++] = b;
+	m->lend = l;
+	return 0;
+
+err:
+	kvfree(l->pend);
+	kvfree(l->free);
+	kvfree(l->pages);
+	kfree(l);
+	return -ENOMEM;
+}
+
+/**
+ * vmq_rx_lend_fini() - wait for a queue's lent buffers, then let go
+ * @q: the queue the memory was (or was going to be) @q->mem
+ * @m: memory that DMA and NAPI no longer touch, with @m->lend set
+ * @wait_ms: how long to wait for the stack
+ *
+ * NDIS's FREE_QUEUE step 3, bounded. On return the driver holds no
+ * reference on any page of @m but the provider's one, and the provider
+ * may free the block; pages the stack still held are handed off to it
+ * (see the top of this file) and counted in @q->lend_orphaned.
+ *
+ * Context: process context, RTNL; sleeps.
+ */
+void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
+		      unsigned int wait_ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(wait_ms);
+	struct vmq_rx_lend *l = m->lend;
+	u32 held = 0, bufs = 0, i;
+	struct vmq_rx_page *pg;
+
+	might_sleep();
+	for (;;) {
+		atomic_sub(vmq_rx_lend_reclaim(l, l->npages), &q->lent);
+		if (!l->pend_len || time_after(jiffies, end))
+			break;
+		msleep(20);
+	}
+
+	for (i = 0; i < l->npages; i++) {
+		pg = &l->pages[i];
+		if (pg->pending) {
+			held++;
+			bufs += hweight32(pg->lent);
+		}
+		if (pg->bias)
+			page_ref_sub(pg->page, pg->bias);
+	}
+	if (held) {
+		atomic_sub(bufs, &q->lent);
+		q->lend_orphaned += held;
+		netdev_warn(q->port->rx->netdev,
+			    "queue %u: %u receive buffers in %u pages still held by the stack after %u ms; handed off to it\n",
+			    q->ring, bufs, held, wait_ms);
+	}
+	kvfree(l->pend);
+	kvfree(l->free);
+	kvfree(l->pages);
+	kfree(l);
+	m->lend = NULL;
 }
 
 /* Hand a frame to the stack: through the port, or, on a macvlan's queue,
@@ -231,12 +540,15 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	 */
 	u8 epoch = READ_ONCE(q->epoch);
 	struct vmq_rx_desc *d;
+	struct vmq_rx_lend *lend = m->lend;
+	u32 n, lent = 0, back = 0;
 	struct sk_buff *skb;
 	int done = 0;
 	bool broken;
 	u16 flags;
-	u32 n;
 
+	if (lend && lend->pend_len)
+		back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
 	while (done < budget) {
 		d = ring + q->cons;
 		/* Acquire: the device wrote the buffer before DONE. */
@@ -254,11 +566,18 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			skb = NULL;
 			paused++;
 		} else {
-			skb = broken ? NULL : vmq_rx_build(q, d, flags, n);
+			if (broken)
+				skb = NULL;
+			else if (lend)
+				skb = vmq_rx_lend_build(q, d, flags, n, &lent);
+			else
+				skb = vmq_rx_build(q, d, flags, n);
 			drops += !skb;
 		}
 		do {
-			/* Release: the buffer is back once the copy is made. */
+			/* Release: the buffer is back once the copy is made,
+			 * or the descriptor has its new one.
+			 */
 			smp_store_release(&ring[q->cons].flags, 0);
 			q->cons = vmq_ring_next(m, q->cons);
 		} while (--n);
@@ -269,6 +588,9 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		bytes += skb->len;
 		vmq_rx_deliver(q, napi, skb);
 	}
+
+	if (lent != back)
+		atomic_add(lent - back, &q->lent);
 
 	u64_stats_update_begin(&q->stats.napi_syncp);
 	c->packets += packets;

@@ -70,8 +70,13 @@
  * @gso_size: with @gso_type, the payload bytes of each wire segment (MSS)
  * @gso_segs: with @gso_type, how many wire segments the frame stands for
  *
- * Descriptor i always describes receive buffer i: the ring is the free
- * list too, as on a NIC whose driver posts buffer i at descriptor i.
+ * A free descriptor (DONE clear) names the buffer the driver posted in it:
+ * @offset is that buffer's offset in the @bufs block (with lookahead split
+ * the post-lookahead buffer of the same index goes with it), as a NIC's
+ * driver writes a buffer address into a read-format descriptor. The device
+ * writes the frame there and the completion over the same fields. A
+ * copying queue posts buffer i at descriptor i for good; a lending one
+ * posts a spare in place of a buffer it lent (rx.c).
  * A frame longer than a buffer (a TSO super-frame the receiving side
  * coalesces, as LRO/GRO_HW hardware does) fills consecutive buffers: every
  * descriptor but its last has VMQ_RXD_F_MORE, and the first one, which
@@ -95,15 +100,74 @@ struct vmq_rx_desc {
 /**
  * struct vmq_rxq_blk - one shared memory block of a queue
  * @vaddr: its kernel mapping, or NULL when not allocated
+ * @sgt: its pages, as the allocator described them
  * @alloc_handle: allocation handle, to free it
  * @shmem_handle: shared memory handle, quoted in completions
  * @length: bytes
  */
 struct vmq_rxq_blk {
 	void *vaddr;
+	struct sg_table *sgt;
 	u32 alloc_handle;
 	u32 shmem_handle;
 	size_t length;
+};
+
+/* Why a queue copies rather than lends (struct vmq_rxq_mem @mode). */
+enum vmq_rx_mode {
+	VMQ_RX_LEND,		/* lends its buffers */
+	VMQ_RX_COPY_OFF,	/* the device's rx_lend is off */
+	VMQ_RX_COPY_CONTIG,	/* coherent memory: never the stack's */
+	VMQ_RX_COPY_BUF_SIZE,	/* a buffer would cross a page */
+	VMQ_RX_COPY_PROVIDER,	/* not the device's own page-backed memory */
+	VMQ_RX_COPY_NOMEM,	/* no memory for the lending state */
+};
+
+/* How long freeing a queue's memory waits for its lent buffers, by
+ * default (struct vmq_dev @rx_lend_wait_ms).
+ */
+#define VMQ_RX_LEND_WAIT_MS	1000
+#define VMQ_RX_LEND_WAIT_MAX_MS	60000
+
+/* Bias references taken on a data page at a time (rx.c). */
+#define VMQ_RX_PAGE_BIAS	USHRT_MAX
+
+/**
+ * struct vmq_rx_page - a page of a lending queue's data block
+ * @page: the page
+ * @bias: references the driver holds on it beyond the provider's one; the
+ *	stack holds page_ref_count() - 1 - @bias
+ * @lent: bitmap of its buffers lent, by index in the page
+ * @pending: on the pending FIFO
+ */
+struct vmq_rx_page {
+	struct page *page;
+	u32 bias;
+	u32 lent;
+	bool pending;
+};
+
+/**
+ * struct vmq_rx_lend - what a lending queue keeps of its buffers; NAPI's
+ *	while the queue runs, RTNL's once it is quiesced
+ * @pages: the data block's pages, in block order
+ * @npages: how many
+ * @bufs_per_page: buffers in a page
+ * @free: indexes of the free spare buffers, a stack
+ * @nfree: how many
+ * @pend: FIFO of pages with lent buffers (indexes in @pages)
+ * @pend_head: its first entry
+ * @pend_len: its length
+ */
+struct vmq_rx_lend {
+	struct vmq_rx_page *pages;
+	u32 npages;
+	u32 bufs_per_page;
+	u32 *free;
+	u32 nfree;
+	u32 *pend;
+	u32 pend_head;
+	u32 pend_len;
 };
 
 /**
@@ -113,6 +177,10 @@ struct vmq_rxq_blk {
  * @buf_size: bytes per receive buffer: the largest frame
  * @la_size: lookahead bytes per buffer, 0 without lookahead split
  * @contiguous: the receive buffer blocks are physically contiguous
+ * @spares: buffers beyond @nbufs in the buffer blocks: what a lending
+ *	queue posts while the stack holds the buffers it lent
+ * @mode: enum vmq_rx_mode
+ * @lend: a lending queue's buffers, or NULL for a copying one
  * @ring: the descriptor/completion ring (usage OTHER)
  * @bufs: RECEIVE buffers, or RECEIVE_LOOKAHEAD ones with lookahead split
  * @post: RECEIVE_POST_LOOKAHEAD buffers (lookahead split only)
@@ -122,6 +190,9 @@ struct vmq_rxq_mem {
 	u32 buf_size;
 	u32 la_size;
 	bool contiguous;
+	u32 spares;
+	u8 mode;
+	struct vmq_rx_lend *lend;
 	struct vmq_rxq_blk ring;
 	struct vmq_rxq_blk bufs;
 	struct vmq_rxq_blk post;
@@ -188,6 +259,12 @@ struct vmq_rxq_stats {
  *	stamps each frame with it, and NAPI indicates only frames of the
  *	current epoch (queue.c vmq_rxq_filters_gone())
  * @stats: its counters
+ * @lent: buffers the stack holds now, of this memory and of memory that
+ *	is waiting for them to be freed
+ * @lend_copied: frames NAPI copied on a lending queue because it had no
+ *	spare buffer to post in place of theirs; NAPI only
+ * @lend_orphaned: pages the stack still held when the queue's memory was
+ *	freed, handed off to it (rx.c); under RTNL
  */
 struct vmq_rxq {
 	struct vmq_port *port;
@@ -204,6 +281,9 @@ struct vmq_rxq {
 	u32 cons;
 	u8 epoch;
 	struct vmq_rxq_stats stats;
+	atomic_t lent;
+	u64 lend_copied;
+	u64 lend_orphaned;
 };
 
 /**
@@ -270,7 +350,23 @@ static inline bool vmq_rxq_has_mem(const struct vmq_rxq *q)
 	return q->mem.ring.vaddr;
 }
 
+/* Buffers in a queue's buffer blocks: those its descriptors hold, and its
+ * spares.
+ */
+static inline u32 vmq_rxq_mem_slots(const struct vmq_rxq_mem *m)
+{
+	return m->nbufs + m->spares;
+}
+
+/* Bytes between buffers in the @bufs block. */
+static inline u32 vmq_rxq_mem_stride(const struct vmq_rxq_mem *m)
+{
+	return m->la_size ?: m->buf_size;
+}
+
 /* queue_mem.c: a queue's memory, for queue.c */
+void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m);
+const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m);
 int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m);
 void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m);
 void vmq_rxq_mem_swap(struct vmq_rxq *q, const struct vmq_rxq_mem *m,
@@ -317,8 +413,11 @@ void vmq_hw_dma_start(struct vmq_rxq *q);
 void vmq_hw_dma_stop(struct vmq_rxq *q);
 void vmq_hw_set_rx_mode(struct net_device *netdev);
 
-/* rx.c: NAPI */
+/* rx.c: NAPI, and the lending state of a queue's memory */
 int vmq_rx_poll(struct napi_struct *napi, int budget);
+int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data);
+void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
+		      unsigned int wait_ms);
 
 /* stats.c: the one reader of the counters */
 void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c);

@@ -411,6 +411,58 @@ out_unlock:
 EXPORT_SYMBOL_GPL(vmq_shmem_free);
 
 /**
+ * vmq_shmem_block_lendable() - may a block's pages be handed to the stack?
+ * @client: one of vmqnet's own clients, the block's owner
+ * @alloc_handle: the block
+ *
+ * Only a scattered block of the device's own DMA provider qualifies: its
+ * pages are order-0 pages in the linear map, each with its own reference
+ * count, which its free handler drops with put_page() (shmem_dma.c).
+ * Coherent memory must not be, and what a registered provider does with
+ * its memory at free is not known.
+ *
+ * Context: process context; sleeps.
+ * Return: true if a receive queue may lend the block's pages.
+ */
+bool vmq_shmem_block_lendable(struct vmq_shmem_client *client,
+			      u32 alloc_handle)
+{
+	struct vmq_shmem_pool *pool = client->pool;
+	struct vmq_shmem_block *blk;
+	bool ret = false;
+
+	mutex_lock(&pool->lock);
+	blk = vmq_shmem_handle_find(&pool->handles, alloc_handle);
+	if (blk && blk->client == client && client->internal &&
+	    blk->prov == &pool->dma_prov &&
+	    !(blk->params.flags & VMQ_SHMEM_F_CONTIGUOUS))
+		ret = true;
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
+/**
+ * vmq_shmem_pool_lends() - would the provider serving now give pages that
+ *	a receive queue may lend?
+ * @pool: the pool
+ *
+ * A hint for laying out a queue before its blocks exist;
+ * vmq_shmem_block_lendable() is the answer for a block.
+ *
+ * Context: process context; sleeps.
+ * Return: true if the device's own DMA provider serves allocations.
+ */
+bool vmq_shmem_pool_lends(struct vmq_shmem_pool *pool)
+{
+	bool ret;
+
+	mutex_lock(&pool->lock);
+	ret = pool->prov == &pool->dma_prov;
+	mutex_unlock(&pool->lock);
+	return ret;
+}
+
+/**
  * vmq_shmem_free_queue() - free the caller's blocks of a queue being freed
  * @client: an open client of the device
  * @queue_id: a VM queue that FREE_QUEUE has stopped (DMA stopped, Freeing)

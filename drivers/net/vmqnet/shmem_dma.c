@@ -126,21 +126,19 @@ static void vmq_shmem_dma_free_contig(struct device *dev,
 }
 
 /* A scattered block is a sequence of chunks, each a high-order allocation
- * (not split) whose first page holds its order in page_private(). Nothing
- * else is kept: the pages are found again through the sg_table.
+ * split into order-0 pages (split_page()) as soon as it is made: every page
+ * then has a reference count of its own, which is what lets a queue lend
+ * single receive buffers to the stack (rx.c) and find out when the stack
+ * is done with them. Nothing else is kept: the pages are found again
+ * through the sg_table, and each is freed with put_page(), which leaves a
+ * page the stack still holds to its last skb.
  */
-static void vmq_shmem_dma_free_chunks(struct page **pages, unsigned int count)
+static void vmq_shmem_dma_free_pages(struct page **pages, unsigned int count)
 {
-	unsigned int i = 0;
+	unsigned int i;
 
-	while (i < count) {
-		struct page *page = pages[i];
-		unsigned int order = page_private(page);
-
-		set_page_private(page, 0);
-		__free_pages(page, order);
-		i += 1U << order;
-	}
+	for (i = 0; i < count; i++)
+		put_page(pages[i]);
 }
 
 /* Fill @pages with @count zeroed pages, largest chunks first, preferably on
@@ -183,11 +181,12 @@ static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
 			max_order = --order;
 		}
 		if (!page) {
-			vmq_shmem_dma_free_chunks(pages, i);
+			vmq_shmem_dma_free_pages(pages, i);
 			return -ENOMEM;
 		}
 
-		set_page_private(page, order);
+		if (order)
+			split_page(page, order);
 		for (j = 0; j < 1U << order; j++)
 			pages[i + j] = nth_page(page, j);
 		if (!i)
@@ -269,7 +268,7 @@ err_unmap:
 err_free_table:
 	sg_free_table(sgt);
 err_free_chunks:
-	vmq_shmem_dma_free_chunks(pages, count);
+	vmq_shmem_dma_free_pages(pages, count);
 out_free_array:
 	if (pages != stack_pages)
 		kvfree(pages);
@@ -281,27 +280,16 @@ static void vmq_shmem_dma_free_scattered(struct device *dev,
 {
 	struct sg_table *sgt = params->sgt;
 	struct sg_page_iter piter;
-	unsigned int skip = 0;
 
 	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
 	if (is_vmalloc_addr(params->vaddr))
 		vunmap(params->vaddr);
 
-	/* The table lists the pages in block order: chunk by chunk. */
-	for_each_sgtable_page(sgt, &piter, 0) {
-		struct page *page;
-		unsigned int order;
-
-		if (skip) {
-			skip--;
-			continue;
-		}
-		page = sg_page_iter_page(&piter);
-		order = page_private(page);
-		set_page_private(page, 0);
-		__free_pages(page, order);
-		skip = (1U << order) - 1;
-	}
+	/* A page a receive queue lent and gave up on (rx.c) keeps the
+	 * stack's references and is freed by the last of them.
+	 */
+	for_each_sgtable_page(sgt, &piter, 0)
+		put_page(sg_page_iter_page(&piter));
 	sg_free_table(sgt);
 }
 

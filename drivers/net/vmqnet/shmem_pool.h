@@ -306,6 +306,9 @@ struct vmq_shmem_client *vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool,
 unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
 				     u32 queue_id, bool halt);
 u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool);
+bool vmq_shmem_block_lendable(struct vmq_shmem_client *client,
+			      u32 alloc_handle);
+bool vmq_shmem_pool_lends(struct vmq_shmem_pool *pool);
 u64 vmq_shmem_pool_budget(struct vmq_shmem_pool *pool);
 int vmq_shmem_reload_check(struct vmq_shmem_pool *pool, u64 size,
 			   u64 own_need, struct netlink_ext_ack *extack);

@@ -113,6 +113,10 @@ struct device *vmq_bus_dev_get(u32 id);
  * @rx_buffer_size: bytes per receive buffer,
  *	VMQ_RX_BUF_SIZE_MIN .. VMQ_RX_BUF_SIZE_MAX
  * @rx_contiguous: receive buffers must be physically contiguous
+ * @rx_lend: queues whose memory allows it lend their receive buffers to
+ *	the stack (debugfs rx_lend; read at each allocation, rx.c)
+ * @rx_lend_wait_ms: how long freeing a queue's memory waits for the
+ *	buffers it lent, before it hands them off (debugfs)
  * @rx_next: the driverinit values the next reload applies, as the params'
  *	validate callbacks let them through (devlink_params.c)
  * @rx_queues: the shared memory queue IDs that exist (queue.c)
@@ -133,6 +137,8 @@ struct vmq_dev {
 	u32 rx_lookahead_size;
 	u32 rx_buffer_size;
 	bool rx_contiguous;
+	bool rx_lend;
+	u32 rx_lend_wait_ms;
 	struct {
 		bool lookahead_split;
 		u32 lookahead_size;
