@@ -26,6 +26,7 @@ SHM=$DBG/shmem
 DESC=32			# sizeof(struct vmq_rx_desc)
 NBUFS=256		# VMQ_RX_BUFS_DEFAULT
 BUFSZ=2048		# VMQ_RX_BUF_SIZE_DEFAULT
+SPARES=$NBUFS		# a lending queue's spares (queue_mem.c vmq_rxq_mem_plan())
 MAC=02:00:00:00:11:01
 DEV=
 
@@ -37,7 +38,7 @@ queue_units()
 	local r b
 
 	vmq_units $((NBUFS * DESC)) r
-	vmq_units $((NBUFS * BUFSZ)) b
+	vmq_units $(((NBUFS + SPARES) * BUFSZ)) b
 	echo $((r + b))
 }
 
@@ -62,15 +63,16 @@ qcolumn()
 # The units the queues should hold, from the layout each one shows.
 expected_units()
 {
-	local r n u t=0
+	local r n b u t=0
 
 	qload
 	for r in ${QT[rows]}; do
 		[ "${QT[$r,shmem_blocks]}" -gt 0 ] || continue
 		n=${QT[$r,bufs]}
+		b=$((n + QT[$r,spares]))
 		vmq_units $((n * DESC)) u; t=$((t + u))
-		vmq_units $((n * QT[$r,buf_size])) u; t=$((t + u))
-		[ "${QT[$r,lookahead]}" -eq 0 ] || { vmq_units $((n * QT[$r,lookahead])) u; t=$((t + u)); }
+		vmq_units $((b * QT[$r,buf_size])) u; t=$((t + u))
+		[ "${QT[$r,lookahead]}" -eq 0 ] || { vmq_units $((b * QT[$r,lookahead])) u; t=$((t + u)); }
 	done
 	echo "$t"
 }

@@ -74,6 +74,9 @@ SYSB=$VMQ_TMPD/sys.$NSB
 # A flood ends by itself after this long even if nothing stops it: only a
 # safety net, vmq_flood_stop ends it long before.
 FLOOD_MAX_S=600
+# Datagrams long enough that a lending queue lends their buffers rather
+# than copy them (rx.c VMQ_RX_COPYBREAK).
+LEND_SIZE=1000
 
 # ---- helpers ----------------------------------------------------------------
 
@@ -278,13 +281,40 @@ rule_of()
 	done < <(in_nsb ethtool -n "$PB")
 }
 
-# flood_to [DST [PACE]]: one more flood from A, until vmq_flood_stop, to
-# DST (B's address by default), flat out or paced (send.py udp).
+# flood_to [DST [PACE [SIZE]]]: one more flood from A, until
+# vmq_flood_stop, to DST (B's address by default), flat out or paced
+# (send.py udp), of SIZE-byte datagrams (64: frames a lending queue
+# copies; LEND_SIZE: frames it lends).
 flood_to()
 {
 	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
-		python3 -S "$VMQ_SEND" udp "${1:-$IPB}" 0 64 "$FLOOD_MAX_S" "${2:-0}"
+		python3 -S "$VMQ_SEND" udp "${1:-$IPB}" 0 "${3:-64}" "$FLOOD_MAX_S" "${2:-0}"
 }
+
+# bq RING COLUMN: a column of B's queue RING in its queues file.
+bq()
+{
+	local -A t=()
+
+	vmq_table t "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	echo "${t[$1,$2]:-none}"
+}
+
+# A UDP socket on B's port 9 that never reads (a flood, for
+# vmq_flood_stop): what it receives stays in its receive queue, and with
+# it the receive buffers lent to those skbs. Returns once it is bound.
+deaf_start()
+{
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		python3 -S -c 'import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(("", 9))
+time.sleep(600)'
+	vmq_wait_more "B's deaf socket bound" 1 deaf_bound
+}
+
+deaf_bound() { in_nsb grep -c ' 00000000:0009 ' /proc/net/udp || :; }
 
 # b_queue_packets Q: the packets B's queue Q received.
 b_queue_packets() { vmq_counter "rx_queue_$1_packets" "$(bstats)"; }
@@ -635,6 +665,74 @@ test_free_under_traffic()
 	check_shmem_accounts
 }
 
+# Lent buffers a socket holds while their queue is freed: FREE_QUEUE
+# waits rx_lend_wait_ms for them, then hands the pages to the stack and
+# counts them orphaned; the queue's memory is gone from the accounts, its
+# lent count back to 0, and the socket's skbs stay readable until it
+# closes (KASAN, kmemleak and DMA-API debug watch that on the debug
+# kernel).
+test_lend_deaf_free()
+{
+	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 lent rc=0 w0
+
+	read -r w0 < "$wait" || return 1
+	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
+	vmq_assert_eq "queue 3's mode" lend "$(bq 3 rx_mode)" || return 1
+	o0=$(bq 3 orphaned)
+	deaf_start || return 1
+	vmq_send "$IPB" 100 "$LEND_SIZE" && settle || rc=1
+	lent=$(bq 3 lent)
+	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$lent" || rc=1
+	echo 300 > "$wait" || rc=1
+	filter delete 1 || rc=1
+	vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 3 || rc=1
+	vmq_assert_eq "queue 3 gone" none "$(vmq_qstate "$ID" 1 3)" || rc=1
+	check_shmem_accounts || rc=1
+	vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 4 || rc=1
+	vmq_assert_ge "pages orphaned" $((o0 + 1)) "$(bq 3 orphaned)" || rc=1
+	vmq_assert_eq "buffers lent after the free" 0 "$(bq 3 lent)" || rc=1
+	echo "$w0" > "$wait" || rc=1
+	vmq_flood_stop || rc=1
+	check_ledger || rc=1
+	return "$rc"
+}
+
+# The same socket lets go while FREE_QUEUE waits: the free completes
+# once the buffers are back, well before its bound, and hands nothing
+# off.
+test_lend_returned_free()
+{
+	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 t0 t1 pid rc=0 w0
+
+	read -r w0 < "$wait" || return 1
+	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
+	o0=$(bq 3 orphaned)
+	deaf_start || return 1
+	vmq_send "$IPB" 100 "$LEND_SIZE" && settle || rc=1
+	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$(bq 3 lent)" || rc=1
+	echo 30000 > "$wait" || rc=1
+	filter delete 1 || rc=1
+	t0=$(date +%s)
+	in_nsb ethtool -L "$PB" combined 3 &
+	pid=$!
+	vmq_nap 2
+	kill -0 "$pid" 2>/dev/null ||
+		{ ktap_diag "FREE_QUEUE did not wait for the lent buffers"; rc=1; }
+	vmq_flood_stop || rc=1
+	wait "$pid" || rc=1
+	t1=$(date +%s)
+	ktap_diag "FREE_QUEUE took $((t1 - t0)) s, its bound 30 s"
+	[ $((t1 - t0)) -lt 25 ] || { ktap_diag "FREE_QUEUE waited out its bound"; rc=1; }
+	vmq_assert_eq "queue 3 gone" none "$(vmq_qstate "$ID" 1 3)" || rc=1
+	vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 4 || rc=1
+	vmq_assert_eq "pages orphaned" "$o0" "$(bq 3 orphaned)" || rc=1
+	vmq_assert_eq "buffers lent after the free" 0 "$(bq 3 lent)" || rc=1
+	echo "$w0" > "$wait" || rc=1
+	check_shmem_accounts || rc=1
+	check_ledger || rc=1
+	return "$rc"
+}
+
 # B's receive buffers per queue (ethtool -g) and its RX and combined
 # channels (ethtool -l): "BUFFERS RX COMBINED".
 ring_cfg()
@@ -662,7 +760,8 @@ resize_cycles()
 	occ0=$(vmq_shmem_occ "$ID")
 	vmq_assert_ge "shared_memory occupancy before the flood" 1 "$occ0" ||
 		return 1
-	flood_to || return 1
+	# Frames the queue lends: -G frees memory with buffers lent.
+	flood_to "$IPB" 0 "$LEND_SIZE" || return 1
 	for ((i = 0; i < 3; i++)); do
 		vmq_wait_more "queue 2 under the flood" $(( $(b_queue_packets 2) + 500 )) b_queue_packets 2 || break
 		vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx $((bufs0 / 4)) || break
@@ -877,8 +976,13 @@ test_rmmod_under_reconfig()
 	pair_setup || return 1
 	read -r BUFS0 _ <<< "$(ring_cfg)"
 	rm -f "$VMQ_TMPD/stop" "$VMQ_TMPD"/loop.*
-	flood_to || return 1
+	# A socket that never reads holds the buffers of the flood's frames:
+	# the device goes with buffers lent, and the socket lets go of them
+	# only after the module is gone.
+	deaf_start || return 1
+	flood_to "$IPB" 0 "$LEND_SIZE" || return 1
 	vmq_wait_more "queue 0 under the flood" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
+	vmq_assert_ge "buffers lent to B's deaf socket" 1 "$(bq 0 lent)" || rc=1
 	reconf_loop queues 1000 &
 	pids=$!
 	reconf_loop macvlan 1000 &
@@ -919,7 +1023,7 @@ test_dma_api()
 }
 
 vmq_setup "two linked ports in two namespaces" setup_namespaces_pair
-ktap_plan 13
+ktap_plan 15
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
@@ -928,6 +1032,8 @@ vmq_test "tx: nothing reaches a peer that is down, all once it is up" test_tx_no
 vmq_test "tx: nothing reaches an unlinked peer, all once linked again" test_tx_no_peer unlinked
 vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paused
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
+vmq_test "rx: a queue freed while a socket holds lent buffers, pages orphaned" test_lend_deaf_free
+vmq_test "rx: a queue freed waits for lent buffers that come back" test_lend_returned_free
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
 vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
