@@ -316,6 +316,38 @@ time.sleep(600)'
 
 deaf_bound() { in_nsb grep -c ' 00000000:0009 ' /proc/net/udp || :; }
 
+# deaf_check_start FILE FILL: a deaf socket with a small receive buffer
+# that, on SIGUSR1, reads all it holds and writes "GOOD BAD" to FILE:
+# datagrams whose every byte is FILL, and the others.
+deaf_check_start()
+{
+	rm -f "$1"
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		python3 -S -c 'import os, signal, socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+s.bind(("", 9))
+def drain(*_):
+    good = bad = 0
+    while True:
+        try:
+            d = s.recv(65536, socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            break
+        if d == bytes([int(sys.argv[2])]) * len(d):
+            good += 1
+        else:
+            bad += 1
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write("%d %d\n" % (good, bad))
+    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+signal.signal(signal.SIGUSR1, drain)
+while True:
+    time.sleep(600)' "$1" "$2"
+	DEAF_PID=${vmq_flood_pids##* }
+	vmq_wait_more "B's checking socket bound" 1 deaf_bound
+}
+
 # b_queue_packets Q: the packets B's queue Q received.
 b_queue_packets() { vmq_counter "rx_queue_$1_packets" "$(bstats)"; }
 
@@ -733,6 +765,36 @@ test_lend_returned_free()
 	return "$rc"
 }
 
+# A lent buffer is the stack's until it comes back: the device must not
+# write into it. A socket that does not read holds datagrams of 0xaa
+# bytes, lent, while the same queue takes thousands of frames of zeros
+# (which the full socket drops); then it reads what it holds, and every
+# byte must still be 0xaa. A device that took buffer i for descriptor i
+# whatever the driver posted there would write zeros into them.
+test_lend_data_kept()
+{
+	local out=$VMQ_TMPD/deaf.out good bad rc=0 i
+
+	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
+	deaf_check_start "$out" 170 || return 1
+	vmq_send "$IPB" 100 "$LEND_SIZE" 170 && settle || rc=1
+	vmq_assert_ge "buffers lent to B's socket" 20 "$(bq 3 lent)" || rc=1
+	vmq_send "$IPB" 3000 "$LEND_SIZE" 0 && settle || rc=1
+	kill -USR1 "$DEAF_PID" || rc=1
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$out" ] && break
+		vmq_nap 0.1
+	done
+	read -r good bad < "$out" || rc=1
+	ktap_diag "B's socket read $good datagrams intact, $bad changed"
+	vmq_assert_ge "datagrams intact" 20 "$good" || rc=1
+	vmq_assert_eq "datagrams changed under the socket" 0 "$bad" || rc=1
+	vmq_flood_stop || rc=1
+	filter delete 1 || rc=1
+	check_ledger || rc=1
+	return "$rc"
+}
+
 # B's receive buffers per queue (ethtool -g) and its RX and combined
 # channels (ethtool -l): "BUFFERS RX COMBINED".
 ring_cfg()
@@ -1023,7 +1085,7 @@ test_dma_api()
 }
 
 vmq_setup "two linked ports in two namespaces" setup_namespaces_pair
-ktap_plan 15
+ktap_plan 16
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
@@ -1034,6 +1096,7 @@ vmq_test "rx: a queue Paused mid-stream, the default queue takes over" test_paus
 vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traffic
 vmq_test "rx: a queue freed while a socket holds lent buffers, pages orphaned" test_lend_deaf_free
 vmq_test "rx: a queue freed waits for lent buffers that come back" test_lend_returned_free
+vmq_test "rx: lent buffers keep their data while the queue takes more" test_lend_data_kept
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
 vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic

@@ -9,7 +9,8 @@ happens to the link, and a flood ends by itself after SECS at the latest.
       COUNT datagrams of SIZE bytes to DST (COUNT 0: until SECS seconds
       have passed), pausing PACE seconds after every 32; broadcast allowed.
   send.py udp -
-      reads "DST COUNT [SIZE]" lines (SIZE 64 if not given) and answers
+      reads "DST COUNT [SIZE [FILL]]" lines (SIZE 64 if not given; FILL,
+      0 if not given, the value of every payload byte) and answers
       each with "sent COUNT" once it has sent them, so that one process
       serves every bounded send (a python start costs seconds under TCG).
   send.py eth IFACE SECS DST... [--udp IP]
@@ -29,8 +30,8 @@ import sys
 import time
 
 
-def udp_send(s, dst, count, size, secs, pace=0):
-    data = bytes(size)
+def udp_send(s, dst, count, size, secs, pace=0, fill=0):
+    data = bytes([fill]) * size
     end = time.monotonic() + secs
     for i in (range(count) if count else itertools.count()):
         if not count and not i % 1024 and time.monotonic() > end:
@@ -51,8 +52,9 @@ def udp(args):
                  float(args[4]) if len(args) > 4 else 0)
         return
     for line in sys.stdin:
-        dst, count, *size = line.split()
-        udp_send(s, dst, int(count), int(size[0]) if size else 64, 0)
+        dst, count, *rest = line.split()
+        udp_send(s, dst, int(count), int(rest[0]) if rest else 64, 0,
+                 fill=int(rest[1]) if len(rest) > 1 else 0)
         print("sent", count, flush=True)
 
 
