@@ -17,6 +17,10 @@
 # work, the "DMA" into the peer's shared memory, runs in the sender's
 # xmit; threaded NAPI lets the scheduler put the receiver's copy out of
 # shared memory on the other CPU, as a NIC and its host run side by side.
+# Each of those is measured twice more: with the receive queues lending
+# their buffers to the stack (the default, "lent") and with lending off
+# (debugfs rx_lend, then ethtool -G so that every queue is laid out
+# again: "copy").
 # Each figure is the best of ROUNDS rounds, and the order of the sides
 # rotates from round to round, so that none always runs on the warmer (or
 # the more loaded) machine. Each ratio is vmqnet / veth; the target is
@@ -56,6 +60,13 @@ pair() {
 		echo "$id 2 4" > /sys/bus/vmqnet/new_device
 		mapfile -t devs <<< "$(ls /sys/bus/vmqnet/devices/vmqnet"$id"/net/)"
 		a=${devs[0]} b=${devs[1]}
+		if [[ $1 == vmqnet-copy* ]]; then
+			echo N > "/sys/kernel/debug/vmqnet/vmqnet$id/rx_lend"
+			for d in "$a" "$b"; do
+				ethtool -G "$d" rx 128
+				ethtool -G "$d" rx 256
+			done
+		fi
 		ip link set "$a" netns "$ns_tx"
 		ip link set "$b" netns "$ns_rx"
 		exec {fdt}<"/run/netns/$ns_tx" {fdr}<"/run/netns/$ns_rx"
@@ -67,7 +78,7 @@ pair() {
 	ip -n "$ns_rx" addr add 10.9.0.2/24 dev "$b"
 	ip -n "$ns_tx" link set "$a" up
 	ip -n "$ns_rx" link set "$b" up
-	if [ "$1" = vmqnet-threaded ]; then
+	if [[ $1 == *-threaded ]]; then
 		ip netns exec "$ns_tx" sh -c "echo 1 > /sys/class/net/$a/threaded"
 		ip netns exec "$ns_rx" sh -c "echo 1 > /sys/class/net/$b/threaded"
 	fi
@@ -79,6 +90,10 @@ pair() {
 		steer="VM queue 1"
 	fi
 	sleep 1
+	mode=
+	[ "$1" = veth ] ||
+		mode=$(awk -v q="${steer##* }" '$1 == (q == "default" ? 0 : q) { print $14 }' \
+			"/sys/kernel/debug/vmqnet/vmqnet$id/ports/1/queues")
 }
 
 unpair() {
@@ -136,13 +151,15 @@ bench_tcp() {
 
 best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a) ? b : a }'; }
 
-kinds=(vmqnet vmqnet-threaded veth)
+kinds=(vmqnet vmqnet-threaded vmqnet-copy vmqnet-copy-threaded veth)
+declare -A modes
 declare -A res
 for ((r = 0; r < rounds; r++)); do
 	for ((k = 0; k < ${#kinds[@]}; k++)); do
 		kind=${kinds[(r + k) % ${#kinds[@]}]}
 		pair "$kind"
 		[ "$kind" = vmqnet ] && vmq_steer=$steer
+		[ "$kind" = veth ] || modes[$kind]=$mode
 		res[$kind.pps]=$(best "${res[$kind.pps]:-}" "$(bench_pps)")
 		res[$kind.tcp]=$(best "${res[$kind.tcp]:-}" "$(bench_tcp)")
 		unpair
@@ -151,17 +168,24 @@ done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-# row MEASURE KEY: one line, both vmqnet figures against veth's.
+# row MEASURE KEY [KIND]: one line, both vmqnet figures of KIND (vmqnet:
+# lent, the default; vmqnet-copy) against veth's.
 row() {
-	printf '%-24s %10s %10s %10s %7s %7s\n' "$1" \
-		"${res[vmqnet.$2]}" "${res[vmqnet-threaded.$2]}" "${res[veth.$2]}" \
-		"$(ratio "${res[vmqnet.$2]}" "${res[veth.$2]}")" \
-		"$(ratio "${res[vmqnet-threaded.$2]}" "${res[veth.$2]}")"
+	local k=${3:-vmqnet}
+
+	printf '%-32s %10s %10s %10s %7s %7s\n' "$1" \
+		"${res[$k.$2]}" "${res[$k-threaded.$2]}" "${res[veth.$2]}" \
+		"$(ratio "${res[$k.$2]}" "${res[veth.$2]}")" \
+		"$(ratio "${res[$k-threaded.$2]}" "${res[veth.$2]}")"
 }
 
 printf 'traffic bench: vmqnet (receiver: %s) vs veth, best of %s rounds of %s s, rotating (%s kernel %s)\n' \
 	"$vmq_steer" "$rounds" "$secs" "${VMQNET_KERNEL:-?}" "$(uname -r)"
 [ -d /proc/net/pktgen ] || echo "pktgen is not available: no pps figures"
-printf '%-24s %10s %10s %10s %7s %7s\n' measure vmqnet threaded veth ratio ratio-thr
+printf 'receive queue mode: %s (lent rows), %s (copy rows)\n' \
+	"${modes[vmqnet]:-?}" "${modes[vmqnet-copy]:-?}"
+printf '%-32s %10s %10s %10s %7s %7s\n' measure vmqnet threaded veth ratio ratio-thr
 row "64-byte pktgen, rx pps" pps
 row "iperf3 TCP, Mbit/s" tcp
+row "64-byte pktgen, rx pps, copy" pps vmqnet-copy
+row "iperf3 TCP, Mbit/s, copy" tcp vmqnet-copy

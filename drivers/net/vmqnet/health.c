@@ -146,6 +146,13 @@ static int vmq_health_queue_put(const struct vmq_rxq *q, bool full,
 					   !!mem->post.vaddr);
 	err = err ?: vmq_fmsg_u64_pair_put(fmsg, "shmem_bytes",
 					   vmq_queue_shmem_bytes(q));
+	err = err ?: vmq_fmsg_string_pair_put(fmsg, "rx_mode",
+					      vmq_rx_mode_name(mem));
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "spares", mem->spares);
+	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "buffers_lent",
+					   atomic_read(&q->lent));
+	err = err ?: vmq_fmsg_u64_pair_put(fmsg, "pages_orphaned",
+					   q->lend_orphaned);
 	if (full) {
 		err = err ?: vmq_health_filters_put(t, q->ring, fmsg);
 		err = err ?: vmq_health_blocks_put(mem, fmsg);
