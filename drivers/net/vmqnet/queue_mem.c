@@ -97,7 +97,8 @@ const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m)
  *
  * Sets @m->mode and @m->spares, which the size of its buffer blocks
  * depends on: a queue that will lend gets a spare for each of its
- * descriptors (Documentation/vmqnet.rst, "Lending receive buffers"). The
+ * descriptors, up to VMQ_RX_SPARES_MAX (Documentation/vmqnet.rst,
+ * "Lending receive buffers"). The
  * provider is checked again once the blocks exist (vmq_rxq_mem_alloc()).
  */
 void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
@@ -113,8 +114,12 @@ void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
 		m->mode = VMQ_RX_COPY_PROVIDER;
 	else
 		m->mode = VMQ_RX_LEND;
+	/* Spares cover what the stack holds at once, not the ring: a queue
+	 * of thousands of descriptors would otherwise double its memory
+	 * and take from the budget ethtool -G grows into.
+	 */
 	if (m->mode == VMQ_RX_LEND)
-		m->spares = m->nbufs;
+		m->spares = min_t(u32, m->nbufs, VMQ_RX_SPARES_MAX);
 }
 
 /* Post buffer i at descriptor i: the state of a queue's ring before its

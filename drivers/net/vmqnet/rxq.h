@@ -129,6 +129,9 @@ enum vmq_rx_mode {
 #define VMQ_RX_LEND_WAIT_MS	1000
 #define VMQ_RX_LEND_WAIT_MAX_MS	60000
 
+/* Spare buffers of a lending queue at most (queue_mem.c). */
+#define VMQ_RX_SPARES_MAX	256
+
 /* Bias references taken on a data page at a time (rx.c). */
 #define VMQ_RX_PAGE_BIAS	USHRT_MAX
 

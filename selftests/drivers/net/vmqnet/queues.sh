@@ -26,7 +26,7 @@ SHM=$DBG/shmem
 DESC=32			# sizeof(struct vmq_rx_desc)
 NBUFS=256		# VMQ_RX_BUFS_DEFAULT
 BUFSZ=2048		# VMQ_RX_BUF_SIZE_DEFAULT
-SPARES=$NBUFS		# a lending queue's spares (queue_mem.c vmq_rxq_mem_plan())
+SPARES=$NBUFS		# a lending queue's spares, min(NBUFS, VMQ_RX_SPARES_MAX)
 MAC=02:00:00:00:11:01
 DEV=
 
