@@ -133,7 +133,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 	struct vmq_port_rx *rx = port->rx;
 	unsigned int r;
 
-	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes rx_mode spares lent copied_no_spare orphaned\n");
+	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes rx_mode spares lent copied_no_spare orphaned frames_lent frames_chained\n");
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		const struct vmq_rxq *q = &rx->q[r];
 		const struct vmq_rxq_mem *mem = &q->mem;
@@ -144,7 +144,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			continue;
 		rcu_read_lock();
 		owner = READ_ONCE(q->owner);
-		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu %s %u %d %llu %llu\n",
+		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu %s %u %d %llu %llu %llu %llu\n",
 			   r, vmq_queue_shmem_id(port->index, r),
 			   vmq_queue_state_name(state),
 			   owner ? netdev_name(owner) : "-",
@@ -158,7 +158,9 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   vmq_queue_shmem_bytes(q), vmq_rx_mode_name(mem),
 			   mem->spares, atomic_read(&q->lent),
 			   READ_ONCE(q->lend_copied),
-			   READ_ONCE(q->lend_orphaned));
+			   READ_ONCE(q->lend_orphaned),
+			   READ_ONCE(q->lend_frames),
+			   READ_ONCE(q->lend_chained));
 		rcu_read_unlock();
 	}
 	return 0;

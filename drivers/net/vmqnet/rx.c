@@ -309,9 +309,73 @@ static struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b)
 	return pg->page;
 }
 
+/* What one poll of a lending queue did with its buffers. */
+struct vmq_rx_lend_poll {
+	u32 lent;
+	u32 back;
+	u32 frames;
+	u32 chained;
+	bool swept;
+};
+
+/* Spares for @n buffers, looking at every pending page for buffers the
+ * stack gave back if there are not enough: once per poll at most, since a
+ * socket that holds what it was lent would otherwise cost a walk of the
+ * whole FIFO per frame.
+ */
+static bool vmq_rx_lend_spares(struct vmq_rx_lend *l, u32 n,
+			       struct vmq_rx_lend_poll *lp)
+{
+	if (l->nfree >= n)
+		return true;
+	if (!lp->swept) {
+		lp->swept = true;
+		lp->back += vmq_rx_lend_reclaim(l, l->pend_len);
+	}
+	return l->nfree >= n;
+}
+
+/* The skb that buffer @k of a frame goes into as a fragment: @head, then,
+ * once it has MAX_SKB_FRAGS of them, one more skb on its frag_list for
+ * each MAX_SKB_FRAGS after (a super-frame of more buffers than an skb has
+ * fragments; GRO passes an skb with a frag_list up as it is).
+ */
+static struct sk_buff *vmq_rx_lend_frag_skb(struct napi_struct *napi,
+					    struct sk_buff *head,
+					    struct sk_buff **tail)
+{
+	struct sk_buff *nskb;
+
+	if (skb_shinfo(*tail)->nr_frags < MAX_SKB_FRAGS)
+		return *tail;
+	nskb = napi_alloc_skb(napi, 0);
+	if (!nskb)
+		return NULL;
+	if (*tail == head)
+		skb_shinfo(head)->frag_list = nskb;
+	else
+		(*tail)->next = nskb;
+	*tail = nskb;
+	return nskb;
+}
+
+/* Account the frag_list members of @head in it, as skb_gro_receive()
+ * does for the skbs it chains.
+ */
+static void vmq_rx_lend_frag_list_done(struct sk_buff *head)
+{
+	struct sk_buff *frag;
+
+	skb_walk_frags(head, frag) {
+		head->len += frag->len;
+		head->data_len += frag->len;
+		head->truesize += frag->truesize;
+	}
+}
+
 /* Build the skb of the frame at q->cons on a lending queue: its headers
  * copied, its buffers lent as page fragments and replaced in their
- * descriptors by spares (*@lent counts them). Frames that are short, that
+ * descriptors by spares (counted in @lp). Frames that are short, that
  * there are not spares enough for, or that are a chain under lookahead
  * split (whose middle lookahead pieces would be fragments of their own)
  * are copied instead, their buffers posted again as they were. NULL for
@@ -319,14 +383,14 @@ static struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b)
  */
 static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 					 struct vmq_rx_desc *d, u16 flags,
-					 u32 n, u32 *lent)
+					 u32 n, struct vmq_rx_lend_poll *lp)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	u32 stride = vmq_rxq_mem_stride(m), i = q->cons, k, b, off;
 	struct vmq_rx_desc *ring = m->ring.vaddr, *dk;
+	struct sk_buff *skb, *tail, *cur;
 	struct vmq_rx_lend *l = m->lend;
 	u32 hlen, foff, flen;
-	struct sk_buff *skb;
 	struct page *page;
 	const u8 *p[2];
 	u16 f, len[2];
@@ -337,7 +401,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		goto copy;
 	if (m->la_size && (n > 1 || !len[1]))
 		goto copy;
-	if (n > MAX_SKB_FRAGS || l->nfree < n) {
+	if (!vmq_rx_lend_spares(l, n, lp)) {
 		WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
 		goto copy;
 	}
@@ -345,6 +409,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 	skb = napi_alloc_skb(&q->napi, m->la_size ? len[0] : VMQ_RX_HEAD_LEN);
 	if (!skb)
 		return NULL;
+	tail = skb;
 	for (k = 0; k < n; k++, i = vmq_ring_next(m, i)) {
 		dk = &ring[i];
 		if (k) {
@@ -372,13 +437,21 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 			foff = 0;
 			flen = len[0];
 		}
+		cur = vmq_rx_lend_frag_skb(&q->napi, skb, &tail);
+		if (!cur)
+			goto err;
 		page = vmq_rx_lend_buf(l, b);
-		skb_add_rx_frag(skb, k, page,
+		skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
 				(b % l->bufs_per_page) * m->buf_size + foff,
 				flen, m->buf_size);
-		(*lent)++;
+		lp->lent++;
 		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
 		dk->offset = cpu_to_le32(l->free[--l->nfree] * stride);
+	}
+	lp->frames++;
+	if (skb_has_frag_list(skb)) {
+		vmq_rx_lend_frag_list_done(skb);
+		lp->chained++;
 	}
 	vmq_rx_meta(skb, d, flags);
 	return skb;
@@ -541,14 +614,15 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	u8 epoch = READ_ONCE(q->epoch);
 	struct vmq_rx_desc *d;
 	struct vmq_rx_lend *lend = m->lend;
-	u32 n, lent = 0, back = 0;
+	struct vmq_rx_lend_poll lp = {};
 	struct sk_buff *skb;
+	u32 n;
 	int done = 0;
 	bool broken;
 	u16 flags;
 
 	if (lend && lend->pend_len)
-		back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
+		lp.back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
 	while (done < budget) {
 		d = ring + q->cons;
 		/* Acquire: the device wrote the buffer before DONE. */
@@ -569,7 +643,7 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			if (broken)
 				skb = NULL;
 			else if (lend)
-				skb = vmq_rx_lend_build(q, d, flags, n, &lent);
+				skb = vmq_rx_lend_build(q, d, flags, n, &lp);
 			else
 				skb = vmq_rx_build(q, d, flags, n);
 			drops += !skb;
@@ -589,8 +663,12 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		vmq_rx_deliver(q, napi, skb);
 	}
 
-	if (lent != back)
-		atomic_add(lent - back, &q->lent);
+	if (lp.lent != lp.back)
+		atomic_add(lp.lent - lp.back, &q->lent);
+	if (lp.frames) {
+		WRITE_ONCE(q->lend_frames, q->lend_frames + lp.frames);
+		WRITE_ONCE(q->lend_chained, q->lend_chained + lp.chained);
+	}
 
 	u64_stats_update_begin(&q->stats.napi_syncp);
 	c->packets += packets;

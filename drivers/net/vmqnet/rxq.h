@@ -268,6 +268,9 @@ struct vmq_rxq_stats {
  *	spare buffer to post in place of theirs; NAPI only
  * @lend_orphaned: pages the stack still held when the queue's memory was
  *	freed, handed off to it (rx.c); under RTNL
+ * @lend_frames: frames indicated in lent buffers; NAPI only
+ * @lend_chained: of those, frames of more buffers than an skb has
+ *	fragments, indicated as an skb with a frag_list; NAPI only
  */
 struct vmq_rxq {
 	struct vmq_port *port;
@@ -287,6 +290,8 @@ struct vmq_rxq {
 	atomic_t lent;
 	u64 lend_copied;
 	u64 lend_orphaned;
+	u64 lend_frames;
+	u64 lend_chained;
 };
 
 /**

@@ -242,7 +242,9 @@ tcp_transfer()
 		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
 	sleep 0.5
-	vmq_nsenter "$NSA" socat -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
+	# Writes of 64 KiB, not socat's 8 KiB: TSO super-frames that fill
+	# more buffers than an skb has fragments.
+	vmq_nsenter "$NSA" socat -b 65536 -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
@@ -250,7 +252,55 @@ tcp_transfer()
 	vmq_assert_eq "sha256 of 4 MiB received" "$sa" "$sb"
 }
 
-test_tcp_checksum() { tcp_transfer; }
+# b_lend COLUMN: the sum of a column of B's queues file (rx.c's lending
+# counters), over its queues.
+b_lend()
+{
+	local -A t=()
+	local r sum=0
+
+	vmq_table t "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	for r in ${t[rows]}; do
+		sum=$((sum + t[$r,$1]))
+	done
+	echo "$sum"
+}
+
+# b_rx_errors: frames B's IP and TCP refused as malformed (a length,
+# header or checksum that does not add up), from its MIBs.
+b_rx_errors()
+{
+	local -a h v
+	local i sum=0
+
+	while read -r -a h && read -r -a v; do
+		for i in "${!h[@]}"; do
+			case ${h[0]}${h[i]} in
+			Ip:InHdrErrors | IpExt:InTruncatedPkts | IpExt:InCsumErrors | \
+			Tcp:InErrs | Tcp:InCsumErrors)
+				sum=$((sum + v[i])) ;;
+			esac
+		done
+	done < <(vmq_nsenter "$NSB" cat /proc/net/snmp /proc/net/netstat)
+	echo "$sum"
+}
+
+# The transfer's TSO super-frames fill more buffers than an skb has
+# fragments: B lends them as skbs with a frag_list, not copies, and its
+# stack takes them whole.
+test_tcp_checksum()
+{
+	local l0 c0 n0 e0 l1 c1 n1
+
+	l0=$(b_lend frames_lent) c0=$(b_lend frames_chained)
+	n0=$(b_lend copied_no_spare) e0=$(b_rx_errors)
+	tcp_transfer || return 1
+	l1=$(b_lend frames_lent) c1=$(b_lend frames_chained)
+	n1=$(b_lend copied_no_spare)
+	ktap_diag "B lent $((l1 - l0)) frames, $((c1 - c0)) of them chained; copied $((n1 - n0)) for want of spares"
+	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
+	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" "$(b_rx_errors)"
+}
 
 # With lookahead split each frame lands in two buffers (lookahead and
 # post-lookahead) and NAPI joins them: the payload must not change. The
