@@ -242,8 +242,11 @@ tcp_transfer()
 		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
 	sleep 0.5
-	# Writes of 64 KiB, not socat's 8 KiB: TSO super-frames that fill
-	# more buffers than an skb has fragments.
+	# TSO super-frames that fill more buffers than an skb has fragments:
+	# writes of 64 KiB, not socat's 8 KiB, and at least 32 segments a
+	# super-frame, which a slow (debug) guest's pacing rate would not
+	# give (tcp_tso_autosize()).
+	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 || return 1
 	vmq_nsenter "$NSA" socat -b 65536 -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
