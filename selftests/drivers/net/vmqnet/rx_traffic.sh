@@ -999,7 +999,10 @@ test_reconfig_under_traffic()
 	qtab0=$(b_queues_layout)
 	q2=$(b_queue_packets 2)
 	rm -f "$VMQ_TMPD/stop" "$VMQ_TMPD"/loop.*
-	flood_to "$IPB" "$PACE" && flood_to "$VIPB" "$PACE" || return 1
+	# B's untagged flow of frames its queues lend: the reloads, -G and
+	# FREE_QUEUEs of the loops free memory with buffers lent.
+	flood_to "$IPB" "$PACE" "$LEND_SIZE" && flood_to "$VIPB" "$PACE" ||
+		return 1
 	vmq_wait_more "queue 0 under the floods" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
 	# Cycles for about the same time each on the debug kernel: a cycle
 	# of the queues' loop (6 reconfigurations) or the macvlan's (8) costs
@@ -1070,13 +1073,40 @@ test_rmmod_under_reconfig()
 	return "$rc"
 }
 
+# The kernel log since vmq_dmesg_mark has B's queue 0 handing pages off
+# to the stack; B is unregistering then ("NAME (unregistering): ...").
+reload_handed_off()
+{
+	local l
+
+	while read -r l; do
+		[[ $l == *" $PB"?(" ("*")")": queue 0: "*" still held by the stack"* ]] &&
+			return 0
+	done < <(vmq_dmesg_new)
+	return 1
+}
+
 test_teardown_under_traffic()
 {
 	local rc=0
 
-	flood_to || return 1
+	# A socket that never reads holds buffers B's queues lent: the down,
+	# the reload and the removal each free B's memory with buffers lent.
+	deaf_start || return 1
+	flood_to "$IPB" 0 "$LEND_SIZE" || return 1
 	vmq_wait_more "queue 0 under the flood" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
+	vmq_assert_ge "buffers lent to B's deaf socket" 1 "$(bq 0 lent)" || rc=1
 	ip -n "$NSB" link set "$PB" down && ip -n "$NSB" link set "$PB" up || rc=1
+	check_shmem_accounts || rc=1
+	vmq_wait_more "queue 0 under the flood, up again" $(( $(b_queue_packets 0) + 500 )) b_queue_packets 0 || rc=1
+	vmq_assert_ge "buffers lent again" 1 "$(bq 0 lent)" || rc=1
+	# The reload re-creates the ports, in the initial namespace: the
+	# flood goes nowhere after it, and the removal finds B unlinked. It
+	# waits for what B's queue 0 lent, then hands the socket's pages off.
+	vmq_dmesg_mark
+	vmq_cmd_expect 0 devlink dev reload "vmqnet/vmqnet$ID" || rc=1
+	reload_handed_off ||
+		{ ktap_diag "the reload handed no page of B's queue 0 off"; rc=1; }
 	check_shmem_accounts || rc=1
 	vmq_dev_delete "$ID" || rc=1
 	vmq_flood_stop || rc=1
@@ -1111,7 +1141,7 @@ vmq_test "rx: a queue freed waits for lent buffers that come back" test_lend_ret
 vmq_test "rx: lent buffers keep their data while the queue takes more" test_lend_data_kept
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
-vmq_test "rx: down, up and removal under traffic" test_teardown_under_traffic
+vmq_test "rx: down, up, reload and removal under traffic, buffers lent" test_teardown_under_traffic
 vmq_test "rx: rmmod under traffic and reconfiguration" test_rmmod_under_reconfig
 vmq_test "rx: no DMA-API debug errors" test_dma_api
 ktap_finish
