@@ -709,6 +709,19 @@ test_free_under_traffic()
 	check_shmem_accounts
 }
 
+# lend_to_deaf: queue 3 takes B's MAC and lends the buffers of 100
+# datagrams to a socket on B that never reads. Sets the caller's w0 (the
+# device's rx_lend_wait_ms) and o0 (queue 3's pages orphaned so far).
+lend_to_deaf()
+{
+	read -r w0 < "$wait" &&
+	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
+	o0=$(bq 3 orphaned)
+	deaf_start || return 1
+	vmq_send "$IPB" 100 "$LEND_SIZE" && settle &&
+	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$(bq 3 lent)"
+}
+
 # Lent buffers a socket holds while their queue is freed: FREE_QUEUE
 # waits rx_lend_wait_ms for them, then hands the pages to the stack and
 # counts them orphaned; the queue's memory is gone from the accounts, its
@@ -717,16 +730,10 @@ test_free_under_traffic()
 # kernel).
 test_lend_deaf_free()
 {
-	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 lent rc=0 w0
+	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 rc=0 w0
 
-	read -r w0 < "$wait" || return 1
-	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
-	vmq_assert_eq "queue 3's mode" lend "$(bq 3 rx_mode)" || return 1
-	o0=$(bq 3 orphaned)
-	deaf_start || return 1
-	vmq_send "$IPB" 100 "$LEND_SIZE" && settle || rc=1
-	lent=$(bq 3 lent)
-	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$lent" || rc=1
+	lend_to_deaf || rc=1
+	vmq_assert_eq "queue 3's mode" lend "$(bq 3 rx_mode)" || rc=1
 	echo 300 > "$wait" || rc=1
 	filter delete 1 || rc=1
 	vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 3 || rc=1
@@ -748,12 +755,7 @@ test_lend_returned_free()
 {
 	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 t0 t1 pid rc=0 w0
 
-	read -r w0 < "$wait" || return 1
-	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
-	o0=$(bq 3 orphaned)
-	deaf_start || return 1
-	vmq_send "$IPB" 100 "$LEND_SIZE" && settle || rc=1
-	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$(bq 3 lent)" || rc=1
+	lend_to_deaf || rc=1
 	echo 30000 > "$wait" || rc=1
 	filter delete 1 || rc=1
 	t0=$(date +%s)
