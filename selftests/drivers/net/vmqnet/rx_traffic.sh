@@ -710,8 +710,9 @@ test_free_under_traffic()
 }
 
 # lend_to_deaf: queue 3 takes B's MAC and lends the buffers of 100
-# datagrams to a socket on B that never reads. Sets the caller's w0 (the
-# device's rx_lend_wait_ms) and o0 (queue 3's pages orphaned so far).
+# datagrams to a socket on B that never reads. Reads the caller's wait
+# (the device's rx_lend_wait_ms file) and sets its w0 (that file's value)
+# and o0 (queue 3's pages orphaned so far).
 lend_to_deaf()
 {
 	read -r w0 < "$wait" &&
