@@ -366,11 +366,20 @@ class Genl:
         return out
 
     def send(self, msg):
-        """Send a request built beforehand; its errno (0 for success)."""
+        """Send a request built beforehand; its errno (0 for success).
+        An allocation that fails in the kernel's netlink code (the
+        request's skb, or the ack's, which fault_sweep.py's fail-nth
+        reaches) is that errno too, ENOBUFS."""
         seq = struct.unpack_from("I", msg, 8)[0]
-        self.s.send(msg)
+        try:
+            self.s.send(msg)
+        except OSError as e:
+            return e.errno
         while True:
-            reply = self.s.recv(65536)
+            try:
+                reply = self.s.recv(65536)
+            except OSError as e:
+                return e.errno
             typ, _, rseq = struct.unpack_from("HHI", reply, 4)
             # Acks of earlier requests (the family lookup's) come first.
             if typ == NLMSG_ERROR and rseq == seq:
