@@ -90,13 +90,15 @@ blocks_of()
 own_handle()
 {
 	local -a w
+	local text
 
+	vmq_slurp text "$SHM/blocks" || return 1
 	while read -r -a w; do
 		if [ "${w[2]}" = "$1" ] && [ "${w[8]}" = vmqnet:port1 ]; then
 			echo "${w[0]}"
 			return 0
 		fi
-	done < "$SHM/blocks"
+	done <<< "$text"
 	return 1
 }
 

@@ -654,6 +654,18 @@ vmq_dev_nports()
 	echo "$n"
 }
 
+# vmq_slurp VAR FILE: the whole of FILE into the caller's VAR, without
+# its last newline, in one pass. Bash's read builtin seeks back over what
+# it read past each line, and a seek makes a debugfs seq_file generate its
+# text again: a table whose counters move as it is read line by line can
+# yield half a line. Fails if FILE is empty or cannot be read.
+vmq_slurp()
+{
+	IFS= read -r -d '' "$1" < "$2"
+	printf -v "$1" '%s' "${!1%$'\n'}"
+	[ -n "${!1}" ]
+}
+
 # vmq_table ARRAY FILE: a debugfs table (a header of column names, then a
 # row a line, named by its first field) into the associative ARRAY, which
 # the caller declares: ARRAY[ROW,COLUMN], and ARRAY[rows] the row names in
@@ -664,9 +676,10 @@ vmq_table()
 {
 	local -n vmq_tab=$1
 	local -a cols row
-	local i rows=
+	local i text rows=
 
 	vmq_tab=()
+	vmq_slurp text "$2" || return 1
 	{
 		read -r -a cols
 		while read -r -a row; do
@@ -676,7 +689,7 @@ vmq_table()
 				vmq_tab[${row[0]},${cols[i]}]=${row[i]:-}
 			done
 		done
-	} < "$2"
+	} <<< "$text"
 	vmq_tab[rows]=$rows
 }
 

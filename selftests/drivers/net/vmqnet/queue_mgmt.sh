@@ -108,22 +108,24 @@ check_ledger()
 handles()
 {
 	local -a l
-	local out=
+	local text out=
 
+	vmq_slurp text "$SHM/blocks" || return 1
 	while read -r -a l; do
 		[ "${l[2]}" = $((QB + $1)) ] && out+=${out:+ }${l[0]}
-	done < "$SHM/blocks"
+	done <<< "$text"
 	echo "$out"
 }
 
 # totals: the device's and every queue's lines of the allocator's totals.
 totals()
 {
-	local l out=
+	local l text out=
 
+	vmq_slurp text "$SHM/totals" || return 1
 	while read -r l; do
 		case $l in device*|queue*) out+=${out:+; }$l ;; esac
-	done < "$SHM/totals"
+	done <<< "$text"
 	echo "$out"
 }
 

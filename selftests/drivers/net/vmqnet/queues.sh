@@ -82,20 +82,21 @@ expected_units()
 # the allocator equal its own (none for a queue without memory).
 check_shmem_layouts()
 {
-	local want kind a b e f r dev_units='' leaked=''
+	local want kind a b e f r dev_units='' leaked='' text
 	local -A qbytes=()
 
 	want=$(expected_units)
 	vmq_assert_eq "devlink occupancy" "$want" "$(vmq_shmem_occ "$ID")" || return 1
 	# "device blocks N bytes N units N budget N", "queue ID blocks N
 	# bytes N", "leaked blocks N bytes N".
+	vmq_slurp text "$SHM/totals" || return 1
 	while read -r kind a b _ _ e f _; do
 		case $kind in
 		device) dev_units=$f ;;
 		queue) qbytes[$a]=$e ;;
 		leaked) leaked=$b ;;
 		esac
-	done < "$SHM/totals"
+	done <<< "$text"
 	vmq_assert_eq "debugfs units" "$want" "$dev_units" || return 1
 	qload
 	for r in ${QT[rows]}; do

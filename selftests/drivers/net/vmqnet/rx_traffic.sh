@@ -354,10 +354,12 @@ while True:
 b_queues_layout()
 {
 	local -a row
+	local text
 
+	vmq_slurp text "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues" || return 1
 	while read -r -a row; do
 		echo "${row[*]:0:15}"
-	done < "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	done <<< "$text"
 }
 
 # b_queue_packets Q: the packets B's queue Q received.
@@ -373,16 +375,18 @@ check_shmem_accounts()
 	local -A live
 	local -a l
 	local d=$VMQ_DEBUGFS/vmqnet$ID held=0 hblocks=0 bytes=0 units=0 n=0 other=0
-	local tot f u
+	local tot f u text
 
 	for f in "$d"/ports/*/queues; do
+		vmq_slurp text "$f" || return 1
 		while read -r -a l; do
 			[ "${l[0]}" = queue ] && continue
 			live[${l[1]}]=1
 			hblocks=$((hblocks + l[11]))
 			held=$((held + l[12]))
-		done < "$f"
+		done <<< "$text"
 	done
+	vmq_slurp text "$d/shmem/blocks" || return 1
 	while read -r -a l; do
 		[ "${l[0]}" = handle ] && continue
 		if [ -z "${live[${l[2]}]:-}" ]; then
@@ -393,7 +397,7 @@ check_shmem_accounts()
 		bytes=$((bytes + l[4]))
 		vmq_units "${l[4]}" u
 		units=$((units + u))
-	done < "$d/shmem/blocks"
+	done <<< "$text"
 	read -r -a l < "$d/shmem/totals"
 	tot="${l[2]} ${l[4]} ${l[6]}"
 	vmq_assert_eq "blocks of no live queue" 0 "$other" &&
@@ -995,9 +999,9 @@ test_reconfig_under_traffic()
 	rules_clear || return 1
 	cfg0=$(ring_cfg)
 	read -r BUFS0 _ <<< "$cfg0"
+	settle || return 1
 	vmq_dev_create "$IDC" 1 2 || return 1
 	vmq_user_load && vmq_ucmd 0 open "$ID" || return 1
-	settle || return 1
 	occ0=$(vmq_shmem_occ "$ID")
 	qtab0=$(b_queues_layout)
 	q2=$(b_queue_packets 2)

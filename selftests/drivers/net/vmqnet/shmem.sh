@@ -48,8 +48,9 @@ totals()
 {
 	local -A val=()
 	local -a w
-	local key i v
+	local key i v text
 
+	vmq_slurp text "$SHM/totals" || return 1
 	while read -r -a w; do
 		key=${w[0]}
 		case $key in queue|client) key+=" ${w[1]}" ;; esac
@@ -57,7 +58,7 @@ totals()
 			val[$key,${w[i]}]=${w[i + 1]}
 		done
 		val[$key]=1
-	done < "$SHM/totals"
+	done <<< "$text"
 	[ -n "${val[$1]:-}" ] || return 0
 	v=${val[$1,$2]:-0}
 	case "$1,$2" in
@@ -71,11 +72,12 @@ totals()
 # keyval FILE KEY: the value of the "KEY VALUE" line of FILE.
 keyval()
 {
-	local k v
+	local k v text
 
+	vmq_slurp text "$1" || return 1
 	while read -r k v _; do
 		[ "$k" != "$2" ] || echo "$v"
-	done < "$1"
+	done <<< "$text"
 }
 
 # fields LINE N...: fields N... (from 1) of LINE.
@@ -94,12 +96,14 @@ fields()
 blocks_where()
 {
 	local -a w
+	local text
 
+	vmq_slurp text "$SHM/blocks" || return 1
 	while read -r -a w; do
 		[ "${w[$1 - 1]}" = "$2" ] || continue
 		[ $# -lt 4 ] || [ "${w[$3 - 1]}" = "$4" ] || continue
 		echo "${w[*]}"
-	done < "$SHM/blocks"
+	done <<< "$text"
 }
 
 # The listing line of a handle.
