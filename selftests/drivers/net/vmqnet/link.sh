@@ -393,7 +393,7 @@ test_netns_move()
 	ip -n "$NSB" link set "$PB" up && ping_ab 2
 }
 
-# Twenty unlinks and links while A floods B; then the flood gets through
+# Ten unlinks and links while A floods B; then the flood gets through
 # again.
 test_unlink_under_traffic()
 {
@@ -401,7 +401,7 @@ test_unlink_under_traffic()
 
 	flood_a_to_b
 	flood_flowing "$NSB" "$PB" || return 1
-	for ((i = 0; i < 20; i++)); do
+	for ((i = 0; i < 10; i++)); do
 		if ! { unlink_a && link_ab; }; then
 			flood_stop_flush
 			return 1

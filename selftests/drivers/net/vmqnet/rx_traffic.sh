@@ -843,7 +843,7 @@ resize_cycles()
 		return 1
 	# Frames the queue lends: -G frees memory with buffers lent.
 	flood_to "$IPB" 0 "$LEND_SIZE" || return 1
-	for ((i = 0; i < 3; i++)); do
+	for ((i = 0; i < 2; i++)); do
 		vmq_wait_more "queue 2 under the flood" $(( $(b_queue_packets 2) + 500 )) b_queue_packets 2 || break
 		vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx $((bufs0 / 4)) || break
 		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined $((ch0 + 2)) || break
@@ -853,7 +853,7 @@ resize_cycles()
 		vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined "$ch0" || break
 	done
 	vmq_flood_stop || rc=1
-	[ "$i" = 3 ] && [ "$rc" = 0 ] || return 1
+	[ "$i" = 2 ] && [ "$rc" = 0 ] || return 1
 	settle || return 1
 	s=$(bstats)
 	ktap_diag "queue 2: $(vmq_counter rx_queue_2_packets "$s") packets, $(vmq_counter rx_queue_2_drops_not_running "$s") not running, $(vmq_counter rx_queue_2_drops_no_buffer "$s") no buffer"
