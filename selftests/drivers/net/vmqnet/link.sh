@@ -229,6 +229,34 @@ test_ping()
 	ping_ab 5
 }
 
+# A TCP sender of a file, 64 KiB at a time, each write once the one
+# before is acknowledged (SIOCOUTQ empty): TCP then cuts each into
+# super-frames as large as the window and TSO allow, where a full pipe
+# would send what each ACK frees, as small as the first frames were.
+PY_TCP_SEND=$VMQ_TMPD/tcp_send.py
+cat > "$PY_TCP_SEND" <<'PY'
+import fcntl, socket, struct, sys, termios, time
+dst, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+data = open(path, "rb").read()
+for _ in range(100):
+    try:
+        s = socket.create_connection((dst, port))
+        break
+    except ConnectionRefusedError:
+        time.sleep(0.1)
+else:
+    sys.exit("no listener")
+for off in range(0, len(data), 65536):
+    s.sendall(data[off:off + 65536])
+    end = time.monotonic() + 10
+    while struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, bytes(4)))[0]:
+        if time.monotonic() > end:
+            sys.exit("not acknowledged in 10 s")
+        time.sleep(0.0005)
+s.close()
+PY
+
+# tcp_transfer: 4 MiB from A to B, checked end to end.
 tcp_transfer()
 {
 	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
@@ -237,17 +265,21 @@ tcp_transfer()
 		VMQ_SKIP_REASON="socat is not installed"
 		return "$KSFT_SKIP"
 	}
+	# TSO super-frames that fill more buffers than an skb has fragments
+	# (over 17 of 2048 bytes: 25 segments): at least 32 segments a
+	# super-frame, which a slow (debug) guest's pacing rate would not
+	# give (tcp_tso_autosize()); a congestion window as wide from the
+	# start; and, set before the listener exists, a receive buffer with
+	# room for its window to pass 72 KiB, since A sends at most half the
+	# largest window offered (tcp_bound_to_half_wnd()).
+	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 &&
+	vmq_nsenter "$NSB" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" &&
+	ip -n "$NSA" route replace "$IPB" dev "$PA" initcwnd 64 || return 1
 	head -c 4M /dev/urandom > "$src" || return 1
 	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
 		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
-	sleep 0.5
-	# TSO super-frames that fill more buffers than an skb has fragments:
-	# writes of 64 KiB, not socat's 8 KiB, and at least 32 segments a
-	# super-frame, which a slow (debug) guest's pacing rate would not
-	# give (tcp_tso_autosize()).
-	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 || return 1
-	vmq_nsenter "$NSA" socat -b 65536 -u "OPEN:$src" "TCP:$IPB:5201,retry=10" ||
+	vmq_nsenter "$NSA" python3 -S "$PY_TCP_SEND" "$IPB" 5201 "$src" ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
