@@ -20,8 +20,11 @@ ID2=72		# one port, for linking across devices and del_device
 NSA=vmqlnkA$$
 NSB=vmqlnkB$$
 NSC=vmqlnkC$$
+NSD=vmqlnkD$$	# behind B, through a veth: forwarding
 IPA=192.0.2.1
 IPB=192.0.2.2
+IPB2=198.51.100.1
+IPD=198.51.100.2
 
 # ---- helpers ----------------------------------------------------------------
 
@@ -256,10 +259,12 @@ for off in range(0, len(data), 65536):
 s.close()
 PY
 
-# tcp_transfer: 4 MiB from A to B, checked end to end.
+# tcp_transfer [NS IP]: 4 MiB from A to a listener in NS at IP (B's by
+# default; the routes to another are the caller's), checked end to end.
 tcp_transfer()
 {
 	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
+	local ns=${1:-$NSB} ip=${2:-$IPB}
 
 	command -v socat > /dev/null || {
 		VMQ_SKIP_REASON="socat is not installed"
@@ -273,13 +278,17 @@ tcp_transfer()
 	# room for its window to pass 72 KiB, since A sends at most half the
 	# largest window offered (tcp_bound_to_half_wnd()).
 	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 &&
-	vmq_nsenter "$NSB" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" &&
-	ip -n "$NSA" route replace "$IPB" dev "$PA" initcwnd 64 || return 1
+	vmq_nsenter "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" ||
+		return 1
+	if [ "$ns" = "$NSB" ]; then
+		ip -n "$NSA" route replace "$IPB" dev "$PA" initcwnd 64 || return 1
+	fi
 	head -c 4M /dev/urandom > "$src" || return 1
-	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$ns" \
 		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
-	vmq_nsenter "$NSA" python3 -S "$PY_TCP_SEND" "$IPB" 5201 "$src" ||
+	# Bounded: a path that drops every super-frame would stall it.
+	vmq_nsenter "$NSA" timeout 120 python3 -S "$PY_TCP_SEND" "$ip" 5201 "$src" ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
@@ -301,9 +310,10 @@ b_lend()
 	echo "$sum"
 }
 
-# b_rx_errors: frames B's IP and TCP refused as malformed (a length,
-# header or checksum that does not add up), from its MIBs.
-b_rx_errors()
+# rx_errors NS: frames the IP and TCP of namespace NS refused as
+# malformed (a length, header or checksum that does not add up), from
+# its MIBs.
+rx_errors()
 {
 	local -a h v
 	local i sum=0
@@ -316,7 +326,7 @@ b_rx_errors()
 				sum=$((sum + v[i])) ;;
 			esac
 		done
-	done < <(vmq_nsenter "$NSB" cat /proc/net/snmp /proc/net/netstat)
+	done < <(vmq_nsenter "$1" cat /proc/net/snmp /proc/net/netstat)
 	echo "$sum"
 }
 
@@ -328,13 +338,43 @@ test_tcp_checksum()
 	local l0 c0 n0 e0 l1 c1 n1
 
 	l0=$(b_lend frames_lent) c0=$(b_lend frames_chained)
-	n0=$(b_lend copied_no_spare) e0=$(b_rx_errors)
+	n0=$(b_lend copied_no_spare) e0=$(rx_errors "$NSB")
 	tcp_transfer || return 1
 	l1=$(b_lend frames_lent) c1=$(b_lend frames_chained)
 	n1=$(b_lend copied_no_spare)
 	ktap_diag "B lent $((l1 - l0)) frames, $((c1 - c0)) of them chained; copied $((n1 - n0)) for want of spares"
 	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
-	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" "$(b_rx_errors)"
+	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
+		"$(rx_errors "$NSB")"
+}
+
+# B routes the transfer on to D, through a veth whose fraglist offload is
+# off: the super-frames B lent with a frag_list leave through software
+# GSO (skb_segment() walking the page fragments of the frag_list), which
+# needs their GSO metadata right, and must reach D whole and undropped.
+test_tcp_forwarded()
+{
+	local c0 c1 e0 vb=vmqfwB vd=vmqfwD
+
+	modprobe veth && vmq_netns_add "$NSD" || return 1
+	ip -n "$NSB" link add "$vb" type veth peer name "$vd" netns "$NSD" &&
+	ip -n "$NSB" addr add "$IPB2/24" dev "$vb" &&
+	ip -n "$NSD" addr add "$IPD/24" dev "$vd" &&
+	ip -n "$NSB" link set "$vb" up && ip -n "$NSD" link set "$vd" up &&
+	vmq_nsenter "$NSB" ethtool -K "$vb" tx-scatter-gather-fraglist off &&
+	vmq_nsenter "$NSB" sysctl -qw net.ipv4.ip_forward=1 &&
+	ip -n "$NSA" route replace "$IPD" via "$IPB" dev "$PA" initcwnd 64 &&
+	ip -n "$NSD" route replace "$IPA" via "$IPB2" dev "$vd" || return 1
+	c0=$(b_lend frames_chained) e0=$(rx_errors "$NSD")
+	tcp_transfer "$NSD" "$IPD" || return 1
+	c1=$(b_lend frames_chained)
+	ktap_diag "B forwarded $((c1 - c0)) frames it lent chained"
+	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
+	vmq_assert_eq "frames B dropped on the way to D" 0 \
+		"$(ns_read "$NSB" "$vb" statistics/tx_dropped)" &&
+	vmq_assert_eq "frames D's IP and TCP refused as malformed" "$e0" \
+		"$(rx_errors "$NSD")" &&
+	ip netns del "$NSD"
 }
 
 # With lookahead split each frame lands in two buffers (lookahead and
@@ -497,7 +537,7 @@ test_rmmod_under_traffic()
 }
 
 vmq_setup "a device's two ports in two namespaces" setup_pair
-ktap_plan 13
+ktap_plan 14
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
@@ -506,6 +546,7 @@ vmq_test "ping" test_ping
 # one more drop there.
 vmq_test "peer mtu drops" test_peer_mtu_drops
 vmq_test "tcp checksum" test_tcp_checksum
+vmq_test "tcp forwarded, frag_list through software GSO" test_tcp_forwarded
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
 vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
 vmq_test "tx stats" test_tx_stats
