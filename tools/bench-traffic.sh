@@ -17,6 +17,11 @@
 # work, the "DMA" into the peer's shared memory, runs in the sender's
 # xmit; threaded NAPI lets the scheduler put the receiver's copy out of
 # shared memory on the other CPU, as a NIC and its host run side by side.
+# The default kind has each queue's interrupt on its own CPU (queue 1, the
+# receiver's, on CPU 1; pktgen runs on CPU 0), as a NIC spreads its
+# vectors; "IRQ on sender" (vmqnet-samecpu) sets every queue's irq_cpu to
+# -1, so that NAPI runs on the CPU of the xmit that wrote the frame, as
+# veth's backlog does.
 # Each of those is measured twice more: with the receive queues lending
 # their buffers to the stack (the default, "lent") and with lending off
 # (debugfs rx_lend, then ethtool -G so that every queue is laid out
@@ -60,6 +65,11 @@ pair() {
 		echo "$id 2 4" > /sys/bus/vmqnet/new_device
 		mapfile -t devs <<< "$(ls /sys/bus/vmqnet/devices/vmqnet"$id"/net/)"
 		a=${devs[0]} b=${devs[1]}
+		if [ "$1" = vmqnet-samecpu ]; then
+			for f in "/sys/kernel/debug/vmqnet/vmqnet$id"/ports/*/irq_cpu/*; do
+				echo -1 > "$f"
+			done
+		fi
 		if [[ $1 == vmqnet-copy* ]]; then
 			echo N > "/sys/kernel/debug/vmqnet/vmqnet$id/rx_lend"
 			for d in "$a" "$b"; do
@@ -151,7 +161,7 @@ bench_tcp() {
 
 best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a) ? b : a }'; }
 
-kinds=(vmqnet vmqnet-threaded vmqnet-copy vmqnet-copy-threaded veth)
+kinds=(vmqnet vmqnet-threaded vmqnet-copy vmqnet-copy-threaded vmqnet-samecpu veth)
 declare -A modes
 declare -A res
 for ((r = 0; r < rounds; r++)); do
@@ -174,9 +184,9 @@ row() {
 	local k=${3:-vmqnet}
 
 	printf '%-32s %10s %10s %10s %7s %7s\n' "$1" \
-		"${res[$k.$2]}" "${res[$k-threaded.$2]}" "${res[veth.$2]}" \
-		"$(ratio "${res[$k.$2]}" "${res[veth.$2]}")" \
-		"$(ratio "${res[$k-threaded.$2]}" "${res[veth.$2]}")"
+		"${res[$k.$2]:-}" "${res[$k-threaded.$2]:-}" "${res[veth.$2]:-}" \
+		"$(ratio "${res[$k.$2]:-0}" "${res[veth.$2]:-0}")" \
+		"$(ratio "${res[$k-threaded.$2]:-0}" "${res[veth.$2]:-0}")"
 }
 
 printf 'traffic bench: vmqnet (receiver: %s) vs veth, best of %s rounds of %s s, rotating (%s kernel %s)\n' \
@@ -189,3 +199,9 @@ row "64-byte pktgen, rx pps" pps
 row "iperf3 TCP, Mbit/s" tcp
 row "64-byte pktgen, rx pps, copy" pps vmqnet-copy
 row "iperf3 TCP, Mbit/s, copy" tcp vmqnet-copy
+for m in pps tcp; do
+	printf '%-32s %10s %10s %10s %7s %7s\n' \
+		"$([ $m = pps ] && echo "64-byte pktgen" || echo "iperf3 TCP"), IRQ on sender" \
+		"${res[vmqnet-samecpu.$m]:-}" - "${res[veth.$m]:-}" \
+		"$(ratio "${res[vmqnet-samecpu.$m]:-0}" "${res[veth.$m]:-0}")" -
+done

@@ -9,6 +9,7 @@
  *   vmqnet/vmqnet<ID>/ports/<index>/rx_queues	active RX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/tx_queues	active TX queues
  *   vmqnet/vmqnet<ID>/ports/<index>/queues	VM queues, one line each
+ *   vmqnet/vmqnet<ID>/ports/<index>/irq_cpu/<ring>  CPU of its interrupt
  *   vmqnet/vmqnet<ID>/ports/<index>/queue_restart  write a ring to restart
  *						it (6.12: queue_mgmt.c)
  *   vmqnet/race_delay_us			widens race windows (vmqnet.h), <= 1 s
@@ -20,6 +21,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
 
@@ -167,6 +169,39 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);
 
+/* ports/<index>/irq_cpu/<ring>: the CPU of the queue's interrupt, as
+ * /proc/irq/N/smp_affinity_list is for a NIC's vector, or -1 (hw.c).
+ */
+static ssize_t vmq_irq_cpu_read(struct file *file, char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	const struct vmq_rxq *q = file->private_data;
+	char buf[16];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%d\n", READ_ONCE(q->irq_cpu));
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t vmq_irq_cpu_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	int cpu, err;
+
+	err = kstrtoint_from_user(ubuf, count, 0, &cpu);
+	if (!err)
+		err = vmq_hw_irq_set_cpu(file->private_data, cpu);
+	return err ?: count;
+}
+
+static const struct file_operations vmq_irq_cpu_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = vmq_irq_cpu_read,
+	.write = vmq_irq_cpu_write,
+	.llseek = default_llseek,
+};
+
 /**
  * vmq_debugfs_port_init() - create a port's debugfs directory
  * @port: the port, with its netdev created
@@ -174,6 +209,8 @@ DEFINE_SHOW_ATTRIBUTE(vmq_queues_dbg);
 void vmq_debugfs_port_init(struct vmq_port *port)
 {
 	struct net_device *netdev = port->netdev;
+	struct dentry *irq;
+	unsigned int r;
 	char name[16];
 
 	snprintf(name, sizeof(name), "%u", port->index);
@@ -184,6 +221,12 @@ void vmq_debugfs_port_init(struct vmq_port *port)
 			   &netdev->real_num_tx_queues);
 	debugfs_create_file("queues", 0400, port->ddir, port,
 			    &vmq_queues_dbg_fops);
+	irq = debugfs_create_dir("irq_cpu", port->ddir);
+	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
+		snprintf(name, sizeof(name), "%u", r);
+		debugfs_create_file(name, 0600, irq, &port->rx->q[r],
+				    &vmq_irq_cpu_fops);
+	}
 	vmq_queue_mgmt_debugfs_init(port);
 }
 

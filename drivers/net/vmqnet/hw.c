@@ -15,6 +15,7 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <linux/smp.h>
 #include <net/checksum.h>
 
 #include "rxq.h"
@@ -50,6 +51,65 @@ void vmq_hw_dma_stop(struct vmq_rxq *q)
 	spin_lock_bh(&q->lock);
 	q->dma_on = false;
 	spin_unlock_bh(&q->lock);
+}
+
+/* ---- The interrupt ----------------------------------------------------- */
+
+/* The queue's MSI-X vector fires on its CPU: NAPI is scheduled there. */
+static void vmq_hw_irq(void *info)
+{
+	struct vmq_rxq *q = info;
+
+	__napi_schedule_irqoff(&q->napi);
+}
+
+/**
+ * vmq_hw_irq_init() - set up a queue's interrupt
+ * @q: the queue, its NAPI added and not yet enabled
+ *
+ * Spreads a port's queues over the online CPUs, queue r on the r-th, as
+ * drivers set their vectors' affinity hints.
+ */
+void vmq_hw_irq_init(struct vmq_rxq *q)
+{
+	INIT_CSD(&q->irq_csd, vmq_hw_irq, q);
+	q->irq_cpu = cpumask_local_spread(q->ring, NUMA_NO_NODE);
+}
+
+/**
+ * vmq_hw_irq_set_cpu() - move a queue's interrupt to another CPU
+ * @q: the queue
+ * @cpu: a possible CPU, or -1 for none: NAPI then runs on the CPU of the
+ *	sender whose frame it receives, as it does on veth
+ *
+ * Return: 0, or -EINVAL for a CPU that does not exist.
+ */
+int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu)
+{
+	if (cpu < -1 || (cpu >= 0 && (cpu >= nr_cpu_ids || !cpu_possible(cpu))))
+		return -EINVAL;
+	WRITE_ONCE(q->irq_cpu, cpu);
+	return 0;
+}
+
+/* Interrupt for a completed frame, unless NAPI is scheduled already:
+ * then it finds the frame itself, as a NIC's vector stays masked while
+ * NAPI polls. The IPI's csd is free again before NAPI can run (async
+ * csds are unlocked before their function is called), so it is free
+ * whenever napi_schedule_prep() succeeds, and napi_disable() cannot
+ * return while one is in flight. Threaded NAPI has its own thread to
+ * wake, and an offline CPU no vector: both are scheduled from here.
+ */
+static void vmq_hw_irq_raise(struct vmq_rxq *q)
+{
+	int cpu = READ_ONCE(q->irq_cpu);
+
+	if (!napi_schedule_prep(&q->napi))
+		return;
+	if (cpu < 0 || cpu == smp_processor_id() ||
+	    test_bit(NAPI_STATE_THREADED, &q->napi.state) ||
+	    smp_call_function_single_async(cpu, &q->irq_csd))
+		__napi_schedule(&q->napi);
 }
 
 /* ---- Classification ----------------------------------------------------- */
@@ -369,7 +429,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 out:
 	spin_unlock(&q->lock);
 	if (!err)
-		napi_schedule(&q->napi);
+		vmq_hw_irq_raise(q);
 	return err;
 }
 

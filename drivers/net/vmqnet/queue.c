@@ -620,6 +620,7 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		u64_stats_init(&q->stats.napi_syncp);
 		u64_stats_init(&q->stats.dev_syncp);
 		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
+		vmq_hw_irq_init(q);
 	}
 	port->rx = rx;
 

@@ -254,6 +254,9 @@ struct vmq_rxq_stats {
  * @mem: its shared memory; changed under RTNL with DMA off and NAPI
  *	disabled
  * @napi: NAPI instance of this ring
+ * @irq_cpu: the CPU the queue's interrupt is affine to, where its NAPI runs
+ *	in softirq context, or -1 for the CPU that wrote the frame (hw.c)
+ * @irq_csd: raises the interrupt on @irq_cpu
  * @lock: producer lock: serialises the "device" writing into @mem
  * @dma_on: the device may write into @mem; under @lock
  * @prod: next descriptor the device writes; under @lock
@@ -280,6 +283,8 @@ struct vmq_rxq {
 	bool napi_on;
 	struct vmq_rxq_mem mem;
 	struct napi_struct napi;
+	int irq_cpu;
+	call_single_data_t irq_csd;
 
 	spinlock_t lock;	/* see above */
 	bool dma_on;
@@ -419,6 +424,8 @@ void vmq_queue_mgmt_debugfs_init(struct vmq_port *port);
 int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb);
 void vmq_hw_dma_start(struct vmq_rxq *q);
 void vmq_hw_dma_stop(struct vmq_rxq *q);
+void vmq_hw_irq_init(struct vmq_rxq *q);
+int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu);
 void vmq_hw_set_rx_mode(struct net_device *netdev);
 
 /* rx.c: NAPI, and the lending state of a queue's memory */

@@ -1117,6 +1117,91 @@ test_teardown_under_traffic()
 	return "$rc"
 }
 
+# The CPUs where B's NAPI found frames while A's bounded sender, on CPU
+# $1, sent $2 datagrams to B: "CPU..." from the napi_poll tracepoint, in
+# a trace instance of its own.
+napi_cpus()
+{
+	local t=/sys/kernel/tracing/instances/vmqirq$$ rc=0
+
+	taskset -pc "$1" "$vmq_sender_pid" > /dev/null || return 1
+	mkdir "$t" || return 1
+	echo "dev_name == \"$PB\" && work > 0" \
+		> "$t/events/napi/napi_poll/filter" &&
+	echo 1 > "$t/events/napi/napi_poll/enable" &&
+	vmq_send "$IPB" "$2" && settle || rc=1
+	echo 0 > "$t/events/napi/napi_poll/enable"
+	[ "$rc" = 0 ] &&
+		sed -n 's/.*\[0*\([0-9][0-9]*\)\] .* napi_poll: .*/\1/p' "$t/trace" |
+		sort -un | tr '\n' ' '
+	rmdir "$t"
+	return "$rc"
+}
+
+# irq_set CPU: every queue of B interrupts CPU (-1: the sender's).
+irq_set()
+{
+	local f
+
+	for f in "$VMQ_DEBUGFS/vmqnet$ID"/ports/1/irq_cpu/*; do
+		echo "$1" > "$f" || return 1
+	done
+}
+
+# A queue's interrupt fires on the CPU it is affine to, and NAPI runs in
+# softirq context there, whichever CPU the sender (and so the device's
+# "DMA") ran on; with -1 NAPI runs on the sender's CPU, as on veth.
+test_irq_cpu()
+{
+	local d=$VMQ_DEBUGFS/vmqnet$ID/ports/1/irq_cpu rc=0 old v f
+	local -a saved=()
+
+	if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then
+		VMQ_SKIP_REASON="needs two CPUs"
+		return "$KSFT_SKIP"
+	fi
+	[ -d /sys/kernel/tracing/instances ] ||
+		mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+	if [ ! -d /sys/kernel/tracing/instances ]; then
+		VMQ_SKIP_REASON="no tracefs"
+		return "$KSFT_SKIP"
+	fi
+	for f in "$d"/*; do
+		saved+=("$f" "$(< "$f")")
+	done
+	vmq_assert_eq "queue 1's interrupt by default (queue r on CPU r)" 1 \
+		"$(< "$d/1")" || return 1
+	old=$(< "$d/2")
+	for v in -2 4096 x 1x ""; do
+		if echo "$v" > "$d/2" 2>/dev/null; then
+			ktap_diag "irq_cpu took '$v'"
+			rc=1
+		fi
+	done
+	vmq_assert_eq "irq_cpu after bad input" "$old" "$(< "$d/2")" || rc=1
+
+	filter flow-type ether dst "$MACB" action 1 loc 1 || return 1
+	irq_set 1 && v=$(napi_cpus 0 200) &&
+	vmq_assert_eq "NAPI's CPUs, interrupt on CPU 1, sender on CPU 0" \
+		"1 " "$v" || rc=1
+	irq_set 0 && v=$(napi_cpus 1 200) &&
+	vmq_assert_eq "NAPI's CPUs, interrupt on CPU 0, sender on CPU 1" \
+		"0 " "$v" || rc=1
+	irq_set -1 && v=$(napi_cpus 0 200) &&
+	vmq_assert_eq "NAPI's CPUs, no interrupt, sender on CPU 0" \
+		"0 " "$v" || rc=1
+	irq_set -1 && v=$(napi_cpus 1 200) &&
+	vmq_assert_eq "NAPI's CPUs, no interrupt, sender on CPU 1" \
+		"1 " "$v" || rc=1
+	taskset -pc 0-1 "$vmq_sender_pid" > /dev/null || rc=1
+	for ((v = 0; v < ${#saved[@]}; v += 2)); do
+		echo "${saved[v + 1]}" > "${saved[v]}" || rc=1
+	done
+	filter delete 1 || rc=1
+	check_ledger || rc=1
+	return "$rc"
+}
+
 # DMA-API debug counts every misuse it catches (also reported in the
 # kernel log, which the guest runner scans).
 test_dma_api()
@@ -1131,7 +1216,7 @@ test_dma_api()
 }
 
 vmq_setup "two linked ports in two namespaces" setup_namespaces_pair
-ktap_plan 16
+ktap_plan 17
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
@@ -1143,6 +1228,7 @@ vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traf
 vmq_test "rx: a queue freed while a socket holds lent buffers, pages orphaned" test_lend_deaf_free
 vmq_test "rx: a queue freed waits for lent buffers that come back" test_lend_returned_free
 vmq_test "rx: lent buffers keep their data while the queue takes more" test_lend_data_kept
+vmq_test "rx: NAPI runs on the CPU of the queue's interrupt" test_irq_cpu
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic
 vmq_test "rx: down, up, reload and removal under traffic, buffers lent" test_teardown_under_traffic
