@@ -223,7 +223,7 @@ static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 b, u32 len,
 			    struct vmq_hw_seg *s)
 {
 	if (!m->la_size) {
-		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->buf_size;
+		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->buf_stride;
 		s->len[0] = len;
 		s->len[1] = 0;
 		return;
@@ -231,7 +231,8 @@ static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 b, u32 len,
 	s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->la_size;
 	s->len[0] = min(len, m->la_size);
 	/* After the back-fill room, where the lookahead part would go. */
-	s->p[1] = (u8 *)m->post.vaddr + (size_t)b * m->buf_size + m->la_size;
+	s->p[1] = (u8 *)m->post.vaddr + (size_t)b * m->buf_stride +
+		  m->la_size;
 	s->len[1] = len - s->len[0];
 }
 

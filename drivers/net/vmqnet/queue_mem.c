@@ -64,7 +64,7 @@ static size_t vmq_rxq_bufs_len(const struct vmq_rxq_mem *m)
 
 static size_t vmq_rxq_post_len(const struct vmq_rxq_mem *m)
 {
-	return m->la_size ? (size_t)vmq_rxq_mem_slots(m) * m->buf_size : 0;
+	return m->la_size ? (size_t)vmq_rxq_mem_slots(m) * m->buf_stride : 0;
 }
 
 static const char * const vmq_rx_mode_names[] = {
@@ -95,20 +95,22 @@ const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m)
  * @vdev: its device
  * @m: the layout: nbufs, buf_size, la_size and contiguous set
  *
- * Sets @m->mode and @m->spares, which the size of its buffer blocks
- * depends on: a queue that will lend gets a spare for each of its
- * descriptors, up to VMQ_RX_SPARES_MAX (Documentation/vmqnet.rst,
- * "Lending receive buffers"). The
+ * Sets @m->mode, @m->buf_stride and @m->spares, which the size of its
+ * buffer blocks depends on: a queue that will lend gets a spare for each
+ * of its descriptors, up to VMQ_RX_SPARES_MAX, and its buffers spread out
+ * so that none crosses a page (Documentation/vmqnet.rst, "Lending
+ * receive buffers"). The
  * provider is checked again once the blocks exist (vmq_rxq_mem_alloc()).
  */
 void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
 {
 	m->spares = 0;
+	m->buf_stride = m->buf_size;
 	if (!READ_ONCE(vdev->rx_lend))
 		m->mode = VMQ_RX_COPY_OFF;
 	else if (m->contiguous)
 		m->mode = VMQ_RX_COPY_CONTIG;
-	else if (m->buf_size > PAGE_SIZE || PAGE_SIZE % m->buf_size)
+	else if (m->buf_size > PAGE_SIZE)
 		m->mode = VMQ_RX_COPY_BUF_SIZE;
 	else if (!vmq_shmem_pool_lends(vdev->shmem))
 		m->mode = VMQ_RX_COPY_PROVIDER;
@@ -118,8 +120,11 @@ void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
 	 * of thousands of descriptors would otherwise double its memory
 	 * and take from the budget ethtool -G grows into.
 	 */
-	if (m->mode == VMQ_RX_LEND)
-		m->spares = min_t(u32, m->nbufs, VMQ_RX_SPARES_MAX);
+	if (m->mode != VMQ_RX_LEND)
+		return;
+	m->spares = min_t(u32, m->nbufs, VMQ_RX_SPARES_MAX);
+	/* 1536-byte buffers two to a page, 2048 bytes apart. */
+	m->buf_stride = PAGE_SIZE / (PAGE_SIZE / m->buf_size);
 }
 
 /* Post buffer i at descriptor i: the state of a queue's ring before its

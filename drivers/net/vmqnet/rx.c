@@ -442,8 +442,8 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 			goto err;
 		page = vmq_rx_lend_buf(l, b);
 		skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
-				(b % l->bufs_per_page) * m->buf_size + foff,
-				flen, m->buf_size);
+				(b % l->bufs_per_page) * m->buf_stride + foff,
+				flen, m->buf_stride);
 		lp->lent++;
 		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
 		dk->offset = cpu_to_le32(l->free[--l->nfree] * stride);

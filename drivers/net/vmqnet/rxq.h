@@ -178,6 +178,10 @@ struct vmq_rx_lend {
  *	complete
  * @nbufs: receive buffers, and descriptors in @ring
  * @buf_size: bytes per receive buffer: the largest frame
+ * @buf_stride: bytes from one buffer to the next in the block that holds
+ *	the frames' data (@bufs, or @post under lookahead split): @buf_size,
+ *	or up to the next divisor of a page on a lending queue, since a lent
+ *	buffer is a page fragment and may not cross a page
  * @la_size: lookahead bytes per buffer, 0 without lookahead split
  * @contiguous: the receive buffer blocks are physically contiguous
  * @spares: buffers beyond @nbufs in the buffer blocks: what a lending
@@ -191,6 +195,7 @@ struct vmq_rx_lend {
 struct vmq_rxq_mem {
 	u32 nbufs;
 	u32 buf_size;
+	u32 buf_stride;
 	u32 la_size;
 	bool contiguous;
 	u32 spares;
@@ -374,7 +379,7 @@ static inline u32 vmq_rxq_mem_slots(const struct vmq_rxq_mem *m)
 /* Bytes between buffers in the @bufs block. */
 static inline u32 vmq_rxq_mem_stride(const struct vmq_rxq_mem *m)
 {
-	return m->la_size ?: m->buf_size;
+	return m->la_size ?: m->buf_stride;
 }
 
 /* queue_mem.c: a queue's memory, for queue.c */

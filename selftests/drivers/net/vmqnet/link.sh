@@ -377,6 +377,40 @@ test_tcp_forwarded()
 	ip netns del "$NSD"
 }
 
+# b_queue0 COLUMN: a column of B's default queue in its queues file.
+b_queue0()
+{
+	local -A t=()
+
+	vmq_table t "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	echo "${t[0,$1]}"
+}
+
+# 1536-byte buffers: a lent buffer is a page fragment and may not cross a
+# page, so a lending queue lays them out two to a page, 2048 bytes apart;
+# the transfer's super-frames are lent (and chained) from those offsets
+# and must arrive intact. The tests after this one run with them.
+test_tcp_checksum_1536()
+{
+	local dl=vmqnet/vmqnet$ID c0 e0 c1
+
+	devlink dev param set "$dl" name rx_buffer_size value 1536 \
+		cmode driverinit &&
+	devlink dev reload "$dl" || return 1
+	ports_to_ns && link_ab && up_ab && check_carrier 1 1 || return 1
+	vmq_assert_eq "B's default queue: buffer size, stride, mode" \
+		"1536 2048 lend" \
+		"$(b_queue0 buf_size) $(b_queue0 buf_stride) $(b_queue0 rx_mode)" ||
+		return 1
+	c0=$(b_lend frames_chained) e0=$(rx_errors "$NSB")
+	tcp_transfer || return 1
+	c1=$(b_lend frames_chained)
+	ktap_diag "B lent $(b_lend frames_lent) frames of 1536-byte buffers, $((c1 - c0)) chained"
+	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
+	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
+		"$(rx_errors "$NSB")"
+}
+
 # With lookahead split each frame lands in two buffers (lookahead and
 # post-lookahead) and NAPI joins them: the payload must not change. The
 # param is driverinit, so the reload re-creates the ports: link them
@@ -537,7 +571,7 @@ test_rmmod_under_traffic()
 }
 
 vmq_setup "a device's two ports in two namespaces" setup_pair
-ktap_plan 14
+ktap_plan 15
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
@@ -547,6 +581,7 @@ vmq_test "ping" test_ping
 vmq_test "peer mtu drops" test_peer_mtu_drops
 vmq_test "tcp checksum" test_tcp_checksum
 vmq_test "tcp forwarded, frag_list through software GSO" test_tcp_forwarded
+vmq_test "tcp checksum, 1536-byte buffers lent" test_tcp_checksum_1536
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
 vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
 vmq_test "tx stats" test_tx_stats

@@ -71,7 +71,7 @@ expected_units()
 		n=${QT[$r,bufs]}
 		b=$((n + QT[$r,spares]))
 		vmq_units $((n * DESC)) u; t=$((t + u))
-		vmq_units $((b * QT[$r,buf_size])) u; t=$((t + u))
+		vmq_units $((b * QT[$r,buf_stride])) u; t=$((t + u))
 		[ "${QT[$r,lookahead]}" -eq 0 ] || { vmq_units $((b * QT[$r,lookahead])) u; t=$((t + u)); }
 	done
 	echo "$t"
