@@ -236,79 +236,6 @@ err:
 /* Pending pages one poll looks at for buffers the stack gave back. */
 #define VMQ_RX_RECLAIM_PAGES	16
 
-/* The stack holds none of page @pg's references: every buffer lent from
- * it is back. Speculative references (page cache lookups, compaction) can
- * only make a page look held for longer.
- */
-static bool vmq_rx_page_back(const struct vmq_rx_page *pg)
-{
-	if (page_ref_count(pg->page) != 1 + pg->bias)
-		return false;
-	/* The stack's last reads of the page came before its put_page();
-	 * the device writes into it only after we post a buffer of it.
-	 */
-	smp_acquire__after_ctrl_dep();
-	return true;
-}
-
-static void vmq_rx_pend_add(struct vmq_rx_lend *l, u32 idx)
-{
-	l->pend[(l->pend_head + l->pend_len) % l->npages] = idx;
-	l->pend_len++;
-}
-
-/* Look at up to @max pending pages, oldest first, and make the buffers
- * of those the stack is done with spares again; returns how many.
- */
-static u32 vmq_rx_lend_reclaim(struct vmq_rx_lend *l, u32 max)
-{
-	u32 back = 0, idx, bit, b;
-	struct vmq_rx_page *pg;
-
-	for (; max && l->pend_len; max--) {
-		idx = l->pend[l->pend_head];
-		l->pend_head = (l->pend_head + 1) % l->npages;
-		l->pend_len--;
-		pg = &l->pages[idx];
-		if (!vmq_rx_page_back(pg)) {
-			vmq_rx_pend_add(l, idx);
-			continue;
-		}
-		for (bit = 0; bit < l->bufs_per_page; bit++) {
-			if (!(pg->lent & BIT(bit)))
-				continue;
-			b = idx * l->bufs_per_page + bit;
-			l->free[l->nfree++] = b;
-			back++;
-		}
-		pg->lent = 0;
-		pg->pending = false;
-	}
-	return back;
-}
-
-/* Hand buffer @b to the stack: one of the driver's bias references goes
- * with it, and its page waits on the pending FIFO for it to come back.
- */
-static struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b)
-{
-	u32 idx = b / l->bufs_per_page;
-	struct vmq_rx_page *pg = &l->pages[idx];
-
-	/* One atomic per VMQ_RX_PAGE_BIAS buffers, not one per buffer. */
-	if (unlikely(!pg->bias)) {
-		page_ref_add(pg->page, VMQ_RX_PAGE_BIAS);
-		pg->bias = VMQ_RX_PAGE_BIAS;
-	}
-	pg->bias--;
-	pg->lent |= BIT(b % l->bufs_per_page);
-	if (!pg->pending) {
-		pg->pending = true;
-		vmq_rx_pend_add(l, idx);
-	}
-	return pg->page;
-}
-
 /* What one poll of a lending queue did with its buffers. */
 struct vmq_rx_lend_poll {
 	u32 lent;
@@ -466,54 +393,6 @@ copy:
 }
 
 /**
- * vmq_rx_lend_init() - set up lending for a queue's new memory
- * @m: the memory, allocated with spares, not yet in use
- * @data: the block whose buffers carry the frames' data: @m->bufs, or
- *	@m->post under lookahead split; vmq_shmem_block_lendable()
- *
- * Buffers 0 .. nbufs - 1 are posted at their descriptors, the spares are
- * free. Sets @m->lend.
- *
- * Context: process context, RTNL or the port not registered.
- * Return: 0 or -ENOMEM, leaving @m a copying queue's.
- */
-int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data)
-{
-	u32 npages = DIV_ROUND_UP(data->length, PAGE_SIZE), i = 0, b;
-	struct sg_page_iter piter;
-	struct vmq_rx_lend *l;
-
-	l = kzalloc(sizeof(*l), GFP_KERNEL);
-	if (!l)
-		return -ENOMEM;
-	l->npages = npages;
-	l->bufs_per_page = PAGE_SIZE / m->buf_size;
-	l->pages = kvcalloc(npages, sizeof(*l->pages), GFP_KERNEL);
-	l->free = kvcalloc(m->spares, sizeof(*l->free), GFP_KERNEL);
-	l->pend = kvcalloc(npages, sizeof(*l->pend), GFP_KERNEL);
-	if (!l->pages || !l->free || !l->pend)
-		goto err;
-	for_each_sgtable_page(data->sgt, &piter, 0) {
-		if (i == npages)
-			break;
-		l->pages[i++].page = sg_page_iter_page(&piter);
-	}
-	if (WARN_ON_ONCE(i != npages))
-		goto err;
-	for (b = m->nbufs; b < vmq_rxq_mem_slots(m); b++)
-		l->free[l->nfree++] = b;
-	m->lend = l;
-	return 0;
-
-err:
-	kvfree(l->pend);
-	kvfree(l->free);
-	kvfree(l->pages);
-	kfree(l);
-	return -ENOMEM;
-}
-
-/**
  * vmq_rx_lend_fini() - wait for a queue's lent buffers, then let go
  * @q: the queue the memory was (or was going to be) @q->mem
  * @m: memory that DMA and NAPI no longer touch, with @m->lend set
@@ -531,8 +410,7 @@ void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
 {
 	unsigned long end = jiffies + msecs_to_jiffies(wait_ms);
 	struct vmq_rx_lend *l = m->lend;
-	u32 held = 0, bufs = 0, i;
-	struct vmq_rx_page *pg;
+	u32 held, bufs;
 
 	might_sleep();
 	for (;;) {
@@ -541,16 +419,8 @@ void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
 			break;
 		msleep(20);
 	}
-
-	for (i = 0; i < l->npages; i++) {
-		pg = &l->pages[i];
-		if (pg->pending) {
-			held++;
-			bufs += hweight32(pg->lent);
-		}
-		if (pg->bias)
-			page_ref_sub(pg->page, pg->bias);
-	}
+	m->lend = NULL;
+	held = vmq_rx_lend_drop(l, &bufs);
 	if (held) {
 		atomic_sub(bufs, &q->lent);
 		q->lend_orphaned += held;
@@ -558,11 +428,6 @@ void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
 			    "queue %u: %u receive buffers in %u pages still held by the stack after %u ms; handed off to it\n",
 			    q->ring, bufs, held, wait_ms);
 	}
-	kvfree(l->pend);
-	kvfree(l->free);
-	kvfree(l->pages);
-	kfree(l);
-	m->lend = NULL;
 }
 
 /* Hand a frame to the stack: through the port, or, on a macvlan's queue,

@@ -435,9 +435,14 @@ void vmq_hw_set_rx_mode(struct net_device *netdev);
 
 /* rx.c: NAPI, and the lending state of a queue's memory */
 int vmq_rx_poll(struct napi_struct *napi, int budget);
-int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data);
 void vmq_rx_lend_fini(struct vmq_rxq *q, struct vmq_rxq_mem *m,
 		      unsigned int wait_ms);
+
+/* rx_lend.c: a lending queue's buffers, for rx.c and queue_mem.c */
+int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data);
+struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b);
+u32 vmq_rx_lend_reclaim(struct vmq_rx_lend *l, u32 max);
+u32 vmq_rx_lend_drop(struct vmq_rx_lend *l, u32 *bufs);
 
 /* stats.c: the one reader of the counters */
 void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c);
