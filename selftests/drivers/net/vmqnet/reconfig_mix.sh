@@ -9,10 +9,11 @@
 # the MACs the random filters use. Each operation is picked at random:
 # ethtool -L / -G / -N / -K with good and junk values, macvlans in every
 # mode, devlink params, resources and reload, junk to new_device and
-# link_device, links up and down, the shmem fail_usage knob. Every
-# command runs under a timeout, so that a hang is a failure rather than
-# a stuck run, and the kernel log must stay clean (the guest runner also
-# fails on any splat, hung tasks included).
+# link_device, links up and down, the shmem fail_usage knob, the
+# queues' interrupt CPUs (good and bad). Every command runs under a
+# timeout, so that a hang is a failure rather than a stuck run, and the
+# kernel log must stay clean (the guest runner also fails on any splat,
+# hung tasks included).
 #
 #   reconfig_mix.sh [OPS [SEED]]    defaults: 600 operations, a new seed
 #
@@ -99,7 +100,7 @@ one_op()
 		mix_op devlink dev reload "$dl"
 		return
 	fi
-	case $((RANDOM % 14)) in
+	case $((RANDOM % 15)) in
 	0) mix_op ethtool -L "$dev" combined "$(junk_num)" ;;
 	1) mix_op ethtool -L "$dev" combined $((1 + RANDOM % 8)) rx $((RANDOM % 9)) ;;
 	2) mix_op ethtool -G "$dev" rx "$(pick ring_sizes)" ;;
@@ -133,11 +134,14 @@ one_op()
 	12) mix_op ip link set "$dev" "$( ((RANDOM % 3)) && echo up || echo down)" ;;
 	13) mix_write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_usage" "$(pick usages)"
 	    mix_write "$VMQ_DEBUGFS/vmqnet$A/shmem/fail_count" $((RANDOM % 3)) ;;
+	14) mix_write "$VMQ_DEBUGFS/vmqnet$A/ports/$((RANDOM % 2))/irq_cpu/$((RANDOM % 8))" \
+		"$(pick irq_cpus)" ;;
 	esac
 }
 
 ring_sizes=(0 15 16 64 256 1024 4096 4097)
 usages=(any receive other receive_lookahead bogus 12)
+irq_cpus=(-1 0 1 -2 4096 x)
 
 # relink: after reloads and junk, link A's port 0 to B again, and give
 # A's ports their addresses and carrier back.

@@ -1150,10 +1150,12 @@ irq_set()
 
 # A queue's interrupt fires on the CPU it is affine to, and NAPI runs in
 # softirq context there, whichever CPU the sender (and so the device's
-# "DMA") ran on; with -1 NAPI runs on the sender's CPU, as on veth.
+# "DMA") ran on; with -1, or with that CPU offline, NAPI runs on the
+# sender's CPU, as on veth.
 test_irq_cpu()
 {
-	local d=$VMQ_DEBUGFS/vmqnet$ID/ports/1/irq_cpu rc=0 old v f
+	local d=$VMQ_DEBUGFS/vmqnet$ID/ports/1/irq_cpu rc=0 old v f q1
+	local cpu1=/sys/devices/system/cpu/cpu1/online
 	local -a saved=()
 
 	if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then
@@ -1193,6 +1195,19 @@ test_irq_cpu()
 	irq_set -1 && v=$(napi_cpus 1 200) &&
 	vmq_assert_eq "NAPI's CPUs, no interrupt, sender on CPU 1" \
 		"1 " "$v" || rc=1
+	# The interrupt's CPU goes offline: NAPI runs on the CPU that wrote
+	# the frames, and none is lost.
+	if [ -w "$cpu1" ]; then
+		q1=$(b_queue_packets 1)
+		irq_set 1 && echo 0 > "$cpu1" && v=$(napi_cpus 0 200) &&
+		vmq_assert_eq "NAPI's CPUs, interrupt on CPU 1, which is offline" \
+			"0 " "$v" || rc=1
+		echo 1 > "$cpu1" || rc=1
+		vmq_assert_eq "frames in queue 1 with its CPU offline" \
+			$((q1 + 200)) "$(b_queue_packets 1)" || rc=1
+	else
+		ktap_diag "CPU 1 cannot go offline here: not tested with it offline"
+	fi
 	taskset -pc 0-1 "$vmq_sender_pid" > /dev/null || rc=1
 	for ((v = 0; v < ${#saved[@]}; v += 2)); do
 		echo "${saved[v + 1]}" > "${saved[v]}" || rc=1
