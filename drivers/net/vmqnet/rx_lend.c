@@ -104,6 +104,14 @@ struct page *vmq_rx_lend_buf(struct vmq_rx_lend *l, u32 b)
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_rx_lend_buf);
 
+static void vmq_rx_lend_free(struct vmq_rx_lend *l)
+{
+	kvfree(l->pend);
+	kvfree(l->free);
+	kvfree(l->pages);
+	kfree(l);
+}
+
 /**
  * vmq_rx_lend_init() - set up lending for a queue's new memory
  * @m: the memory, allocated with spares, not yet in use
@@ -145,10 +153,7 @@ int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data)
 	return 0;
 
 err:
-	kvfree(l->pend);
-	kvfree(l->free);
-	kvfree(l->pages);
-	kfree(l);
+	vmq_rx_lend_free(l);
 	return -ENOMEM;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_rx_lend_init);
@@ -179,10 +184,7 @@ u32 vmq_rx_lend_drop(struct vmq_rx_lend *l, u32 *bufs)
 		if (pg->bias)
 			page_ref_sub(pg->page, pg->bias);
 	}
-	kvfree(l->pend);
-	kvfree(l->free);
-	kvfree(l->pages);
-	kfree(l);
+	vmq_rx_lend_free(l);
 	return held;
 }
 EXPORT_SYMBOL_IF_KUNIT(vmq_rx_lend_drop);
