@@ -238,29 +238,21 @@ static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 b, u32 len,
 
 /* Fill in the checksum a CHECKSUM_PARTIAL frame left to the hardware, in
  * the copy: the sum from csum_start to the end, stored at csum_offset.
+ * The device sums the frame as it reads it, not the buffers it wrote.
  */
 static bool vmq_hw_csum_fill(const struct vmq_hw_seg *s,
 			     const struct sk_buff *skb, u32 len)
 {
 	u32 start = skb_checksum_start_offset(skb);
 	u32 at = start + skb->csum_offset;
-	u32 base = 0, from, to, k;
-	__wsum csum = 0;
 	__sum16 sum;
+	u32 k;
 	u8 *p;
 
 	if (skb->csum_not_inet || start >= len || at + sizeof(sum) > len)
 		return false;
-	for (k = 0; k < 2; base += s->len[k], k++) {
-		from = max(start, base);
-		to = base + s->len[k];
-		if (from < to)
-			csum = csum_block_add(csum,
-					      csum_partial(s->p[k] + from - base,
-							   to - from, 0),
-					      from - start);
-	}
-	sum = csum_fold(csum) ?: CSUM_MANGLED_0;
+	sum = csum_fold(skb_checksum(skb, start, len - start, 0)) ?:
+	      CSUM_MANGLED_0;
 	/* The field may straddle the lookahead boundary. */
 	for (k = 0; k < sizeof(sum); k++, at++) {
 		p = at < s->len[0] ? s->p[0] + at : s->p[1] + at - s->len[0];
@@ -292,11 +284,34 @@ static u32 vmq_hw_bufs_needed(const struct vmq_rxq_mem *m,
 	return n <= m->nbufs ? n : 0;
 }
 
+/* The device's write of @len bytes of @skb, from @off, to @to. A DMA
+ * engine writes to memory, not into the sending CPU's cache, and another
+ * CPU reads the frame: non-temporal stores, as with NETIF_F_NOCACHE_COPY.
+ * vmq_hw_dma() fences them before it completes the frame.
+ */
+static void vmq_hw_copy(struct sk_buff *skb, u32 off, u8 *to, u32 len)
+{
+	struct skb_seq_state st;
+	u32 done = 0, n;
+	const u8 *from;
+
+	skb_prepare_seq_read(skb, off, off + len, &st);
+	while (done < len) {
+		n = skb_seq_read(done, &from, &st);
+		if (WARN_ON_ONCE(!n))
+			break;
+		n = min(n, len - done);
+		memcpy_flushcache(to + done, from, n);
+		done += n;
+	}
+	skb_abort_seq_read(&st);
+}
+
 /* Copy @len bytes of @skb from @off into the buffer posted at descriptor
  * @d and describe them there; returns VMQ_RXD_F_SPLIT if they took two
  * pieces.
  */
-static u16 vmq_hw_put(const struct vmq_rxq_mem *m, const struct sk_buff *skb,
+static u16 vmq_hw_put(const struct vmq_rxq_mem *m, struct sk_buff *skb,
 		      u32 off, u32 len, struct vmq_rx_desc *d,
 		      struct vmq_hw_seg *s)
 {
@@ -305,13 +320,13 @@ static u16 vmq_hw_put(const struct vmq_rxq_mem *m, const struct sk_buff *skb,
 	/* Checked before the frame was taken (vmq_hw_dma()). */
 	vmq_hw_posted(m, d, &b);
 	vmq_hw_seg_init(m, b, len, s);
-	skb_copy_bits(skb, off, s->p[0], s->len[0]);
+	vmq_hw_copy(skb, off, s->p[0], s->len[0]);
 	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
 	d->offset = cpu_to_le32(s->p[0] - (u8 *)m->bufs.vaddr);
 	d->len = cpu_to_le16(s->len[0]);
 	if (!s->len[1])
 		return 0;
-	skb_copy_bits(skb, off + s->len[0], s->p[1], s->len[1]);
+	vmq_hw_copy(skb, off + s->len[0], s->p[1], s->len[1]);
 	d->post_shmem_handle = cpu_to_le32(m->post.shmem_handle);
 	d->post_offset = cpu_to_le32(s->p[1] - (u8 *)m->post.vaddr);
 	d->post_len = cpu_to_le16(s->len[1]);
@@ -347,7 +362,7 @@ static u16 vmq_hw_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
  * buffers or none, since it is one packet and is counted (or dropped) as
  * one, whatever number of wire segments a super-frame stands for.
  */
-static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
+static int vmq_hw_dma(struct vmq_rxq *q, struct sk_buff *skb)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	u32 len = skb->len, head, i, k, n, off, piece, b;
@@ -422,6 +437,10 @@ static int vmq_hw_dma(struct vmq_rxq *q, const struct sk_buff *skb)
 		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
 		flags |= VMQ_RXD_F_VLAN;
 	}
+	/* The buffers' non-temporal stores are not ordered by a release;
+	 * the fence orders them before the descriptor.
+	 */
+	wmb();
 	/* Release: the buffers and descriptors are written before NAPI sees
 	 * DONE on the first one.
 	 */

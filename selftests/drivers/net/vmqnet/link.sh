@@ -296,6 +296,38 @@ tcp_transfer()
 	vmq_assert_eq "sha256 of 4 MiB received" "$sa" "$sb"
 }
 
+# A receiver of UDP datagrams to a port, from B's port itself (a packet
+# socket: the frame as the device wrote it, which B's stack does not check
+# again once the device reported the checksum good). Each checksum must be
+# there (not 0, "none") and add up over the pseudo-header.
+PY_UDP_CSUM=$VMQ_TMPD/udp_csum.py
+cat > "$PY_UDP_CSUM" <<'PY'
+import socket, struct, sys
+dev, port, count, ready = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0800))
+s.bind((dev, 0))
+s.settimeout(10)
+open(ready, "w").close()
+def fold(t):
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return t
+bad = 0
+for _ in range(count):
+    while True:
+        ip = s.recv(4096)
+        ihl = (ip[0] & 15) * 4
+        udp = ip[ihl:struct.unpack("!H", ip[2:4])[0]]
+        if ip[9] == 17 and struct.unpack("!H", udp[2:4])[0] == port:
+            break
+    b = ip[12:20] + struct.pack("!BBH", 0, 17, len(udp)) + udp
+    b += bytes(len(b) % 2)
+    if udp[6:8] == bytes(2) or fold(sum(struct.unpack("!%dH" % (len(b) // 2), b))) != 0xffff:
+        bad += 1
+        print("bad checksum 0x%s on %d bytes" % (udp[6:8].hex(), len(udp) - 8))
+sys.exit(bad != 0)
+PY
+
 # b_lend COLUMN: the sum of a column of B's queues file (rx.c's lending
 # counters), over its queues.
 b_lend()
@@ -452,6 +484,30 @@ test_tcp_checksum_threaded()
 }
 
 # TX counters: what A sent shows up on A's TX; nothing dropped while linked.
+# UDP datagrams leave A with their checksum left to the hardware
+# (CHECKSUM_PARTIAL): the device fills it in as it writes the frame into
+# B's queue. Sizes odd and even, copied and lent.
+test_udp_checksum()
+{
+	local ready=$VMQ_TMPD/udp_csum.ready pid i sizes=(1 18 255 256 257 1000 1471)
+
+	rm -f "$ready"
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		python3 -S "$PY_UDP_CSUM" "$PB" 5300 ${#sizes[@]} "$ready" &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$ready" ] && break
+		vmq_nap 0.1
+	done
+	vmq_nsenter "$NSA" python3 -S -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in sys.argv[2:]:
+    s.sendto((bytes(range(256)) * 6)[:int(n)], (sys.argv[1], 5300))' \
+		"$IPB" "${sizes[@]}" || { kill "$pid"; wait "$pid"; return 1; }
+	wait "$pid"
+}
+
 test_tx_stats()
 {
 	local before after
@@ -571,7 +627,7 @@ test_rmmod_under_traffic()
 }
 
 vmq_setup "a device's two ports in two namespaces" setup_pair
-ktap_plan 15
+ktap_plan 16
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
@@ -584,6 +640,7 @@ vmq_test "tcp forwarded, frag_list through software GSO" test_tcp_forwarded
 vmq_test "tcp checksum, 1536-byte buffers lent" test_tcp_checksum_1536
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
 vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
+vmq_test "udp checksum filled in by the device" test_udp_checksum
 vmq_test "tx stats" test_tx_stats
 vmq_test "netns move" test_netns_move
 vmq_test "unlink under traffic" test_unlink_under_traffic
