@@ -286,6 +286,32 @@ static struct sk_buff *vmq_rx_lend_frag_skb(struct napi_struct *napi,
 	return nskb;
 }
 
+/* A continuation buffer's lookahead piece under lookahead split, which
+ * lies between the post-lookahead pieces before and after it in the frame:
+ * copied into a fragment of its own (the lookahead part stays a copy), so
+ * that the pieces around it can be lent.
+ */
+static bool vmq_rx_lend_la_frag(struct napi_struct *napi, struct sk_buff *head,
+				struct sk_buff **tail, const u8 *p, u32 len)
+{
+	unsigned int truesize = SKB_DATA_ALIGN(len);
+	struct sk_buff *cur;
+	struct page *page;
+	void *va;
+
+	cur = vmq_rx_lend_frag_skb(napi, head, tail);
+	if (!cur)
+		return false;
+	va = napi_alloc_frag(truesize);
+	if (!va)
+		return false;
+	memcpy(va, p, len);
+	page = virt_to_head_page(va);
+	skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
+			va - page_address(page), len, truesize);
+	return true;
+}
+
 /* Account the frag_list members of @head in it, as skb_gro_receive()
  * does for the skbs it chains.
  */
@@ -302,11 +328,11 @@ static void vmq_rx_lend_frag_list_done(struct sk_buff *head)
 
 /* Build the skb of the frame at q->cons on a lending queue: its headers
  * copied, its buffers lent as page fragments and replaced in their
- * descriptors by spares (counted in @lp). Frames that are short, that
- * there are not spares enough for, or that are a chain under lookahead
- * split (whose middle lookahead pieces would be fragments of their own)
- * are copied instead, their buffers posted again as they were. NULL for
- * a frame that is dropped.
+ * descriptors by spares (counted in @lp). Under lookahead split the
+ * post-lookahead buffers are lent and the lookahead pieces copied. Frames
+ * that are short, or that there are not spares enough for, are copied
+ * instead, their buffers posted again as they were. NULL for a frame that
+ * is dropped.
  */
 static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 					 struct vmq_rx_desc *d, u16 flags,
@@ -326,7 +352,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		return NULL;
 	if (n == 1 && len[0] + len[1] <= VMQ_RX_COPYBREAK)
 		goto copy;
-	if (m->la_size && (n > 1 || !len[1]))
+	if (m->la_size && n == 1 && !len[1])
 		goto copy;
 	if (!vmq_rx_lend_spares(l, n, lp)) {
 		WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
@@ -350,7 +376,14 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		b = off / stride;
 		if (m->la_size) {
 			/* The lookahead part stays a copy. */
-			skb_put_data(skb, p[0], len[0]);
+			if (!k)
+				skb_put_data(skb, p[0], len[0]);
+			else if (!vmq_rx_lend_la_frag(&q->napi, skb, &tail,
+						      p[0], len[0]))
+				goto err;
+			/* A last buffer the lookahead piece holds whole. */
+			if (!len[1])
+				continue;
 			foff = m->la_size;
 			flen = len[1];
 		} else if (!k) {

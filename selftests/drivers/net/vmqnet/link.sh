@@ -444,12 +444,14 @@ test_tcp_checksum_1536()
 }
 
 # With lookahead split each frame lands in two buffers (lookahead and
-# post-lookahead) and NAPI joins them: the payload must not change. The
-# param is driverinit, so the reload re-creates the ports: link them
-# again. The tests after this one run with the split on.
+# post-lookahead) and NAPI joins them: the payload must not change. A
+# super-frame's chain is lent too, with the lookahead piece of each of its
+# buffers copied between the lent ones. The param is driverinit, so the
+# reload re-creates the ports: link them again. The tests after this one
+# run with the split on.
 test_tcp_checksum_split()
 {
-	local dl=vmqnet/vmqnet$ID la
+	local dl=vmqnet/vmqnet$ID la c0 c1 e0
 
 	devlink dev param set "$dl" name lookahead_split value true \
 		cmode driverinit &&
@@ -460,7 +462,14 @@ test_tcp_checksum_split()
 	la=$(devlink -j health diagnose "$dl" reporter vmq |
 		jq -r '.ports[0].queues[] | select(.id == 0) | .lookahead')
 	vmq_assert_eq "lookahead of the default queue" 64 "$la" || return 1
-	check_carrier 1 1 && tcp_transfer
+	check_carrier 1 1 || return 1
+	c0=$(b_lend frames_chained) e0=$(rx_errors "$NSB")
+	tcp_transfer || return 1
+	c1=$(b_lend frames_chained)
+	ktap_diag "B lent $((c1 - c0)) chained frames under the split"
+	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
+	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
+		"$(rx_errors "$NSB")"
 }
 
 # threaded NS DEV [0|1]: DEV's NAPI mode (/sys/class/net/DEV/threaded),
