@@ -362,10 +362,11 @@ rx_errors()
 	echo "$sum"
 }
 
-# The transfer's TSO super-frames fill more buffers than an skb has
-# fragments: B lends them as skbs with a frag_list, not copies, and its
-# stack takes them whole.
-test_tcp_checksum()
+# lent_transfer [WHAT]: tcp_transfer, of whose TSO super-frames B must lend
+# at least one as an skb with a frag_list, and whose frames B's IP and TCP
+# must all take; a diagnostic line says what B lent (WHAT: of which
+# buffers).
+lent_transfer()
 {
 	local l0 c0 n0 e0 l1 c1 n1
 
@@ -374,10 +375,18 @@ test_tcp_checksum()
 	tcp_transfer || return 1
 	l1=$(b_lend frames_lent) c1=$(b_lend frames_chained)
 	n1=$(b_lend copied_no_spare)
-	ktap_diag "B lent $((l1 - l0)) frames, $((c1 - c0)) of them chained; copied $((n1 - n0)) for want of spares"
+	ktap_diag "B lent $((l1 - l0)) frames${1:+ of $1}, $((c1 - c0)) of them chained; copied $((n1 - n0)) for want of spares"
 	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
 	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
 		"$(rx_errors "$NSB")"
+}
+
+# The transfer's TSO super-frames fill more buffers than an skb has
+# fragments: B lends them as skbs with a frag_list, not copies, and its
+# stack takes them whole.
+test_tcp_checksum()
+{
+	lent_transfer
 }
 
 # B routes the transfer on to D, through a veth whose fraglist offload is
@@ -424,7 +433,7 @@ b_queue0()
 # and must arrive intact. The tests after this one run with them.
 test_tcp_checksum_1536()
 {
-	local dl=vmqnet/vmqnet$ID c0 e0 c1
+	local dl=vmqnet/vmqnet$ID
 
 	devlink dev param set "$dl" name rx_buffer_size value 1536 \
 		cmode driverinit &&
@@ -434,13 +443,7 @@ test_tcp_checksum_1536()
 		"1536 2048 lend" \
 		"$(b_queue0 buf_size) $(b_queue0 buf_stride) $(b_queue0 rx_mode)" ||
 		return 1
-	c0=$(b_lend frames_chained) e0=$(rx_errors "$NSB")
-	tcp_transfer || return 1
-	c1=$(b_lend frames_chained)
-	ktap_diag "B lent $(b_lend frames_lent) frames of 1536-byte buffers, $((c1 - c0)) chained"
-	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
-	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
-		"$(rx_errors "$NSB")"
+	lent_transfer "1536-byte buffers"
 }
 
 # With lookahead split each frame lands in two buffers (lookahead and
@@ -451,7 +454,7 @@ test_tcp_checksum_1536()
 # run with the split on.
 test_tcp_checksum_split()
 {
-	local dl=vmqnet/vmqnet$ID la c0 c1 e0
+	local dl=vmqnet/vmqnet$ID la
 
 	devlink dev param set "$dl" name lookahead_split value true \
 		cmode driverinit &&
@@ -462,14 +465,7 @@ test_tcp_checksum_split()
 	la=$(devlink -j health diagnose "$dl" reporter vmq |
 		jq -r '.ports[0].queues[] | select(.id == 0) | .lookahead')
 	vmq_assert_eq "lookahead of the default queue" 64 "$la" || return 1
-	check_carrier 1 1 || return 1
-	c0=$(b_lend frames_chained) e0=$(rx_errors "$NSB")
-	tcp_transfer || return 1
-	c1=$(b_lend frames_chained)
-	ktap_diag "B lent $((c1 - c0)) chained frames under the split"
-	vmq_assert_ge "frames B lent as an skb with a frag_list" $((c0 + 1)) "$c1" &&
-	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
-		"$(rx_errors "$NSB")"
+	check_carrier 1 1 && lent_transfer "split buffers"
 }
 
 # threaded NS DEV [0|1]: DEV's NAPI mode (/sys/class/net/DEV/threaded),
