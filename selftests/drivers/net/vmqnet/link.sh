@@ -488,7 +488,6 @@ test_tcp_checksum_threaded()
 	tcp_transfer
 }
 
-# TX counters: what A sent shows up on A's TX; nothing dropped while linked.
 # UDP datagrams leave A with their checksum left to the hardware
 # (CHECKSUM_PARTIAL): the device fills it in as it writes the frame into
 # B's queue. Sizes odd and even, copied and lent.
@@ -513,6 +512,7 @@ for n in sys.argv[2:]:
 	wait "$pid"
 }
 
+# TX counters: what A sent shows up on A's TX; nothing dropped while linked.
 test_tx_stats()
 {
 	local before after
