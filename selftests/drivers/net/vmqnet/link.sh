@@ -240,12 +240,17 @@ PY_TCP_SEND=$VMQ_TMPD/tcp_send.py
 cat > "$PY_TCP_SEND" <<'PY'
 import fcntl, socket, struct, sys, termios, time
 dst, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+mss = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 data = open(path, "rb").read()
 for _ in range(100):
+    s = socket.socket()
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
     try:
-        s = socket.create_connection((dst, port))
+        s.connect((dst, port))
         break
     except ConnectionRefusedError:
+        s.close()
         time.sleep(0.1)
 else:
     sys.exit("no listener")
@@ -264,7 +269,7 @@ PY
 tcp_transfer()
 {
 	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
-	local ns=${1:-$NSB} ip=${2:-$IPB}
+	local ns=${1:-$NSB} ip=${2:-$IPB} mss=${3:-}
 
 	command -v socat > /dev/null || {
 		VMQ_SKIP_REASON="socat is not installed"
@@ -288,7 +293,7 @@ tcp_transfer()
 		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
 	pid=$!
 	# Bounded: a path that drops every super-frame would stall it.
-	vmq_nsenter "$NSA" timeout 120 python3 -S "$PY_TCP_SEND" "$ip" 5201 "$src" ||
+	vmq_nsenter "$NSA" timeout 120 python3 -S "$PY_TCP_SEND" "$ip" 5201 "$src" $mss ||
 		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
 	wait "$pid"
 	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
@@ -326,6 +331,27 @@ for _ in range(count):
         bad += 1
         print("bad checksum 0x%s on %d bytes" % (udp[6:8].hex(), len(udp) - 8))
 sys.exit(bad != 0)
+PY
+
+# Frames of more than one buffer that reach B's port (a packet socket)
+# whose last buffer holds LA bytes or fewer, until the file STOP exists.
+PY_SHORT_TAILS=$VMQ_TMPD/short_tails.py
+cat > "$PY_SHORT_TAILS" <<'PY'
+import os, socket, sys
+dev, bs, la, ready, stop = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((dev, 0))
+s.settimeout(0.2)
+open(ready, "w").close()
+tails, b = 0, bytearray(1)
+while not os.path.exists(stop):
+    try:
+        n = s.recv_into(b, 1, socket.MSG_TRUNC)
+    except socket.timeout:
+        continue
+    if n > bs and 0 < n % bs <= la:
+        tails += 1
+print(tails)
 PY
 
 # b_lend COLUMN: the sum of a column of B's queues file (rx.c's lending
@@ -466,6 +492,40 @@ test_tcp_checksum_split()
 		jq -r '.ports[0].queues[] | select(.id == 0) | .lookahead')
 	vmq_assert_eq "lookahead of the default queue" 64 "$la" || return 1
 	check_carrier 1 1 && lent_transfer "split buffers"
+}
+
+# Under lookahead split, a super-frame whose last buffer gets no more
+# bytes than the lookahead holds: that buffer has nothing to lend, its
+# lookahead piece is copied and it stays posted. TSO super-frames of an
+# even number of segments of half a buffer each, with no TCP options,
+# end in such a buffer: 54 bytes of headers past the last full one.
+test_tcp_split_short_tail()
+{
+	local ready=$VMQ_TMPD/tails.ready stop=$VMQ_TMPD/tails.stop
+	local out=$VMQ_TMPD/tails.out bs la=64 pid i l0 e0 rc=0
+
+	bs=$(b_queue0 buf_size)
+	rm -f "$ready" "$stop"
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		python3 -S "$PY_SHORT_TAILS" "$PB" "$bs" "$la" "$ready" "$stop" \
+		> "$out" &
+	pid=$!
+	for ((i = 0; i < 50; i++)); do
+		[ -e "$ready" ] && break
+		vmq_nap 0.1
+	done
+	l0=$(b_lend frames_lent) e0=$(rx_errors "$NSB")
+	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_timestamps=0 &&
+	tcp_transfer "" "" $((bs / 2)) || rc=1
+	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_timestamps=1 || rc=1
+	touch "$stop"
+	wait "$pid" || rc=1
+	ktap_diag "B lent $(($(b_lend frames_lent) - l0)) frames; $(< "$out") super-frames ended in a buffer of $la bytes or fewer"
+	[ "$rc" = 0 ] &&
+	vmq_assert_ge "super-frames whose last buffer holds only lookahead" \
+		1 "$(< "$out")" &&
+	vmq_assert_eq "frames B's IP and TCP refused as malformed" "$e0" \
+		"$(rx_errors "$NSB")"
 }
 
 # threaded NS DEV [0|1]: DEV's NAPI mode (/sys/class/net/DEV/threaded),
@@ -632,7 +692,7 @@ test_rmmod_under_traffic()
 }
 
 vmq_setup "a device's two ports in two namespaces" setup_pair
-ktap_plan 16
+ktap_plan 17
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
@@ -644,6 +704,7 @@ vmq_test "tcp checksum" test_tcp_checksum
 vmq_test "tcp forwarded, frag_list through software GSO" test_tcp_forwarded
 vmq_test "tcp checksum, 1536-byte buffers lent" test_tcp_checksum_1536
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
+vmq_test "tcp checksum, split, lookahead-only last buffers" test_tcp_split_short_tail
 vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
 vmq_test "udp checksum filled in by the device" test_udp_checksum
 vmq_test "tx stats" test_tx_stats
