@@ -15,6 +15,11 @@
 #include <linux/netlink.h>
 #include <linux/version.h>
 #include <net/devlink.h>
+#include <net/xdp.h>
+/* skb_gso_segment() moved out of netdevice.h in 6.5. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#include <net/gso.h>
+#endif
 
 /* A reason that is not a string literal (those of filter.c and
  * queue_state.c, static strings chosen at run time) goes into an extack
@@ -42,6 +47,16 @@ static inline void vmq_extack_set(struct netlink_ext_ack *extack,
 #define MAX_PAGE_ORDER	(MAX_ORDER - 1)
 #endif
 #endif
+
+/* 6.3: a driver says which XDP actions it supports; before, ndo_bpf
+ * was all there was to say. vmqnet runs the basic ones (xdp.c).
+ */
+static inline void vmq_xdp_features_set(struct net_device *netdev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	xdp_set_features_flag(netdev, NETDEV_XDP_ACT_BASIC);
+#endif
+}
 
 /* The bus_type a bus attribute's store gets is const from 6.4 on. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)

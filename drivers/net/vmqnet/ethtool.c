@@ -326,6 +326,7 @@ static int vmq_ethtool_get_rxnfc(struct net_device *netdev,
 static const char * const vmq_rxq_stat_names[] = {
 	"packets", "bytes", "drops_no_buffer", "drops_not_running",
 	"drops_oversize", "drops_no_mem", "drops_paused", "shmem_bytes",
+	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_tx_errors", "xdp_aborted",
 };
 
 static const char * const vmq_txq_stat_names[] = {
@@ -416,6 +417,11 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = rc.drops_no_mem;
 		*data++ = rc.drops_paused;
 		*data++ = vmq_queue_shmem_bytes(&rx->q[q]);
+		*data++ = rc.xdp_pass;
+		*data++ = rc.xdp_drop;
+		*data++ = rc.xdp_tx;
+		*data++ = rc.xdp_tx_errors;
+		*data++ = rc.xdp_aborted;
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);
 	for (q = 0; q < netdev->real_num_tx_queues; q++) {

@@ -18,6 +18,7 @@
 #include <linux/smp.h>
 #include <net/checksum.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 /* Where a frame lands in a queue's buffers: one piece, or two with
@@ -223,7 +224,8 @@ static void vmq_hw_seg_init(const struct vmq_rxq_mem *m, u32 b, u32 len,
 			    struct vmq_hw_seg *s)
 {
 	if (!m->la_size) {
-		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->buf_stride;
+		s->p[0] = (u8 *)m->bufs.vaddr + (size_t)b * m->buf_stride +
+			  m->headroom;
 		s->len[0] = len;
 		s->len[1] = 0;
 		return;
@@ -280,6 +282,12 @@ static u32 vmq_hw_bufs_needed(const struct vmq_rxq_mem *m,
 
 	if (!skb_is_gso(skb))
 		return skb->len <= m->buf_size;
+	/* An XDP program sees one buffer a frame: vmq_hw_rx_frame()
+	 * segments super-frames for such a queue, and one that it let
+	 * through as the program came is too long.
+	 */
+	if (READ_ONCE(m->xdp_prog))
+		return 0;
 	n = DIV_ROUND_UP(skb->len, m->buf_size);
 	return n <= m->nbufs ? n : 0;
 }
@@ -322,7 +330,8 @@ static u16 vmq_hw_put(const struct vmq_rxq_mem *m, struct sk_buff *skb,
 	vmq_hw_seg_init(m, b, len, s);
 	vmq_hw_copy(skb, off, s->p[0], s->len[0]);
 	d->shmem_handle = cpu_to_le32(m->bufs.shmem_handle);
-	d->offset = cpu_to_le32(s->p[0] - (u8 *)m->bufs.vaddr);
+	/* The buffer's offset, as posted: the frame is @m->headroom in. */
+	d->offset = cpu_to_le32(s->p[0] - m->headroom - (u8 *)m->bufs.vaddr);
 	d->len = cpu_to_le16(s->len[0]);
 	if (!s->len[1])
 		return 0;
@@ -453,6 +462,30 @@ out:
 	return err;
 }
 
+/* A super-frame for a port with an XDP program, which sees one buffer a
+ * frame: the device does not coalesce (as NICs turn LRO off for XDP), so
+ * the segments arrive as they crossed the wire, one by one, each with its
+ * checksum left to the device. Return: 0, or the first segment's error.
+ */
+static int vmq_hw_rx_segs(struct vmq_port *port, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *next;
+	int err = 0, e;
+
+	segs = skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM);
+	if (IS_ERR_OR_NULL(segs)) {
+		dev_kfree_skb_any(skb);
+		return segs ? PTR_ERR(segs) : -EINVAL;
+	}
+	dev_consume_skb_any(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		e = vmq_hw_rx_frame(port, skb);
+		err = err ?: e;
+	}
+	return err;
+}
+
 /**
  * vmq_hw_rx_frame() - a frame arrives on a port from the wire
  * @port: the receiving port; the caller keeps it alive (RCU)
@@ -469,6 +502,9 @@ int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb)
 {
 	struct vmq_port_rx *rx = port->rx;
 	int ring, err;
+
+	if (skb_is_gso(skb) && READ_ONCE(rx->xdp_prog))
+		return vmq_hw_rx_segs(port, skb);
 
 	/* Only 802.1Q tags are reported out of band; others go on the wire. */
 	if (skb_vlan_tag_present(skb) && skb->vlan_proto != htons(ETH_P_8021Q)) {

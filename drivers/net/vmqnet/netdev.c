@@ -90,6 +90,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_set_mac_address	= eth_mac_addr,
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_features	= vmq_set_features,
+	.ndo_bpf		= vmq_xdp_bpf,
 #if VMQ_HAVE_NDO_GET_DEVLINK_PORT
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
 #endif
@@ -171,6 +172,7 @@ int vmq_netdev_create(struct vmq_port *port)
 	netdev->hw_features |= VMQ_NETDEV_OFFLOADS;
 	netdev->features |= VMQ_NETDEV_OFFLOADS | NETIF_F_RXCSUM;
 	netdev->vlan_features |= VMQ_NETDEV_OFFLOADS;
+	vmq_xdp_features_set(netdev);
 	eth_hw_addr_random(netdev);
 
 	err = netif_set_real_num_tx_queues(netdev, vdev->bdev->queues);

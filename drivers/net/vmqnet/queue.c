@@ -621,6 +621,15 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		u64_stats_init(&q->stats.dev_syncp);
 		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
 		vmq_hw_irq_init(q);
+		/* Page-backed buffers lent to a redirect target come back
+		 * as lent skbs do: through the page's references.
+		 */
+		err = xdp_rxq_info_reg(&q->xdp_rxq, netdev, r,
+				       q->napi.napi_id) ?:
+		      xdp_rxq_info_reg_mem_model(&q->xdp_rxq,
+						 MEM_TYPE_PAGE_SHARED, NULL);
+		if (err)
+			goto err_xdp;
 	}
 	port->rx = rx;
 
@@ -633,6 +642,19 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		return err;
 	}
 	return 0;
+
+err_xdp:
+	/* Unregistering one that is not registered only warns. */
+	if (xdp_rxq_info_is_reg(&rx->q[r].xdp_rxq))
+		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);
+	netif_napi_del(&rx->q[r].napi);
+	while (r--) {
+		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);
+		netif_napi_del(&rx->q[r].napi);
+	}
+	vmq_shmem_close(rx->shmem);
+	kfree(rx);
+	return err;
 }
 
 /**
@@ -651,6 +673,7 @@ void vmq_queues_destroy(struct vmq_port *port)
 	for (r = VMQ_QUEUES_MAX; r--; ) {
 		if (rx->q[r].state != VMQ_QS_UNDEFINED)
 			vmq_rxq_halt(&rx->q[r]);
+		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);
 		netif_napi_del(&rx->q[r].napi);
 	}
 	kfree_rcu(rcu_dereference_protected(rx->snap, true), rcu);

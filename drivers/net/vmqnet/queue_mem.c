@@ -10,6 +10,7 @@
  * port's netdev is not registered.
  */
 
+#include <linux/bpf.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
@@ -106,6 +107,12 @@ void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
 {
 	m->spares = 0;
 	m->buf_stride = m->buf_size;
+	/* An XDP frame is a page: its headroom, the frame, and room at the
+	 * end for the skb_shared_info of an skb built on it (xdp.c).
+	 */
+	m->headroom = m->xdp_prog ? XDP_PACKET_HEADROOM : 0;
+	if (m->xdp_prog)
+		m->buf_stride = PAGE_SIZE;
 	if (!READ_ONCE(vdev->rx_lend))
 		m->mode = VMQ_RX_COPY_OFF;
 	else if (m->contiguous)
@@ -124,7 +131,8 @@ void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m)
 		return;
 	m->spares = min_t(u32, m->nbufs, VMQ_RX_SPARES_MAX);
 	/* 1536-byte buffers two to a page, 2048 bytes apart. */
-	m->buf_stride = PAGE_SIZE / (PAGE_SIZE / m->buf_size);
+	if (!m->xdp_prog)
+		m->buf_stride = PAGE_SIZE / (PAGE_SIZE / m->buf_size);
 }
 
 /* Post buffer i at descriptor i: the state of a queue's ring before its
@@ -168,6 +176,7 @@ int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m)
 		.la_size = vdev->rx_lookahead_split ?
 			   vdev->rx_lookahead_size : 0,
 		.contiguous = vdev->rx_contiguous,
+		.xdp_prog = q->port->rx->xdp_prog,
 	};
 	vmq_rxq_mem_plan(vdev, m);
 
@@ -320,45 +329,40 @@ void vmq_rxq_quiesce(struct vmq_rxq *q)
 }
 
 /**
- * vmq_queues_set_nbufs() - change the receive buffers per queue (ethtool -G)
- * @port: the port
- * @nbufs: VMQ_RX_BUFS_MIN .. VMQ_RX_BUFS_MAX
+ * vmq_queues_relayout() - lay every queue with memory out again
+ * @port: the port, whose buffer count or XDP program the new layout
+ *	follows
+ * @why: the reason of a failure to allocate, for @extack
  * @extack: for the reason of a failure, or NULL
  *
  * Queues with memory switch to new memory: all of it is allocated first,
  * then each queue in turn stops, swaps, starts and frees its old memory,
  * keeping its state and filters. If any allocation fails, nothing
- * changes. Queues without memory take the new count at allocation
+ * changes. Queues without memory take the new layout at allocation
  * complete.
  *
  * Context: RTNL.
  * Return: 0 or a negative errno.
  */
-int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
-			 struct netlink_ext_ack *extack)
+int vmq_queues_relayout(struct vmq_port *port, const char *why,
+			struct netlink_ext_ack *extack)
 {
 	struct vmq_port_rx *rx = port->rx;
 	struct vmq_rxq_mem *mem, old;
-	u32 old_nbufs = rx->nbufs;
 	unsigned int r;
 	int err = 0;
 
 	ASSERT_RTNL();
-	if (nbufs < VMQ_RX_BUFS_MIN || nbufs > VMQ_RX_BUFS_MAX)
-		return vmq_queue_refuse(port, 0, extack, -EINVAL,
-					"receive buffer count out of range");
 	mem = kcalloc(VMQ_QUEUES_MAX, sizeof(*mem), GFP_KERNEL);
 	if (!mem)
 		return -ENOMEM;
 
-	rx->nbufs = nbufs;
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		if (!vmq_rxq_has_mem(&rx->q[r]))
 			continue;
 		err = vmq_rxq_mem_alloc(&rx->q[r], &mem[r]);
 		if (err) {
-			vmq_queue_refuse(port, r, extack, err,
-					 "no shared memory for the new receive buffers; old ones kept");
+			vmq_queue_refuse(port, r, extack, err, why);
 			goto err_free;
 		}
 	}
@@ -381,7 +385,37 @@ int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
 err_free:
 	while (r--)
 		vmq_rxq_mem_free(&rx->q[r], &mem[r]);
-	rx->nbufs = old_nbufs;
 	kfree(mem);
+	return err;
+}
+
+/**
+ * vmq_queues_set_nbufs() - change the receive buffers per queue (ethtool -G)
+ * @port: the port
+ * @nbufs: VMQ_RX_BUFS_MIN .. VMQ_RX_BUFS_MAX
+ * @extack: for the reason of a failure, or NULL
+ *
+ * See vmq_queues_relayout(): all queues change, or none.
+ *
+ * Context: RTNL.
+ * Return: 0 or a negative errno.
+ */
+int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
+			 struct netlink_ext_ack *extack)
+{
+	static const char why[] =
+		"no shared memory for the new receive buffers; old ones kept";
+	struct vmq_port_rx *rx = port->rx;
+	u32 old_nbufs = rx->nbufs;
+	int err;
+
+	ASSERT_RTNL();
+	if (nbufs < VMQ_RX_BUFS_MIN || nbufs > VMQ_RX_BUFS_MAX)
+		return vmq_queue_refuse(port, 0, extack, -EINVAL,
+					"receive buffer count out of range");
+	rx->nbufs = nbufs;
+	err = vmq_queues_relayout(port, why, extack);
+	if (err)
+		rx->nbufs = old_nbufs;
 	return err;
 }

@@ -41,6 +41,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/bpf.h>
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_macvlan.h>
@@ -56,9 +57,9 @@
  * is ours, so a bad one is a bug, but one that must not become a wild read.
  */
 static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
-			      __le32 offset, u16 len)
+			      __le32 offset, u32 skip, u16 len)
 {
-	u32 off = le32_to_cpu(offset);
+	u32 off = le32_to_cpu(offset) + skip;
 
 	if (WARN_ON_ONCE(le32_to_cpu(handle) != blk->shmem_handle ||
 			 off > blk->length || len > blk->length - off))
@@ -72,7 +73,8 @@ static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
 			  const u8 **p, u16 *len)
 {
 	len[0] = le16_to_cpu(d->len);
-	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, len[0]);
+	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, m->headroom,
+			    len[0]);
 	len[1] = 0;
 	p[1] = NULL;
 	if (!p[0])
@@ -80,7 +82,7 @@ static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
 	if (!(flags & VMQ_RXD_F_SPLIT))
 		return true;
 	len[1] = le16_to_cpu(d->post_len);
-	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset,
+	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset, 0,
 			    len[1]);
 	return p[1];
 }
@@ -402,8 +404,8 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 			goto err;
 		page = vmq_rx_lend_buf(l, b);
 		skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
-				(b % l->bufs_per_page) * m->buf_stride + foff,
-				flen, m->buf_stride);
+				(b % l->bufs_per_page) * m->buf_stride +
+				m->headroom + foff, flen, m->buf_stride);
 		lp->lent++;
 		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
 		dk->offset = cpu_to_le32(l->free[--l->nfree] * stride);
@@ -423,6 +425,84 @@ err:
 
 copy:
 	return vmq_rx_build(q, d, flags, n);
+}
+
+/* ---- XDP ---------------------------------------------------------------- */
+
+/* The skb of a frame the XDP program passed, as it left the frame (its
+ * bounds and metadata may have moved): built on the buffer itself, which
+ * is lent (a page, xdp.c), or a copy for a short frame, a queue that
+ * does not lend or one out of spares. ERR_PTR(-ENOMEM) if there is no
+ * skb.
+ */
+static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
+				      struct vmq_rx_desc *d, u16 flags,
+				      u32 b, const struct xdp_buff *xdp,
+				      struct vmq_rx_lend_poll *lp)
+{
+	u32 meta = xdp->data - xdp->data_meta, len = xdp->data_end - xdp->data;
+	const struct vmq_rxq_mem *m = &q->mem;
+	struct vmq_rx_lend *l = m->lend;
+	struct sk_buff *skb;
+
+	if (l && len > VMQ_RX_COPYBREAK && vmq_rx_lend_spares(l, 1, lp)) {
+		skb = napi_build_skb(xdp->data_hard_start, m->buf_stride);
+		if (!skb)
+			return ERR_PTR(-ENOMEM);
+		skb_reserve(skb, xdp->data - xdp->data_hard_start);
+		__skb_put(skb, len);
+		vmq_rx_lend_buf(l, b);
+		lp->lent++;
+		lp->frames++;
+		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
+		d->offset = cpu_to_le32(l->free[--l->nfree] * m->buf_stride);
+	} else {
+		if (l && len > VMQ_RX_COPYBREAK)
+			WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
+		skb = napi_alloc_skb(&q->napi, meta + len);
+		if (!skb)
+			return ERR_PTR(-ENOMEM);
+		skb_put_data(skb, xdp->data_meta, meta + len);
+		__skb_pull(skb, meta);
+	}
+	if (meta)
+		skb_metadata_set(skb, meta);
+	vmq_rx_meta(skb, d, flags);
+	return skb;
+}
+
+/* Run the XDP program on the frame at q->cons, one buffer (vmq_hw_dma()
+ * gives a queue with a program no chains). Return: the skb of a frame it
+ * passed; NULL for one it took (dropped, sent back out: counted in @c);
+ * ERR_PTR(-ENOMEM) for a frame passed with no skb to put it in.
+ */
+static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
+				  struct vmq_rx_desc *d, u16 flags,
+				  struct vmq_rx_lend_poll *lp,
+				  struct vmq_rxq_counters *c)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	struct vmq_rx_lend *l = m->lend;
+	struct xdp_buff xdp;
+	const u8 *p[2];
+	u16 len[2];
+	u32 b;
+	u8 *hard;
+
+	if (!vmq_rx_pieces(m, d, flags, p, len))
+		return ERR_PTR(-EINVAL);
+	b = le32_to_cpu(d->offset) / m->buf_stride;
+	/* A lent buffer is freed through its page's linear address, and an
+	 * skb built on it must have that one.
+	 */
+	if (l)
+		hard = page_address(l->pages[b / l->bufs_per_page].page) +
+		       (b % l->bufs_per_page) * m->buf_stride;
+	else
+		hard = (u8 *)p[0] - m->headroom;
+	if (vmq_xdp_run(q, prog, &xdp, hard, len[0], c) != XDP_PASS)
+		return NULL;
+	return vmq_rx_xdp_skb(q, d, flags, b, &xdp, lp);
 }
 
 /**
@@ -511,8 +591,10 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	 */
 	u8 epoch = READ_ONCE(q->epoch);
 	struct vmq_rx_desc *d;
+	struct bpf_prog *prog = READ_ONCE(m->xdp_prog);
 	struct vmq_rx_lend *lend = m->lend;
 	struct vmq_rx_lend_poll lp = {};
+	struct vmq_rxq_counters xc = {};
 	struct sk_buff *skb;
 	u32 n;
 	int done = 0;
@@ -537,14 +619,25 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			/* Written before the queue's last filter went. */
 			skb = NULL;
 			paused++;
+		} else if (broken) {
+			skb = NULL;
+			drops++;
 		} else {
-			if (broken)
-				skb = NULL;
+			/* A chain can only be one the device wrote as the
+			 * program went (vmq_xdp_setup()): it goes up as such.
+			 */
+			if (prog && n == 1)
+				skb = vmq_rx_xdp(q, prog, d, flags, &lp, &xc);
 			else if (lend)
-				skb = vmq_rx_lend_build(q, d, flags, n, &lp);
+				skb = vmq_rx_lend_build(q, d, flags, n, &lp) ?:
+				      ERR_PTR(-ENOMEM);
 			else
-				skb = vmq_rx_build(q, d, flags, n);
-			drops += !skb;
+				skb = vmq_rx_build(q, d, flags, n) ?:
+				      ERR_PTR(-ENOMEM);
+			if (IS_ERR(skb)) {
+				skb = NULL;
+				drops++;
+			}
 		}
 		do {
 			/* Release: the buffer is back once the copy is made,
@@ -572,6 +665,13 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	c->packets += packets;
 	c->bytes += bytes;
 	c->drops_no_mem += drops;
+	if (prog) {
+		c->xdp_pass += xc.xdp_pass;
+		c->xdp_drop += xc.xdp_drop;
+		c->xdp_tx += xc.xdp_tx;
+		c->xdp_tx_errors += xc.xdp_tx_errors;
+		c->xdp_aborted += xc.xdp_aborted;
+	}
 	u64_stats_update_end(&q->stats.napi_syncp);
 	if (unlikely(paused)) {
 		spin_lock(&q->lock);

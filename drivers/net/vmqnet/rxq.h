@@ -25,6 +25,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
+#include <net/xdp.h>
 
 #include "filter.h"
 #include "queue_state.h"
@@ -183,10 +184,15 @@ struct vmq_rx_lend {
  *	or up to the next divisor of a page on a lending queue, since a lent
  *	buffer is a page fragment and may not cross a page
  * @la_size: lookahead bytes per buffer, 0 without lookahead split
+ * @headroom: bytes the device leaves free at the start of each buffer,
+ *	before the frame: XDP_PACKET_HEADROOM under XDP, else 0
  * @contiguous: the receive buffer blocks are physically contiguous
  * @spares: buffers beyond @nbufs in the buffer blocks: what a lending
  *	queue posts while the stack holds the buffers it lent
  * @mode: enum vmq_rx_mode
+ * @xdp_prog: the port's XDP program, which NAPI runs on each frame, or
+ *	NULL; the port holds the reference (xdp.c). Set with the layout,
+ *	cleared (WRITE_ONCE) while the queue runs, and read once per poll
  * @lend: a lending queue's buffers, or NULL for a copying one
  * @ring: the descriptor/completion ring (usage OTHER)
  * @bufs: RECEIVE buffers, or RECEIVE_LOOKAHEAD ones with lookahead split
@@ -197,9 +203,11 @@ struct vmq_rxq_mem {
 	u32 buf_size;
 	u32 buf_stride;
 	u32 la_size;
+	u32 headroom;
 	bool contiguous;
 	u32 spares;
 	u8 mode;
+	struct bpf_prog *xdp_prog;
 	struct vmq_rx_lend *lend;
 	struct vmq_rxq_blk ring;
 	struct vmq_rxq_blk bufs;
@@ -218,6 +226,13 @@ struct vmq_rxq_mem {
  *	buffer (a GSO super-frame: than all of the queue's buffers)
  * @drops_paused: frames in the ring when the queue's last filter was
  *	cleared: NAPI returns their buffers without indicating them
+ * @xdp_pass: frames the XDP program passed to the stack (also in @packets)
+ * @xdp_drop: frames it dropped
+ * @xdp_tx: frames it sent back out of the port (XDP_TX)
+ * @xdp_tx_errors: of those, frames that could not be sent: no peer, or
+ *	no memory for the copy onto the wire
+ * @xdp_aborted: frames of XDP_ABORTED, or of an action the driver does
+ *	not know
  */
 struct vmq_rxq_counters {
 	u64 packets;
@@ -227,12 +242,18 @@ struct vmq_rxq_counters {
 	u64 drops_not_running;
 	u64 drops_oversize;
 	u64 drops_paused;
+	u64 xdp_pass;
+	u64 xdp_drop;
+	u64 xdp_tx;
+	u64 xdp_tx_errors;
+	u64 xdp_aborted;
 };
 
 /**
  * struct vmq_rxq_stats - a VM queue's counters, by who writes them
  * @c: the counters; read them with vmq_rxq_stats_read()
- * @napi_syncp: NAPI writes @c.packets, @c.bytes and @c.drops_no_mem
+ * @napi_syncp: NAPI writes @c.packets, @c.bytes, @c.drops_no_mem and the
+ *	XDP counters
  * @dev_syncp: the device writes the other drops under the queue's
  *	producer lock, which NAPI takes for @c.drops_paused
  *
@@ -259,6 +280,7 @@ struct vmq_rxq_stats {
  * @mem: its shared memory; changed under RTNL with DMA off and NAPI
  *	disabled
  * @napi: NAPI instance of this ring
+ * @xdp_rxq: what an XDP program sees of the ring (rx_queue_index)
  * @irq_cpu: the CPU the queue's interrupt is affine to, where its NAPI runs
  *	in softirq context, or -1 for the CPU that wrote the frame (hw.c)
  * @irq_csd: raises the interrupt on @irq_cpu
@@ -288,6 +310,7 @@ struct vmq_rxq {
 	bool napi_on;
 	struct vmq_rxq_mem mem;
 	struct napi_struct napi;
+	struct xdp_rxq_info xdp_rxq;
 	int irq_cpu;
 	call_single_data_t irq_csd;
 
@@ -311,6 +334,8 @@ struct vmq_rxq {
  *	registered)
  * @shmem: the port's shared memory client, owner of its queues' blocks
  * @nbufs: receive buffers per queue at the next allocation (ethtool -G)
+ * @xdp_prog: the port's XDP program (a reference), or NULL; under RTNL.
+ *	The device reads it (READ_ONCE) to decide whether to coalesce
  * @filters: the receive filter table; under RTNL
  * @snap: what the receive path sees of @filters (RCU)
  * @promisc: IFF_PROMISC: take unicast frames for any MAC
@@ -325,6 +350,7 @@ struct vmq_port_rx {
 	struct net_device *netdev;
 	struct vmq_shmem_client *shmem;
 	u32 nbufs;
+	struct bpf_prog *xdp_prog;
 	struct vmq_filter_table filters;
 	struct vmq_filter_snap __rcu *snap;
 	bool promisc;
@@ -407,6 +433,8 @@ int vmq_queues_set_count(struct vmq_port *port, unsigned int nr,
 			 struct netlink_ext_ack *extack);
 int vmq_queues_set_nbufs(struct vmq_port *port, u32 nbufs,
 			 struct netlink_ext_ack *extack);
+int vmq_queues_relayout(struct vmq_port *port, const char *why,
+			struct netlink_ext_ack *extack);
 int vmq_queue_alloc(struct vmq_port *port, unsigned int ring,
 		    struct netlink_ext_ack *extack);
 int vmq_queue_complete(struct vmq_port *port, unsigned int ring,
@@ -432,6 +460,12 @@ void vmq_hw_dma_stop(struct vmq_rxq *q);
 void vmq_hw_irq_init(struct vmq_rxq *q);
 int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu);
 void vmq_hw_set_rx_mode(struct net_device *netdev);
+
+/* xdp.c: XDP programs on a port's queues */
+int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf);
+u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
+		struct xdp_buff *xdp, u8 *hard, u32 len,
+		struct vmq_rxq_counters *c);
 
 /* rx.c: NAPI, and the lending state of a queue's memory */
 int vmq_rx_poll(struct napi_struct *napi, int budget);

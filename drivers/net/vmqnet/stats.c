@@ -28,6 +28,11 @@ void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c)
 		c->packets = s->c.packets;
 		c->bytes = s->c.bytes;
 		c->drops_no_mem = s->c.drops_no_mem;
+		c->xdp_pass = s->c.xdp_pass;
+		c->xdp_drop = s->c.xdp_drop;
+		c->xdp_tx = s->c.xdp_tx;
+		c->xdp_tx_errors = s->c.xdp_tx_errors;
+		c->xdp_aborted = s->c.xdp_aborted;
 	} while (u64_stats_fetch_retry(&s->napi_syncp, start));
 	do {
 		start = u64_stats_fetch_begin(&s->dev_syncp);

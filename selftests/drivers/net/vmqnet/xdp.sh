@@ -1,0 +1,320 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Native XDP on a vmqnet port (xdp.c): each action with its ethtool -S
+# counters, a TCP transfer through XDP_PASS (the device segments
+# super-frames for a port with a program), the layout a program takes
+# and the configurations that refuse one, attach and detach under
+# traffic, ethtool -G and rmmod with a program attached. The programs
+# (xdp_prog.c) are built with clang and attached with ip link ... xdpdrv.
+#
+# The test functions run through vmq_test, which shellcheck cannot follow.
+# shellcheck disable=SC2317
+
+# shellcheck source=lib.sh
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
+
+vmq_require_tools ip jq clang socat
+vmq_require_module
+
+ID=81		# two ports, linked: A sends, B runs the programs
+ID2=82		# one port, for the refused configurations
+NSA=vmqxdpA$$
+NSB=vmqxdpB$$
+IPA=192.0.2.1
+IPB=192.0.2.2
+OBJ=$VMQ_TMPD/xdp_prog.o
+
+# ---- helpers ----------------------------------------------------------------
+
+# Build the programs, one a section of $OBJ.
+build_progs()
+{
+	clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
+		-c "$VMQ_DIR/xdp_prog.c" -o "$OBJ"
+}
+
+setup()
+{
+	build_progs && vmq_stats_start && vmq_netns_add "$NSA" "$NSB" &&
+		vmq_pair_setup
+}
+
+# xdp NS DEV NAME|off: attach program xdp_NAME of xdp_prog.c to DEV,
+# native mode only, in place of the one it has (-force), or remove it.
+xdp()
+{
+	if [ "$3" = off ]; then
+		ip -n "$1" link set dev "$2" xdpdrv off
+	else
+		ip -force -n "$1" link set dev "$2" xdpdrv obj "$OBJ" sec "xdp_$3"
+	fi
+}
+
+# b_xdp COUNTER: B's xdp_COUNTER, over its queues (ethtool -S).
+b_xdp() { b_stat "xdp_$1"; }
+
+# b_stat COUNTER: B's rx_queue_<q>_COUNTER, over its queues (ethtool -S).
+b_stat()
+{
+	vmq_counter_sum "^rx_queue_[0-9]+_$1\$" "$(vmq_estats "$NSB" "$PB")"
+}
+
+# b_queue0 COLUMN: a column of B's default queue in debugfs.
+b_queue0()
+{
+	local -A t=()
+
+	vmq_table t "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
+	echo "${t[0,$1]}"
+}
+
+ns_read() { local v; read -r v < "$VMQ_TMPD/sys.$1/class/net/$2/$3" && echo "$v"; }
+
+# udp_ab COUNT: COUNT datagrams of 64 bytes from A to B's discard port.
+udp_ab() { vmq_nsenter "$NSA" python3 -S "$VMQ_SEND" udp "$IPB" "$1" 64 30; }
+
+# rx NS DEV: DEV's rx_packets (stats64).
+rx() { ns_read "$1" "$2" statistics/rx_packets; }
+
+# refused DEV MESSAGE: attaching a program to DEV (of this namespace)
+# fails, and says MESSAGE.
+refused()
+{
+	local out
+
+	if out=$(ip link set dev "$1" xdpdrv obj "$OBJ" sec xdp_pass 2>&1); then
+		ktap_diag "attached to $1, expected a refusal: $2"
+		return 1
+	fi
+	case $out in
+	*"$2"*) return 0 ;;
+	esac
+	ktap_diag "attach to $1: expected '$2', got: $out"
+	return 1
+}
+
+# ---- tests ------------------------------------------------------------------
+
+# A program takes the layout XDP needs (a page a buffer, with headroom),
+# all queues at once; it sees and passes frames; removing it keeps the
+# layout (it cannot fail: the core removes programs as it unregisters).
+test_pass()
+{
+	local p0 r0
+
+	vmq_assert_eq "B's buffer stride before" 2048 "$(b_queue0 buf_stride)" &&
+	xdp "$NSB" "$PB" pass || return 1
+	vmq_assert_eq "B's buffer stride with a program" 4096 \
+		"$(b_queue0 buf_stride)" || return 1
+	ip -n "$NSB" -j link show dev "$PB" | jq -e '.[0].xdp.mode == 1' \
+		> /dev/null || { ktap_diag "no native program on $PB"; return 1; }
+	p0=$(b_xdp pass) r0=$(rx "$NSB" "$PB")
+	udp_ab 20 || return 1
+	vmq_wait_more "xdp_pass" $((p0 + 20)) b_xdp pass &&
+	vmq_wait_more "B's rx_packets" $((r0 + 20)) rx "$NSB" "$PB" &&
+	xdp "$NSB" "$PB" off &&
+	vmq_assert_eq "B's buffer stride once removed" 4096 \
+		"$(b_queue0 buf_stride)"
+}
+
+# ACTION COUNTER: the frames the program takes are counted, and none
+# reaches B's stack.
+xdp_takes()
+{
+	local c0 r0 rc=0
+
+	xdp "$NSB" "$PB" "$1" || return 1
+	c0=$(b_xdp "$2") r0=$(rx "$NSB" "$PB")
+	udp_ab 20 || rc=1
+	vmq_wait_more "xdp_$2" $((c0 + 20)) b_xdp "$2" &&
+	vmq_assert_eq "B's rx_packets" "$r0" "$(rx "$NSB" "$PB")" || rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
+test_drop() { xdp_takes drop drop; }
+test_aborted() { xdp_takes aborted aborted; }
+# An action no kernel knows: dropped and counted as aborted.
+test_unknown() { xdp_takes bad aborted; }
+
+# XDP_TX: the program swaps the addresses and B's device sends the frame
+# back to A, which receives it as one for it.
+test_tx()
+{
+	local t0 a0 rc=0
+
+	xdp "$NSB" "$PB" tx || return 1
+	t0=$(b_xdp tx) a0=$(rx "$NSA" "$PA")
+	udp_ab 20 || rc=1
+	vmq_wait_more "xdp_tx" $((t0 + 20)) b_xdp tx &&
+	vmq_wait_more "A's rx_packets" $((a0 + 20)) rx "$NSA" "$PA" &&
+	vmq_assert_eq "xdp_tx_errors" 0 "$(b_xdp tx_errors)" || rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
+# tcp_ab: 4 MiB from A to B over TCP, checked end to end.
+tcp_ab()
+{
+	local src=$VMQ_TMPD/tcp.src dst=$VMQ_TMPD/tcp.dst pid rc=0
+
+	# Super-frames of 32 segments and more, longer than an skb has
+	# fragments for, from the first window on (as in link.sh).
+	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 &&
+	vmq_nsenter "$NSB" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" &&
+	ip -n "$NSA" route replace "$IPB" dev "$PA" initcwnd 64 || return 1
+	head -c 4M /dev/urandom > "$src" || return 1
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
+		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
+	pid=$!
+	vmq_nsenter "$NSA" timeout 120 socat -u "OPEN:$src" \
+		"TCP:$IPB:5201,retry=100,interval=0.1" || rc=1
+	wait "$pid" || rc=1
+	[ "$rc" = 0 ] &&
+	vmq_assert_eq "sha256 of 4 MiB received" "$(sha256sum < "$src")" \
+		"$(sha256sum < "$dst")" || rc=1
+	rm -f "$src" "$dst"
+	return "$rc"
+}
+
+# TCP through XDP_PASS: A's TSO super-frames reach B's queue as the
+# segments the device cut them into, each through the program, the long
+# ones lent to the stack on the buffer itself. Then, the program gone,
+# the super-frames come whole again and are lent as chains of buffers
+# that still have the headroom.
+test_tcp_pass()
+{
+	local p0 l0 o0 c0
+
+	xdp "$NSB" "$PB" pass || return 1
+	p0=$(b_xdp pass) l0=$(b_queue0 frames_lent) o0=$(b_stat drops_oversize)
+	tcp_ab || { xdp "$NSB" "$PB" off; return 1; }
+	vmq_assert_eq "frames B's device dropped as too long" "$o0" \
+		"$(b_stat drops_oversize)" &&
+	vmq_assert_ge "xdp_pass: one a segment" $((p0 + 2800)) \
+		"$(b_xdp pass)" &&
+	vmq_assert_ge "frames B lent" $((l0 + 1)) "$(b_queue0 frames_lent)" &&
+	xdp "$NSB" "$PB" off || return 1
+	c0=$(b_queue0 frames_chained)
+	tcp_ab &&
+	vmq_assert_eq "B's buffer stride" 4096 "$(b_queue0 buf_stride)" &&
+	vmq_assert_ge "super-frames B lent chained" $((c0 + 1)) \
+		"$(b_queue0 frames_chained)"
+}
+
+# A program on a port whose frames would not fit one buffer of a page is
+# refused, and the port keeps its layout: lookahead split, then buffers
+# too large. Both parameters apply at reload.
+test_refused()
+{
+	local dl=vmqnet/vmqnet$ID2 rc=0
+
+	vmq_dev_create "$ID2" 1 4 || return 1
+	devlink dev param set "$dl" name lookahead_split value true \
+		cmode driverinit && devlink dev reload "$dl" || return 1
+	refused "$(vmq_port "$ID2" 0)" "lookahead split is on" || rc=1
+	devlink dev param set "$dl" name lookahead_split value false \
+		cmode driverinit &&
+	devlink dev param set "$dl" name rx_buffer_size value 4096 \
+		cmode driverinit && devlink dev reload "$dl" || return 1
+	refused "$(vmq_port "$ID2" 0)" "too large for XDP" || rc=1
+	vmq_dev_delete "$ID2" || rc=1
+	return "$rc"
+}
+
+# Not enough of the budget for the new layout: refused, and every queue
+# keeps its memory; no program stays.
+test_no_budget()
+{
+	local dl=vmqnet/vmqnet$ID2 nd occ rc=0
+
+	vmq_dev_create "$ID2" 1 4 || return 1
+	nd=$(vmq_port "$ID2" 0)
+	ip link set "$nd" up && ethtool -L "$nd" combined 4 || return 1
+	occ=$(vmq_shmem_occ "$ID2")
+	devlink resource set "$dl" path /shared_memory size $((occ * 2)) &&
+		devlink dev reload "$dl" || return 1
+	nd=$(vmq_port "$ID2" 0)
+	ip link set "$nd" up && ethtool -L "$nd" combined 4 || return 1
+	occ=$(vmq_shmem_occ "$ID2")
+	refused "$nd" "no shared memory for the receive buffers of XDP" ||
+		rc=1
+	vmq_assert_eq "occupancy after the refusal" "$occ" \
+		"$(vmq_shmem_occ "$ID2")" || rc=1
+	ip -j link show dev "$nd" | jq -e '.[0].xdp == null' > /dev/null ||
+		{ ktap_diag "a program stayed on $nd"; rc=1; }
+	vmq_dev_delete "$ID2" || rc=1
+	return "$rc"
+}
+
+# Programs come and go while A floods B: nothing is lost but frames, and
+# every buffer comes back.
+test_swap_under_traffic()
+{
+	local a d0 rc=0
+
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
+		python3 -S "$VMQ_SEND" udp "$IPB" 0 1000 600
+	for a in pass drop tx off pass aborted pass off; do
+		xdp "$NSB" "$PB" "$a" || { rc=1; break; }
+		vmq_nap 0.3
+	done
+	vmq_flood_stop || rc=1
+	# A replaced program, unlike a first one, takes no new layout: each
+	# queue must run it from then on.
+	xdp "$NSB" "$PB" pass && xdp "$NSB" "$PB" drop || rc=1
+	d0=$(b_xdp drop)
+	udp_ab 20 || rc=1
+	vmq_wait_more "xdp_drop of the replacement" $((d0 + 20)) b_xdp drop ||
+		rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
+# ethtool -G with a program: the new buffers keep the XDP layout.
+test_ring_resize()
+{
+	local p0 rc=0
+
+	xdp "$NSB" "$PB" pass || return 1
+	vmq_nsenter "$NSB" ethtool -G "$PB" rx 128 || rc=1
+	vmq_assert_eq "B's buffers" 128 "$(b_queue0 bufs)" &&
+	vmq_assert_eq "B's buffer stride" 4096 "$(b_queue0 buf_stride)" ||
+		rc=1
+	p0=$(b_xdp pass)
+	udp_ab 20 || rc=1
+	vmq_wait_more "xdp_pass" $((p0 + 20)) b_xdp pass || rc=1
+	vmq_nsenter "$NSB" ethtool -G "$PB" rx 256 || rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
+# rmmod under traffic with a program attached and buffers lent: the core
+# removes the program as the port goes.
+test_rmmod()
+{
+	vmq_module_unloadable || return
+	xdp "$NSB" "$PB" pass || return 1
+	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
+		python3 -S "$VMQ_SEND" udp "$IPB" 0 1000 600
+	vmq_nap 1
+	vmq_module_unload || { vmq_flood_kill; return 1; }
+	vmq_flood_kill
+	vmq_module_load && vmq_assert_exists "$VMQ_BUS"
+}
+
+vmq_setup "two linked ports, the XDP programs built" setup
+ktap_plan 11
+vmq_test "xdp: pass, the layout a program takes" test_pass
+vmq_test "xdp: drop" test_drop
+vmq_test "xdp: aborted" test_aborted
+vmq_test "xdp: an unknown action" test_unknown
+vmq_test "xdp: tx back to the sender" test_tx
+vmq_test "xdp: tcp through pass, super-frames segmented" test_tcp_pass
+vmq_test "xdp: refused for lookahead split and large buffers" test_refused
+vmq_test "xdp: refused over the budget, nothing changed" test_no_budget
+vmq_test "xdp: programs swapped under traffic" test_swap_under_traffic
+vmq_test "xdp: ethtool -G keeps the layout" test_ring_resize
+vmq_test "xdp: rmmod with a program under traffic" test_rmmod
+ktap_finish
