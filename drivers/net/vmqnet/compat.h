@@ -48,13 +48,16 @@ static inline void vmq_extack_set(struct netlink_ext_ack *extack,
 #endif
 #endif
 
-/* 6.3: a driver says which XDP actions it supports; before, ndo_bpf
- * was all there was to say. vmqnet runs the basic ones (xdp.c).
+/* 6.3: a driver says which XDP actions it supports, and a redirect to a
+ * device that does not say NDO_XMIT is refused; before, ndo_bpf and
+ * ndo_xdp_xmit were all there was to say.
  */
 static inline void vmq_xdp_features_set(struct net_device *netdev)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
-	xdp_set_features_flag(netdev, NETDEV_XDP_ACT_BASIC);
+	xdp_set_features_flag(netdev, NETDEV_XDP_ACT_BASIC |
+				      NETDEV_XDP_ACT_REDIRECT |
+				      NETDEV_XDP_ACT_NDO_XMIT);
 #endif
 }
 

@@ -327,6 +327,7 @@ static const char * const vmq_rxq_stat_names[] = {
 	"packets", "bytes", "drops_no_buffer", "drops_not_running",
 	"drops_oversize", "drops_no_mem", "drops_paused", "shmem_bytes",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_tx_errors", "xdp_aborted",
+	"xdp_redirect", "xdp_redirect_errors",
 };
 
 static const char * const vmq_txq_stat_names[] = {
@@ -339,7 +340,7 @@ static const char * const vmq_rx_port_stat_names[] = {
 };
 
 static const char * const vmq_tx_port_stat_names[] = {
-	"tx_drops_no_peer", "tx_drops_mtu",
+	"tx_drops_no_peer", "tx_drops_mtu", "tx_xdp_xmit", "tx_xdp_xmit_errors",
 };
 
 /**
@@ -422,6 +423,8 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = rc.xdp_tx;
 		*data++ = rc.xdp_tx_errors;
 		*data++ = rc.xdp_aborted;
+		*data++ = rc.xdp_redirect;
+		*data++ = rc.xdp_redirect_errors;
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);
 	for (q = 0; q < netdev->real_num_tx_queues; q++) {
@@ -438,6 +441,8 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 	}
 	*data++ = no_peer;
 	*data++ = mtu;
+	*data++ = atomic64_read(&vn->xdp_xmit);
+	*data++ = atomic64_read(&vn->xdp_xmit_errors);
 }
 
 const struct ethtool_ops vmq_ethtool_ops = {

@@ -91,6 +91,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_validate_addr	= eth_validate_addr,
 	.ndo_set_features	= vmq_set_features,
 	.ndo_bpf		= vmq_xdp_bpf,
+	.ndo_xdp_xmit		= vmq_xdp_xmit,
 #if VMQ_HAVE_NDO_GET_DEVLINK_PORT
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
 #endif

@@ -42,6 +42,8 @@
 
 #include <linux/bitfield.h>
 #include <linux/bpf.h>
+#include <linux/bpf_trace.h>
+#include <linux/filter.h>
 #include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/if_macvlan.h>
@@ -245,6 +247,7 @@ struct vmq_rx_lend_poll {
 	u32 frames;
 	u32 chained;
 	bool swept;
+	bool redirected;
 };
 
 /* Spares for @n buffers, looking at every pending page for buffers the
@@ -471,6 +474,33 @@ static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
 	return skb;
 }
 
+/* XDP_REDIRECT: the target holds the buffer until it returns the frame
+ * (page_frag_free(), a put_page()), as the stack holds a lent one; so
+ * only a buffer that can be lent goes, with a spare posted in its place.
+ * The redirect is flushed at the end of the poll.
+ */
+static void vmq_rx_xdp_redirect(struct vmq_rxq *q, struct bpf_prog *prog,
+				struct vmq_rx_desc *d, u32 b,
+				struct xdp_buff *xdp,
+				struct vmq_rx_lend_poll *lp,
+				struct vmq_rxq_counters *c)
+{
+	const struct vmq_rxq_mem *m = &q->mem;
+	struct vmq_rx_lend *l = m->lend;
+
+	if (!l || !vmq_rx_lend_spares(l, 1, lp) ||
+	    xdp_do_redirect(q->napi.dev, xdp, prog)) {
+		c->xdp_redirect_errors++;
+		trace_xdp_exception(q->napi.dev, prog, XDP_REDIRECT);
+		return;
+	}
+	vmq_rx_lend_buf(l, b);
+	lp->lent++;
+	lp->redirected = true;
+	d->offset = cpu_to_le32(l->free[--l->nfree] * m->buf_stride);
+	c->xdp_redirect++;
+}
+
 /* Run the XDP program on the frame at q->cons, one buffer (vmq_hw_dma()
  * gives a queue with a program no chains). Return: the skb of a frame it
  * passed; NULL for one it took (dropped, sent back out: counted in @c);
@@ -500,9 +530,15 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 		       (b % l->bufs_per_page) * m->buf_stride;
 	else
 		hard = (u8 *)p[0] - m->headroom;
-	if (vmq_xdp_run(q, prog, &xdp, hard, len[0], c) != XDP_PASS)
+	switch (vmq_xdp_run(q, prog, &xdp, hard, len[0], c)) {
+	case XDP_PASS:
+		return vmq_rx_xdp_skb(q, d, flags, b, &xdp, lp);
+	case XDP_REDIRECT:
+		vmq_rx_xdp_redirect(q, prog, d, b, &xdp, lp, c);
 		return NULL;
-	return vmq_rx_xdp_skb(q, d, flags, b, &xdp, lp);
+	default:
+		return NULL;
+	}
 }
 
 /**
@@ -654,6 +690,8 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		vmq_rx_deliver(q, napi, skb);
 	}
 
+	if (lp.redirected)
+		xdp_do_flush();
 	if (lp.lent != lp.back)
 		atomic_add(lp.lent - lp.back, &q->lent);
 	if (lp.frames) {
@@ -666,6 +704,8 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	c->bytes += bytes;
 	c->drops_no_mem += drops;
 	if (prog) {
+		c->xdp_redirect += xc.xdp_redirect;
+		c->xdp_redirect_errors += xc.xdp_redirect_errors;
 		c->xdp_pass += xc.xdp_pass;
 		c->xdp_drop += xc.xdp_drop;
 		c->xdp_tx += xc.xdp_tx;

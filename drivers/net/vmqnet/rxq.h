@@ -233,6 +233,9 @@ struct vmq_rxq_mem {
  *	no memory for the copy onto the wire
  * @xdp_aborted: frames of XDP_ABORTED, or of an action the driver does
  *	not know
+ * @xdp_redirect: frames redirected (XDP_REDIRECT), their buffers lent
+ * @xdp_redirect_errors: frames that could not be: the target refused,
+ *	or the buffer cannot be lent (a copying queue, no spare)
  */
 struct vmq_rxq_counters {
 	u64 packets;
@@ -247,6 +250,8 @@ struct vmq_rxq_counters {
 	u64 xdp_tx;
 	u64 xdp_tx_errors;
 	u64 xdp_aborted;
+	u64 xdp_redirect;
+	u64 xdp_redirect_errors;
 };
 
 /**
@@ -463,6 +468,8 @@ void vmq_hw_set_rx_mode(struct net_device *netdev);
 
 /* xdp.c: XDP programs on a port's queues */
 int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf);
+int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
+		 u32 flags);
 u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
 		struct xdp_buff *xdp, u8 *hard, u32 len,
 		struct vmq_rxq_counters *c);

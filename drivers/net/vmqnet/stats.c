@@ -33,6 +33,8 @@ void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c)
 		c->xdp_tx = s->c.xdp_tx;
 		c->xdp_tx_errors = s->c.xdp_tx_errors;
 		c->xdp_aborted = s->c.xdp_aborted;
+		c->xdp_redirect = s->c.xdp_redirect;
+		c->xdp_redirect_errors = s->c.xdp_redirect_errors;
 	} while (u64_stats_fetch_retry(&s->napi_syncp, start));
 	do {
 		start = u64_stats_fetch_begin(&s->dev_syncp);

@@ -215,11 +215,16 @@ struct vmq_txq_stats {
  * @netdev: the net_device
  * @port: the port that owns it
  * @tx: per TX queue counters (the RX queues keep theirs, rxq.h)
+ * @xdp_xmit: frames other devices redirected to the port that it put on
+ *	the wire (ndo_xdp_xmit, on any CPU)
+ * @xdp_xmit_errors: frames it could not: no peer, or no memory
  */
 struct vmq_netdev {
 	struct net_device *netdev;
 	struct vmq_port *port;
 	struct vmq_txq_stats tx[VMQ_QUEUES_MAX];
+	atomic64_t xdp_xmit;
+	atomic64_t xdp_xmit_errors;
 };
 
 int vmq_netdev_create(struct vmq_port *port);

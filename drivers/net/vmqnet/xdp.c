@@ -22,37 +22,80 @@
 #define VMQ_XDP_BUF_MAX	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
 			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
 
-/* Send a frame back out of the port it came in on: onto the wire, to the
- * linked peer, as tx.c sends an skb. The buffer goes back to the device
- * at once, so the frame is copied into a new skb: the "wire" carries
- * skbs. A frame the peer drops is the peer's to count, as for tx.c.
+/* Put a frame of @len bytes at @data on @port's wire, to its linked peer
+ * (@peer, under RCU), as tx.c sends an skb: copied into a new skb (from
+ * @napi's cache in its poll), since the "wire" carries skbs and the frame's
+ * memory goes back at once. A frame the peer drops is the peer's to count.
  */
-static int vmq_xdp_tx(struct vmq_rxq *q, const struct xdp_buff *xdp)
+static int vmq_xdp_wire(struct vmq_port *peer, struct napi_struct *napi,
+			struct net_device *netdev, const void *data, u32 len)
 {
-	u32 len = xdp->data_end - xdp->data;
-	struct vmq_port *peer;
 	struct sk_buff *skb;
-	int err = -ENETDOWN;
 
-	rcu_read_lock();
-	peer = rcu_dereference(q->port->peer);
 	if (!peer || !netif_running(peer->netdev))
-		goto out;
-	err = -ENOMEM;
-	skb = napi_alloc_skb(&q->napi, len);
+		return -ENETDOWN;
+	skb = napi ? napi_alloc_skb(napi, len) : netdev_alloc_skb(netdev, len);
 	if (!skb)
-		goto out;
-	skb_put_data(skb, xdp->data, len);
-	err = -EMSGSIZE;
+		return -ENOMEM;
+	skb_put_data(skb, data, len);
 	if (!is_skb_forwardable(peer->netdev, skb)) {
 		kfree_skb(skb);
-		goto out;
+		return -EMSGSIZE;
 	}
-	err = 0;
 	vmq_hw_rx_frame(peer, skb);
-out:
+	return 0;
+}
+
+/* XDP_TX: back out of the port the frame came in on. */
+static int vmq_xdp_tx(struct vmq_rxq *q, const struct xdp_buff *xdp)
+{
+	int err;
+
+	rcu_read_lock();
+	err = vmq_xdp_wire(rcu_dereference(q->port->peer), &q->napi,
+			   q->napi.dev, xdp->data, xdp->data_end - xdp->data);
 	rcu_read_unlock();
 	return err;
+}
+
+/**
+ * vmq_xdp_xmit() - ndo_xdp_xmit of a vmqnet port
+ * @netdev: the port, target of a redirect
+ * @n: frames
+ * @frames: the frames
+ * @flags: XDP_XMIT_FLUSH or 0; each frame goes out at once anyway
+ *
+ * Each frame is copied onto the wire to the linked peer and returned.
+ *
+ * Context: softirq (a redirecting driver's NAPI, or a devmap flush).
+ * Return: the frames sent, from the first (the caller returns the rest),
+ * or a negative errno for none: -ENETDOWN without a peer running.
+ */
+int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
+		 u32 flags)
+{
+	struct vmq_netdev *vn = netdev_priv(netdev);
+	int sent, drops = 0, err = 0;
+
+	if (unlikely(flags & ~XDP_XMIT_FLAGS_MASK))
+		return -EINVAL;
+	rcu_read_lock();
+	for (sent = 0; sent < n; sent++) {
+		err = vmq_xdp_wire(rcu_dereference(vn->port->peer), NULL,
+				   netdev, frames[sent]->data,
+				   frames[sent]->len);
+		/* A frame over the peer's MTU is gone like one the peer
+		 * drops; the others are the caller's to return.
+		 */
+		if (err && err != -EMSGSIZE)
+			break;
+		drops += !!err;
+		xdp_return_frame(frames[sent]);
+	}
+	rcu_read_unlock();
+	atomic64_add(sent - drops, &vn->xdp_xmit);
+	atomic64_add(n - sent + drops, &vn->xdp_xmit_errors);
+	return sent ?: err;
 }
 
 /**
@@ -64,8 +107,9 @@ out:
  * @len: the frame's length; it starts @q's headroom into the buffer
  * @c: counts the action
  *
- * Return: XDP_PASS for a frame to indicate (from @xdp), or the action
- * that took it: the buffer can be posted again.
+ * Return: XDP_PASS for a frame to indicate (from @xdp), XDP_REDIRECT for
+ * one to redirect (from @xdp, not counted yet), or the action that took
+ * it: the buffer can be posted again.
  */
 u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
 		struct xdp_buff *xdp, u8 *hard, u32 len,
@@ -93,11 +137,12 @@ u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
 		c->xdp_tx_errors++;
 		trace_xdp_exception(netdev, prog, act);
 		return XDP_TX;
+	case XDP_REDIRECT:
+		/* The target holds the buffer: rx.c lends it. */
+		return XDP_REDIRECT;
 	default:
 		bpf_warn_invalid_xdp_action(netdev, prog, act);
 		fallthrough;
-	/* Not yet: a redirect target would hold the buffer as lent. */
-	case XDP_REDIRECT:
 	case XDP_ABORTED:
 		c->xdp_aborted++;
 		trace_xdp_exception(netdev, prog, act);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Native XDP on a vmqnet port (xdp.c): each action with its ethtool -S
-# counters, a TCP transfer through XDP_PASS (the device segments
+# counters, a redirect to another port (its ndo_xdp_xmit) and one that
+# fails, a TCP transfer through XDP_PASS (the device segments
 # super-frames for a port with a program), the layout a program takes
 # and the configurations that refuse one, attach and detach under
 # traffic, ethtool -G and rmmod with a program attached. The programs
@@ -19,25 +20,44 @@ vmq_require_module
 
 ID=81		# two ports, linked: A sends, B runs the programs
 ID2=82		# one port, for the refused configurations
+ID3=83		# two ports, linked: C beside B, D in a namespace of its own
 NSA=vmqxdpA$$
 NSB=vmqxdpB$$
+NSD=vmqxdpD$$
 IPA=192.0.2.1
 IPB=192.0.2.2
 OBJ=$VMQ_TMPD/xdp_prog.o
 
 # ---- helpers ----------------------------------------------------------------
 
-# Build the programs, one a section of $OBJ.
+# The redirect's target: device $ID3's port C, in B's namespace, linked
+# to its port D, promiscuous, in a namespace of its own. Sets PC, PD.
+setup_cd()
+{
+	local ifc ifd
+
+	vmq_dev_create "$ID3" 2 4 || return 1
+	PC=$(vmq_port "$ID3" 0) PD=$(vmq_port "$ID3" 1)
+	printf 'link set %s netns %s\n' "$PC" "$NSB" "$PD" "$NSD" |
+		ip -batch - || return 1
+	ifc=$(ns_read "$NSB" "$PC" ifindex) ifd=$(ns_read "$NSD" "$PD" ifindex)
+	vmq_link "$NSB" "$ifc" "$NSD" "$ifd" &&
+	ip -n "$NSB" link set dev "$PC" up &&
+	ip -n "$NSD" link set dev "$PD" up promisc on
+}
+
+# The programs, one a section of $OBJ; the redirect's goes to C.
 build_progs()
 {
 	clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
+		-DVMQ_REDIRECT_IFINDEX="$(ns_read "$NSB" "$PC" ifindex)" \
 		-c "$VMQ_DIR/xdp_prog.c" -o "$OBJ"
 }
 
 setup()
 {
-	build_progs && vmq_stats_start && vmq_netns_add "$NSA" "$NSB" &&
-		vmq_pair_setup
+	vmq_stats_start && vmq_netns_add "$NSA" "$NSB" "$NSD" &&
+		vmq_pair_setup && setup_cd && build_progs
 }
 
 # xdp NS DEV NAME|off: attach program xdp_NAME of xdp_prog.c to DEV,
@@ -256,7 +276,7 @@ test_swap_under_traffic()
 
 	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSA" \
 		python3 -S "$VMQ_SEND" udp "$IPB" 0 1000 600
-	for a in pass drop tx off pass aborted pass off; do
+	for a in pass drop tx redirect off; do
 		xdp "$NSB" "$PB" "$a" || { rc=1; break; }
 		vmq_nap 0.3
 	done
@@ -268,6 +288,31 @@ test_swap_under_traffic()
 	udp_ab 20 || rc=1
 	vmq_wait_more "xdp_drop of the replacement" $((d0 + 20)) b_xdp drop ||
 		rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
+# XDP_REDIRECT from B to C, a port of another device in B's namespace:
+# B lends the buffer to the redirect, and C's ndo_xdp_xmit puts each
+# frame on its wire to D. Then, C down, every redirect fails, counted.
+test_redirect()
+{
+	local r0 x0 d0 e0 rc=0
+
+	xdp "$NSB" "$PB" redirect || return 1
+	r0=$(b_xdp redirect) d0=$(rx "$NSD" "$PD")
+	x0=$(vmq_counter tx_xdp_xmit "$(vmq_estats "$NSB" "$PC")")
+	udp_ab 20 || rc=1
+	vmq_wait_more "D's rx_packets" $((d0 + 20)) rx "$NSD" "$PD" &&
+	vmq_assert_ge "xdp_redirect" $((r0 + 20)) "$(b_xdp redirect)" &&
+	vmq_assert_ge "C's tx_xdp_xmit" $((x0 + 20)) \
+		"$(vmq_counter tx_xdp_xmit "$(vmq_estats "$NSB" "$PC")")" || rc=1
+	ip -n "$NSB" link set dev "$PC" down || rc=1
+	e0=$(b_xdp redirect_errors)
+	udp_ab 20 || rc=1
+	vmq_wait_more "xdp_redirect_errors with C down" $((e0 + 20)) \
+		b_xdp redirect_errors || rc=1
+	ip -n "$NSB" link set dev "$PC" up || rc=1
 	xdp "$NSB" "$PB" off || rc=1
 	return "$rc"
 }
@@ -305,13 +350,14 @@ test_rmmod()
 }
 
 vmq_setup "two linked ports, the XDP programs built" setup
-ktap_plan 11
+ktap_plan 12
 vmq_test "xdp: pass, the layout a program takes" test_pass
 vmq_test "xdp: drop" test_drop
 vmq_test "xdp: aborted" test_aborted
 vmq_test "xdp: an unknown action" test_unknown
 vmq_test "xdp: tx back to the sender" test_tx
 vmq_test "xdp: tcp through pass, super-frames segmented" test_tcp_pass
+vmq_test "xdp: redirect to another port, its ndo_xdp_xmit" test_redirect
 vmq_test "xdp: refused for lookahead split and large buffers" test_refused
 vmq_test "xdp: refused over the budget, nothing changed" test_no_budget
 vmq_test "xdp: programs swapped under traffic" test_swap_under_traffic

@@ -2,7 +2,8 @@
 /*
  * The XDP programs of xdp.sh, one a section, named after what it does:
  * xdp.sh builds them with clang -target bpf and attaches one with
- * ip link set DEV xdpdrv obj xdp_prog.o sec xdp_<name>.
+ * ip link set DEV xdpdrv obj xdp_prog.o sec xdp_<name>; xdp_redirect
+ * only with -DVMQ_REDIRECT_IFINDEX=<its target>.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -51,5 +52,14 @@ int vmq_xdp_tx(struct xdp_md *ctx)
 	__builtin_memcpy(eth->h_source, mac, ETH_ALEN);
 	return XDP_TX;
 }
+
+#ifdef VMQ_REDIRECT_IFINDEX
+/* To the port of that ifindex, built for it. */
+SEC("xdp_redirect")
+int vmq_xdp_redirect(struct xdp_md *ctx)
+{
+	return bpf_redirect(VMQ_REDIRECT_IFINDEX, 0);
+}
+#endif
 
 char _license[] SEC("license") = "GPL";
