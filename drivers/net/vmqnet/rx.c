@@ -267,6 +267,21 @@ static bool vmq_rx_lend_spares(struct vmq_rx_lend *l, u32 n,
 	return l->nfree >= n;
 }
 
+/* Lend buffer @b of descriptor @d, and post a spare there in its place
+ * (vmq_rx_lend_spares() said there is one). Returns the buffer's page.
+ */
+static struct page *vmq_rx_lend_swap(struct vmq_rx_lend *l,
+				     struct vmq_rx_desc *d, u32 b, u32 stride,
+				     struct vmq_rx_lend_poll *lp)
+{
+	struct page *page = vmq_rx_lend_buf(l, b);
+
+	lp->lent++;
+	/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
+	d->offset = cpu_to_le32(l->free[--l->nfree] * stride);
+	return page;
+}
+
 /* The skb that buffer @k of a frame goes into as a fragment: @head, then,
  * once it has MAX_SKB_FRAGS of them, one more skb on its frag_list for
  * each MAX_SKB_FRAGS after (a super-frame of more buffers than an skb has
@@ -405,13 +420,10 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		cur = vmq_rx_lend_frag_skb(&q->napi, skb, &tail);
 		if (!cur)
 			goto err;
-		page = vmq_rx_lend_buf(l, b);
+		page = vmq_rx_lend_swap(l, dk, b, stride, lp);
 		skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
 				(b % l->bufs_per_page) * m->buf_stride +
 				m->headroom + foff, flen, m->buf_stride);
-		lp->lent++;
-		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
-		dk->offset = cpu_to_le32(l->free[--l->nfree] * stride);
 	}
 	lp->frames++;
 	if (skb_has_frag_list(skb)) {
@@ -432,9 +444,30 @@ copy:
 
 /* ---- XDP ---------------------------------------------------------------- */
 
-/* The skb of a frame the XDP program passed, as it left the frame (its
- * bounds and metadata may have moved): built on the buffer itself, which
- * is lent (a page, xdp.c), or a copy for a short frame, a queue that
+/* A copy of a frame in an XDP buffer, as the program left it (its bounds
+ * and metadata may have moved), in a new skb; ERR_PTR(-ENOMEM) if there is
+ * none.
+ */
+static struct sk_buff *vmq_rx_xdp_copy(struct vmq_rxq *q,
+				       const struct vmq_rx_desc *d, u16 flags,
+				       const struct xdp_buff *xdp)
+{
+	u32 meta = xdp->data - xdp->data_meta, len = xdp->data_end - xdp->data;
+	struct sk_buff *skb;
+
+	skb = napi_alloc_skb(&q->napi, meta + len);
+	if (!skb)
+		return ERR_PTR(-ENOMEM);
+	skb_put_data(skb, xdp->data_meta, meta + len);
+	__skb_pull(skb, meta);
+	if (meta)
+		skb_metadata_set(skb, meta);
+	vmq_rx_meta(skb, d, flags);
+	return skb;
+}
+
+/* The skb of a frame the XDP program passed: built on the buffer itself,
+ * which is lent (a page, xdp.c), or a copy for a short frame, a queue that
  * does not lend or one out of spares. ERR_PTR(-ENOMEM) if there is no
  * skb.
  */
@@ -448,26 +481,19 @@ static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
 	struct vmq_rx_lend *l = m->lend;
 	struct sk_buff *skb;
 
-	if (l && len > VMQ_RX_COPYBREAK && vmq_rx_lend_spares(l, 1, lp)) {
-		skb = napi_build_skb(xdp->data_hard_start, m->buf_stride);
-		if (!skb)
-			return ERR_PTR(-ENOMEM);
-		skb_reserve(skb, xdp->data - xdp->data_hard_start);
-		__skb_put(skb, len);
-		vmq_rx_lend_buf(l, b);
-		lp->lent++;
-		lp->frames++;
-		/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
-		d->offset = cpu_to_le32(l->free[--l->nfree] * m->buf_stride);
-	} else {
-		if (l && len > VMQ_RX_COPYBREAK)
-			WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
-		skb = napi_alloc_skb(&q->napi, meta + len);
-		if (!skb)
-			return ERR_PTR(-ENOMEM);
-		skb_put_data(skb, xdp->data_meta, meta + len);
-		__skb_pull(skb, meta);
+	if (!l || len <= VMQ_RX_COPYBREAK)
+		return vmq_rx_xdp_copy(q, d, flags, xdp);
+	if (!vmq_rx_lend_spares(l, 1, lp)) {
+		WRITE_ONCE(q->lend_copied, q->lend_copied + 1);
+		return vmq_rx_xdp_copy(q, d, flags, xdp);
 	}
+	skb = napi_build_skb(xdp->data_hard_start, m->buf_stride);
+	if (!skb)
+		return ERR_PTR(-ENOMEM);
+	skb_reserve(skb, xdp->data - xdp->data_hard_start);
+	__skb_put(skb, len);
+	vmq_rx_lend_swap(l, d, b, m->buf_stride, lp);
+	lp->frames++;
 	if (meta)
 		skb_metadata_set(skb, meta);
 	vmq_rx_meta(skb, d, flags);
@@ -477,7 +503,10 @@ static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
 /* XDP_REDIRECT: the target holds the buffer until it returns the frame
  * (page_frag_free(), a put_page()), as the stack holds a lent one; so
  * only a buffer that can be lent goes, with a spare posted in its place.
- * The redirect is flushed at the end of the poll.
+ * It is lent before the redirect: an XSK map in copy mode returns the
+ * frame at once, from xdp_do_redirect(), and the reference it drops must
+ * be one the page was lent. A redirect that fails returns it the same
+ * way. The redirect is flushed at the end of the poll.
  */
 static void vmq_rx_xdp_redirect(struct vmq_rxq *q, struct bpf_prog *prog,
 				struct vmq_rx_desc *d, u32 b,
@@ -487,18 +516,22 @@ static void vmq_rx_xdp_redirect(struct vmq_rxq *q, struct bpf_prog *prog,
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	struct vmq_rx_lend *l = m->lend;
+	struct page *page;
 
-	if (!l || !vmq_rx_lend_spares(l, 1, lp) ||
-	    xdp_do_redirect(q->napi.dev, xdp, prog)) {
-		c->xdp_redirect_errors++;
-		trace_xdp_exception(q->napi.dev, prog, XDP_REDIRECT);
-		return;
+	if (!l || !vmq_rx_lend_spares(l, 1, lp))
+		goto err;
+	page = vmq_rx_lend_swap(l, d, b, m->buf_stride, lp);
+	if (xdp_do_redirect(q->napi.dev, xdp, prog)) {
+		put_page(page);
+		goto err;
 	}
-	vmq_rx_lend_buf(l, b);
-	lp->lent++;
 	lp->redirected = true;
-	d->offset = cpu_to_le32(l->free[--l->nfree] * m->buf_stride);
 	c->xdp_redirect++;
+	return;
+
+err:
+	c->xdp_redirect_errors++;
+	trace_xdp_exception(q->napi.dev, prog, XDP_REDIRECT);
 }
 
 /* Run the XDP program on the frame at q->cons, one buffer (vmq_hw_dma()
@@ -519,7 +552,8 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	u32 b;
 	u8 *hard;
 
-	if (!vmq_rx_pieces(m, d, flags, p, len))
+	if (!vmq_rx_pieces(m, d, flags, p, len) ||
+	    WARN_ON_ONCE(le32_to_cpu(d->offset) % m->buf_stride))
 		return ERR_PTR(-EINVAL);
 	b = le32_to_cpu(d->offset) / m->buf_stride;
 	/* A lent buffer is freed through its page's linear address, and an
