@@ -155,9 +155,8 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   mem->contiguous ? "yes" : "no",
 			   READ_ONCE(q->dma_on) ? "on" : "off",
 			   q->napi_on ? "on" : "off",
-			   !!mem->ring.vaddr + !!mem->bufs.vaddr +
-			   !!mem->post.vaddr,
-			   vmq_queue_shmem_bytes(q), vmq_rx_mode_name(mem),
+			   vmq_queue_shmem_blocks(q),
+			   vmq_queue_shmem_bytes(q), vmq_rx_mode_name(q),
 			   mem->spares, atomic_read(&q->lent),
 			   READ_ONCE(q->lend_copied),
 			   READ_ONCE(q->lend_orphaned),

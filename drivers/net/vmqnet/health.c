@@ -69,9 +69,10 @@ static int vmq_health_blk_put(struct devlink_fmsg *fmsg, const char *name,
 	return err ?: vmq_fmsg_obj_nest_end(fmsg);
 }
 
-static int vmq_health_blocks_put(const struct vmq_rxq_mem *mem,
+static int vmq_health_blocks_put(const struct vmq_rxq *q,
 				 struct devlink_fmsg *fmsg)
 {
+	const struct vmq_rxq_mem *mem = &q->mem;
 	int err;
 
 	err = vmq_fmsg_arr_pair_nest_start(fmsg, "blocks");
@@ -84,6 +85,10 @@ static int vmq_health_blocks_put(const struct vmq_rxq_mem *mem,
 	err = err ?: vmq_health_blk_put(fmsg, "post_lookahead",
 					VMQ_SHMEM_USAGE_RECEIVE_POST_LOOKAHEAD,
 					&mem->post);
+	if (q->xsk)
+		err = err ?: vmq_health_blk_put(fmsg, "umem",
+						VMQ_SHMEM_USAGE_RECEIVE,
+						&q->xsk->umem);
 	return err ?: vmq_fmsg_arr_pair_nest_end(fmsg);
 }
 
@@ -141,13 +146,11 @@ static int vmq_health_queue_put(const struct vmq_rxq *q, bool full,
 	err = err ?: vmq_fmsg_bool_pair_put(fmsg, "contiguous",
 					    mem->contiguous);
 	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "shmem_blocks",
-					   !!mem->ring.vaddr +
-					   !!mem->bufs.vaddr +
-					   !!mem->post.vaddr);
+					   vmq_queue_shmem_blocks(q));
 	err = err ?: vmq_fmsg_u64_pair_put(fmsg, "shmem_bytes",
 					   vmq_queue_shmem_bytes(q));
 	err = err ?: vmq_fmsg_string_pair_put(fmsg, "rx_mode",
-					      vmq_rx_mode_name(mem));
+					      vmq_rx_mode_name(q));
 	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "spares", mem->spares);
 	err = err ?: vmq_fmsg_u32_pair_put(fmsg, "buffers_lent",
 					   atomic_read(&q->lent));
@@ -155,7 +158,7 @@ static int vmq_health_queue_put(const struct vmq_rxq *q, bool full,
 					   q->lend_orphaned);
 	if (full) {
 		err = err ?: vmq_health_filters_put(t, q->ring, fmsg);
-		err = err ?: vmq_health_blocks_put(mem, fmsg);
+		err = err ?: vmq_health_blocks_put(q, fmsg);
 	}
 	return err ?: vmq_fmsg_obj_nest_end(fmsg);
 }

@@ -367,6 +367,70 @@ static u16 vmq_hw_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
 	return 0;
 }
 
+/* Complete the first (or only) descriptor @d of a frame of @n buffers,
+ * whose first piece is @s: its checksum and VLAN reports, then DONE, after
+ * every byte of the frame.
+ */
+static void vmq_hw_complete(struct vmq_rxq *q, struct sk_buff *skb,
+			    struct vmq_rx_desc *d, const struct vmq_hw_seg *s,
+			    u32 len, u16 flags, u32 n)
+{
+	flags |= vmq_hw_put_gso(skb, d);
+	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
+	    vmq_hw_csum_fill(s, skb, len))
+		flags |= VMQ_RXD_F_CSUM_OK;
+	if (skb_vlan_tag_present(skb)) {
+		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
+		flags |= VMQ_RXD_F_VLAN;
+	}
+	/* The buffers' non-temporal stores are not ordered by a release;
+	 * the fence orders them before the descriptor.
+	 */
+	wmb();
+	/* Release: the buffers and descriptors are written before NAPI sees
+	 * DONE on the first one.
+	 */
+	smp_store_release(&d->flags, cpu_to_le16(flags));
+	q->prod = vmq_ring_add(&q->mem, q->prod, n);
+}
+
+/* vmq_hw_dma() on a queue with an AF_XDP socket bound (xsk.c): the frame
+ * goes whole into the UMEM frame NAPI posted from the fill ring, or, if
+ * NAPI has not posted one there yet, nowhere.
+ */
+static int vmq_hw_dma_xsk(struct vmq_rxq *q, const struct vmq_rxq_xsk *x,
+			  struct sk_buff *skb, u16 epoch)
+{
+	struct vmq_rx_desc *d = (struct vmq_rx_desc *)q->mem.ring.vaddr +
+				q->prod;
+	struct vmq_hw_seg s = { .len = { skb->len } };
+	u32 off;
+
+	if (unlikely(skb->len > x->frame_size)) {
+		vmq_hw_count_drop(q, &q->stats.c.drops_oversize);
+		return -EMSGSIZE;
+	}
+	/* Acquire: NAPI has finished with the descriptor before we read the
+	 * buffer it posted there.
+	 */
+	if (le16_to_cpu(smp_load_acquire(&d->flags)) & VMQ_RXD_F_DONE)
+		goto nobuf;
+	off = le32_to_cpu(READ_ONCE(d->offset));
+	if (off == VMQ_RXD_NO_BUF ||
+	    WARN_ON_ONCE(off > x->umem.length - x->frame_size))
+		goto nobuf;
+	s.p[0] = (u8 *)x->umem.vaddr + off;
+	vmq_hw_copy(skb, 0, s.p[0], skb->len);
+	d->shmem_handle = cpu_to_le32(x->umem.shmem_handle);
+	d->len = cpu_to_le16(skb->len);
+	vmq_hw_complete(q, skb, d, &s, skb->len, VMQ_RXD_F_DONE | epoch, 1);
+	return 0;
+
+nobuf:
+	vmq_hw_count_drop(q, &q->stats.c.drops_no_buffer);
+	return -ENOBUFS;
+}
+
 /* Write @skb into @q's next receive buffers and complete it: all of its
  * buffers or none, since it is one packet and is counted (or dropped) as
  * one, whatever number of wire segments a super-frame stands for.
@@ -399,6 +463,10 @@ static int vmq_hw_dma(struct vmq_rxq *q, struct sk_buff *skb)
 	}
 	ring = m->ring.vaddr;
 	epoch = FIELD_PREP(VMQ_RXD_F_EPOCH, q->epoch);
+	if (q->xsk) {
+		err = vmq_hw_dma_xsk(q, q->xsk, skb, epoch);
+		goto out;
+	}
 	n = vmq_hw_bufs_needed(m, skb);
 	if (unlikely(!n)) {
 		vmq_hw_count_drop(q, &q->stats.c.drops_oversize);
@@ -438,23 +506,7 @@ static int vmq_hw_dma(struct vmq_rxq *q, struct sk_buff *skb)
 	d = &ring[head];
 	flags = VMQ_RXD_F_DONE | epoch | (n > 1 ? VMQ_RXD_F_MORE : 0);
 	flags |= vmq_hw_put(m, skb, 0, len, d, &s);
-	flags |= vmq_hw_put_gso(skb, d);
-	if (!skb_is_gso(skb) && skb->ip_summed == CHECKSUM_PARTIAL &&
-	    vmq_hw_csum_fill(&s, skb, len))
-		flags |= VMQ_RXD_F_CSUM_OK;
-	if (skb_vlan_tag_present(skb)) {
-		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
-		flags |= VMQ_RXD_F_VLAN;
-	}
-	/* The buffers' non-temporal stores are not ordered by a release;
-	 * the fence orders them before the descriptor.
-	 */
-	wmb();
-	/* Release: the buffers and descriptors are written before NAPI sees
-	 * DONE on the first one.
-	 */
-	smp_store_release(&d->flags, cpu_to_le16(flags));
-	q->prod = vmq_ring_add(m, head, n);
+	vmq_hw_complete(q, skb, d, &s, len, flags, n);
 out:
 	spin_unlock(&q->lock);
 	if (!err)

@@ -92,6 +92,7 @@ static const struct net_device_ops vmq_netdev_ops = {
 	.ndo_set_features	= vmq_set_features,
 	.ndo_bpf		= vmq_xdp_bpf,
 	.ndo_xdp_xmit		= vmq_xdp_xmit,
+	.ndo_xsk_wakeup		= vmq_xsk_wakeup,
 #if VMQ_HAVE_NDO_GET_DEVLINK_PORT
 	.ndo_get_devlink_port	= vmq_get_devlink_port,
 #endif

@@ -671,6 +671,11 @@ void vmq_queues_destroy(struct vmq_port *port)
 	unsigned int r;
 
 	for (r = VMQ_QUEUES_MAX; r--; ) {
+		/* The core unbinds every AF_XDP socket as the port
+		 * unregisters: a UMEM still bound would be freed here by
+		 * the halt, before its socket's pool.
+		 */
+		WARN_ON_ONCE(rx->q[r].xsk);
 		if (rx->q[r].state != VMQ_QS_UNDEFINED)
 			vmq_rxq_halt(&rx->q[r]);
 		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);

@@ -41,7 +41,12 @@ static int vmq_rxq_blk_alloc(struct vmq_rxq *q, struct vmq_rxq_blk *blk,
 	return 0;
 }
 
-static void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
+/**
+ * vmq_rxq_blk_free() - free a block of a queue, if it has one
+ * @q: the queue
+ * @blk: the block, cleared on return
+ */
+void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk)
 {
 	/* Our own handle: only a vmqnet bug can make this fail. */
 	if (blk->vaddr)
@@ -79,14 +84,17 @@ static const char * const vmq_rx_mode_names[] = {
 
 /**
  * vmq_rx_mode_name() - how a queue indicates frames, for debugfs
- * @m: its memory
+ * @q: the queue
  *
- * Return: "lend", or "copy:" and the reason it does not lend.
+ * Return: "xsk" while an AF_XDP socket is bound, else "lend", or "copy:"
+ * and the reason it does not lend.
  */
-const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m)
+const char *vmq_rx_mode_name(const struct vmq_rxq *q)
 {
-	u8 mode = READ_ONCE(m->mode);
+	u8 mode = READ_ONCE(q->mem.mode);
 
+	if (READ_ONCE(q->xsk))
+		return "xsk";
 	return mode < ARRAY_SIZE(vmq_rx_mode_names) ?
 	       vmq_rx_mode_names[mode] : "?";
 }
@@ -281,11 +289,25 @@ void vmq_rxq_mem_release(struct vmq_rxq *q, bool halt)
  * vmq_queue_shmem_bytes() - shared memory a queue holds
  * @q: the queue
  *
- * Return: the bytes of its blocks (their requested lengths).
+ * Return: the bytes of its blocks (their requested lengths), the UMEM of
+ * an AF_XDP socket bound to it among them.
  */
 u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q)
 {
-	return q->mem.ring.length + q->mem.bufs.length + q->mem.post.length;
+	return q->mem.ring.length + q->mem.bufs.length + q->mem.post.length +
+	       READ_ONCE(q->xsk_bytes);
+}
+
+/**
+ * vmq_queue_shmem_blocks() - shared memory blocks a queue holds
+ * @q: the queue
+ *
+ * Return: its blocks, the UMEM of an AF_XDP socket bound to it among them.
+ */
+u32 vmq_queue_shmem_blocks(const struct vmq_rxq *q)
+{
+	return !!q->mem.ring.vaddr + !!q->mem.bufs.vaddr +
+	       !!q->mem.post.vaddr + !!READ_ONCE(q->xsk_bytes);
 }
 
 /* Let the device write into the queue and NAPI read it, if the port is up
@@ -296,6 +318,7 @@ void vmq_rxq_start(struct vmq_rxq *q)
 	if (q->napi_on || !vmq_rxq_has_mem(q) ||
 	    !netif_running(q->port->rx->netdev))
 		return;
+	vmq_xsk_start(q);
 	napi_enable(&q->napi);
 	q->napi_on = true;
 	/* Ring r is RX queue r, and its NAPI serves it only while enabled:
@@ -326,6 +349,7 @@ void vmq_rxq_quiesce(struct vmq_rxq *q)
 	vmq_netif_queue_set_napi_rx(q->port->rx->netdev, q->ring, NULL);
 	napi_disable(&q->napi);
 	q->napi_on = false;
+	vmq_xsk_stop(q);
 }
 
 /**

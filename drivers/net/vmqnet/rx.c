@@ -53,6 +53,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "rxq.h"
 
 /* A completion's piece of a block, checked against the block: the device
@@ -564,7 +565,9 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 		       (b % l->bufs_per_page) * m->buf_stride;
 	else
 		hard = (u8 *)p[0] - m->headroom;
-	switch (vmq_xdp_run(q, prog, &xdp, hard, len[0], c)) {
+	xdp_init_buff(&xdp, m->buf_stride, &q->xdp_rxq);
+	xdp_prepare_buff(&xdp, hard, m->headroom, len[0], true);
+	switch (vmq_xdp_run(q, prog, &xdp, c)) {
 	case XDP_PASS:
 		return vmq_rx_xdp_skb(q, d, flags, b, &xdp, lp);
 	case XDP_REDIRECT:
@@ -573,6 +576,52 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	default:
 		return NULL;
 	}
+}
+
+/* The frame at q->cons of a queue with an AF_XDP socket bound, in the
+ * UMEM frame NAPI posted there (xsk.c): the program's, or, without one,
+ * the stack's, as a copy. The UMEM frame goes whatever the frame's fate,
+ * to the socket or back to the pool, and the descriptor waits for a new
+ * one from the fill ring. Return: as vmq_rx_xdp().
+ */
+static struct sk_buff *vmq_rx_xsk(struct vmq_rxq *q, struct vmq_rxq_xsk *x,
+				  struct bpf_prog *prog, struct vmq_rx_desc *d,
+				  u16 flags, struct vmq_rx_lend_poll *lp,
+				  struct vmq_rxq_counters *c)
+{
+	struct xdp_buff *xdp = x->bufs[q->cons];
+	struct sk_buff *skb = NULL;
+	u32 act = XDP_PASS;
+
+	if (WARN_ON_ONCE(!xdp || le32_to_cpu(d->shmem_handle) !=
+			 x->umem.shmem_handle ||
+			 le32_to_cpu(d->offset) !=
+			 (u8 *)xdp->data - (u8 *)x->umem.vaddr))
+		return ERR_PTR(-EINVAL);
+	x->bufs[q->cons] = NULL;
+	d->offset = cpu_to_le32(VMQ_RXD_NO_BUF);
+	x->unfilled++;
+	xsk_buff_set_size(xdp, le16_to_cpu(d->len));
+	vmq_xsk_sync_for_cpu(xdp, x->pool);
+	if (prog)
+		act = vmq_xdp_run(q, prog, xdp, c);
+	switch (act) {
+	case XDP_PASS:
+		skb = vmq_rx_xdp_copy(q, d, flags, xdp);
+		break;
+	case XDP_REDIRECT:
+		/* To the socket: zero copy, the frame is the socket's now. */
+		if (!xdp_do_redirect(q->napi.dev, xdp, prog)) {
+			c->xdp_redirect++;
+			lp->redirected = true;
+			return NULL;
+		}
+		c->xdp_redirect_errors++;
+		trace_xdp_exception(q->napi.dev, prog, act);
+		break;
+	}
+	xsk_buff_free(xdp);
+	return skb;
 }
 
 /**
@@ -663,13 +712,14 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_rx_desc *d;
 	struct bpf_prog *prog = READ_ONCE(m->xdp_prog);
 	struct vmq_rx_lend *lend = m->lend;
+	struct vmq_rxq_xsk *xsk = q->xsk;
 	struct vmq_rx_lend_poll lp = {};
 	struct vmq_rxq_counters xc = {};
+	bool broken, idle = true;
 	struct sk_buff *skb;
-	u32 n;
 	int done = 0;
-	bool broken;
 	u16 flags;
+	u32 n;
 
 	if (lend && lend->pend_len)
 		lp.back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
@@ -696,7 +746,10 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			/* A chain can only be one the device wrote as the
 			 * program went (vmq_xdp_setup()): it goes up as such.
 			 */
-			if (prog && n == 1)
+			if (xsk)
+				skb = vmq_rx_xsk(q, xsk, prog, d, flags, &lp,
+						 &xc);
+			else if (prog && n == 1)
 				skb = vmq_rx_xdp(q, prog, d, flags, &lp, &xc);
 			else if (lend)
 				skb = vmq_rx_lend_build(q, d, flags, n, &lp) ?:
@@ -724,6 +777,13 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		vmq_rx_deliver(q, napi, skb);
 	}
 
+	/* The socket's rings: its fill ring before the flush that shows it
+	 * what it received, and its TX ring.
+	 */
+	if (xsk) {
+		idle = vmq_xsk_refill(q, xsk) || xsk_uses_need_wakeup(xsk->pool);
+		idle &= vmq_xsk_tx(q, xsk, budget);
+	}
 	if (lp.redirected)
 		xdp_do_flush();
 	if (lp.lent != lp.back)
@@ -755,6 +815,12 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		spin_unlock(&q->lock);
 	}
 
+	/* A socket without need_wakeup is never asked to wake NAPI up: it
+	 * polls until the fill ring gives it every buffer back, as long as
+	 * the device runs.
+	 */
+	if (!idle && READ_ONCE(q->dma_on))
+		return budget;
 	if (done < budget)
 		napi_complete_done(napi, done);
 	return done;

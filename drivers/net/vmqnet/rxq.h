@@ -26,6 +26,7 @@
 #include <linux/types.h>
 #include <linux/u64_stats_sync.h>
 #include <net/xdp.h>
+#include <net/xdp_sock_drv.h>
 
 #include "filter.h"
 #include "queue_state.h"
@@ -214,6 +215,40 @@ struct vmq_rxq_mem {
 	struct vmq_rxq_blk post;
 };
 
+/* A free descriptor of an AF_XDP queue with no buffer posted in it: the
+ * fill ring was empty (xsk.c).
+ */
+#define VMQ_RXD_NO_BUF			U32_MAX
+
+/**
+ * struct vmq_rxq_xsk - an AF_XDP socket's UMEM bound to a queue (xsk.c)
+ * @pool: the socket's XSK buffer pool
+ * @umem: the UMEM, as a RECEIVE block of the queue from the pool's
+ *	provider
+ * @frame_size: the longest frame a UMEM frame takes
+ * @fill_next: the first descriptor without a buffer: NAPI takes buffers
+ *	from the fill ring for descriptors in order, from here
+ * @unfilled: descriptors without a buffer, from @fill_next on
+ * @tx_frames: frames sent from the socket's TX ring
+ * @bufs: the buffer posted at each descriptor, or NULL
+ * @own: the offsets of the queue's own buffers its descriptors held
+ *	when the socket's took their place, given back at the next stop
+ *
+ * While bound, the device writes the queue's frames into @bufs, not into
+ * the queue's own buffers, which wait for the unbind. NAPI's, and
+ * RTNL's while the queue is quiesced.
+ */
+struct vmq_rxq_xsk {
+	struct xsk_buff_pool *pool;
+	struct vmq_rxq_blk umem;
+	u32 frame_size;
+	u32 fill_next;
+	u32 unfilled;
+	u64 tx_frames;
+	struct xdp_buff *bufs[VMQ_RX_BUFS_MAX];
+	__le32 own[VMQ_RX_BUFS_MAX];
+};
+
 /**
  * struct vmq_rxq_counters - what a VM queue counts
  * @packets: frames NAPI indicated
@@ -286,6 +321,10 @@ struct vmq_rxq_stats {
  *	disabled
  * @napi: NAPI instance of this ring
  * @xdp_rxq: what an XDP program sees of the ring (rx_queue_index)
+ * @xsk: the AF_XDP socket bound to the ring in zero-copy mode, or NULL;
+ *	changed under RTNL and @lock while the queue is quiesced
+ * @xsk_bytes: the bytes of @xsk's UMEM block, or 0, for readers without
+ *	RTNL (debugfs)
  * @irq_cpu: the CPU the queue's interrupt is affine to, where its NAPI runs
  *	in softirq context, or -1 for the CPU that wrote the frame (hw.c)
  * @irq_csd: raises the interrupt on @irq_cpu
@@ -316,6 +355,8 @@ struct vmq_rxq {
 	struct vmq_rxq_mem mem;
 	struct napi_struct napi;
 	struct xdp_rxq_info xdp_rxq;
+	struct vmq_rxq_xsk *xsk;
+	u64 xsk_bytes;
 	int irq_cpu;
 	call_single_data_t irq_csd;
 
@@ -415,9 +456,10 @@ static inline u32 vmq_rxq_mem_stride(const struct vmq_rxq_mem *m)
 
 /* queue_mem.c: a queue's memory, for queue.c */
 void vmq_rxq_mem_plan(const struct vmq_dev *vdev, struct vmq_rxq_mem *m);
-const char *vmq_rx_mode_name(const struct vmq_rxq_mem *m);
+const char *vmq_rx_mode_name(const struct vmq_rxq *q);
 int vmq_rxq_mem_alloc(struct vmq_rxq *q, struct vmq_rxq_mem *m);
 void vmq_rxq_mem_free(struct vmq_rxq *q, struct vmq_rxq_mem *m);
+void vmq_rxq_blk_free(struct vmq_rxq *q, struct vmq_rxq_blk *blk);
 void vmq_rxq_mem_swap(struct vmq_rxq *q, const struct vmq_rxq_mem *m,
 		      struct vmq_rxq_mem *old);
 void vmq_rxq_mem_release(struct vmq_rxq *q, bool halt);
@@ -452,6 +494,7 @@ int vmq_queue_filter_set(struct vmq_port *port, const struct vmq_filter *f,
 int vmq_queue_filter_clear(struct vmq_port *port, u32 loc,
 			   struct netlink_ext_ack *extack);
 u64 vmq_queue_shmem_bytes(const struct vmq_rxq *q);
+u32 vmq_queue_shmem_blocks(const struct vmq_rxq *q);
 u64 vmq_rxq_mem_units(const struct vmq_rxq_mem *m);
 
 /* queue_mgmt.c: queue restart, netdev_queue_mgmt_ops (6.12) */
@@ -470,9 +513,19 @@ void vmq_hw_set_rx_mode(struct net_device *netdev);
 int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf);
 int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
 		 u32 flags);
+int vmq_xdp_wire(struct vmq_port *peer, struct napi_struct *napi,
+		 struct net_device *netdev, const void *data, u32 len);
 u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
-		struct xdp_buff *xdp, u8 *hard, u32 len,
-		struct vmq_rxq_counters *c);
+		struct xdp_buff *xdp, struct vmq_rxq_counters *c);
+
+/* xsk.c: AF_XDP zero copy on a queue */
+int vmq_xsk_setup(struct vmq_port *port, struct xsk_buff_pool *pool,
+		  u16 queue_id);
+int vmq_xsk_wakeup(struct net_device *netdev, u32 queue_id, u32 flags);
+void vmq_xsk_start(struct vmq_rxq *q);
+void vmq_xsk_stop(struct vmq_rxq *q);
+bool vmq_xsk_refill(struct vmq_rxq *q, struct vmq_rxq_xsk *x);
+bool vmq_xsk_tx(struct vmq_rxq *q, struct vmq_rxq_xsk *x, int budget);
 
 /* rx.c: NAPI, and the lending state of a queue's memory */
 int vmq_rx_poll(struct napi_struct *napi, int budget);

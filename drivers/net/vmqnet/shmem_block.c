@@ -219,11 +219,11 @@ static void vmq_shmem_params_clear_out(struct vmq_shmem_params *params)
  * unless every check passed, so the error paths have nothing to undo.
  */
 static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
-				  struct vmq_shmem_block *blk)
+				  struct vmq_shmem_block *blk,
+				  struct vmq_shmem_prov *prov)
 {
 	struct vmq_shmem_params *params = &blk->params;
 	struct vmq_shmem_queue *queue;
-	struct vmq_shmem_prov *prov;
 	int err;
 
 	lockdep_assert_held(&pool->lock);
@@ -247,7 +247,7 @@ static int vmq_shmem_alloc_locked(struct vmq_shmem_pool *pool,
 	if (IS_ERR(queue))
 		return PTR_ERR(queue);
 
-	prov = pool->prov;
+	prov = prov ?: pool->prov;
 	/* Memory that outlives its provider's module would be freed by
 	 * code that is gone: pin the module for another client's block.
 	 * Its own blocks are freed at its close, while it is still there.
@@ -294,29 +294,10 @@ err_unpin:
 	return err;
 }
 
-/**
- * vmq_shmem_alloc() - allocate a block of shared memory
- * @client: an open client
- * @params: the request; on success its outputs describe the block, on
- *	failure they are cleared
- * @alloc_handle: set to the block's allocation handle, or to 0 on failure
- *
- * NdisAllocateSharedMemory(): the block is charged to the device's budget
- * and belongs to @client and to queue @params->queue_id until it is freed
- * with vmq_shmem_free() or vmq_shmem_free_queue(). A VM queue may keep
- * allocating until it is freed.
- *
- * Context: process context; sleeps.
- * Return: 0; -EINVAL for a bad request (unknown flag bits or usage, zero or
- * absurd length, offline node, a queue that does not exist); -EBUSY for a
- * queue that FREE_QUEUE is freeing; -ENOSPC if the budget (or the handle
- * space) is exhausted; -ENOMEM if memory is short or a failure was
- * injected; -ENODEV if the device is gone or reloading, or the provider's
- * module is going away.
- * On failure nothing is left allocated or charged.
- */
-int vmq_shmem_alloc(struct vmq_shmem_client *client,
-		    struct vmq_shmem_params *params, u32 *alloc_handle)
+/* vmq_shmem_alloc() from @prov, or from the device's provider if NULL. */
+static int __vmq_shmem_alloc(struct vmq_shmem_client *client,
+			     struct vmq_shmem_params *params,
+			     struct vmq_shmem_prov *prov, u32 *alloc_handle)
 {
 	struct vmq_shmem_pool *pool = client->pool;
 	struct vmq_shmem_block *blk;
@@ -346,7 +327,7 @@ int vmq_shmem_alloc(struct vmq_shmem_client *client,
 	blk->client = client;
 	blk->units = vmq_shmem_units(params->length);
 
-	err = vmq_shmem_alloc_locked(pool, blk);
+	err = vmq_shmem_alloc_locked(pool, blk, prov);
 	if (err) {
 		vmq_shmem_block_put(pool, blk);
 		goto out_unlock;
@@ -358,7 +339,73 @@ out_unlock:
 	mutex_unlock(&pool->lock);
 	return err;
 }
+
+/**
+ * vmq_shmem_alloc() - allocate a block of shared memory
+ * @client: an open client
+ * @params: the request; on success its outputs describe the block, on
+ *	failure they are cleared
+ * @alloc_handle: set to the block's allocation handle, or to 0 on failure
+ *
+ * NdisAllocateSharedMemory(): the block is charged to the device's budget
+ * and belongs to @client and to queue @params->queue_id until it is freed
+ * with vmq_shmem_free() or vmq_shmem_free_queue(). A VM queue may keep
+ * allocating until it is freed.
+ *
+ * Context: process context; sleeps.
+ * Return: 0; -EINVAL for a bad request (unknown flag bits or usage, zero or
+ * absurd length, offline node, a queue that does not exist); -EBUSY for a
+ * queue that FREE_QUEUE is freeing; -ENOSPC if the budget (or the handle
+ * space) is exhausted; -ENOMEM if memory is short or a failure was
+ * injected; -ENODEV if the device is gone or reloading, or the provider's
+ * module is going away.
+ * On failure nothing is left allocated or charged.
+ */
+int vmq_shmem_alloc(struct vmq_shmem_client *client,
+		    struct vmq_shmem_params *params, u32 *alloc_handle)
+{
+	return __vmq_shmem_alloc(client, params, NULL, alloc_handle);
+}
 EXPORT_SYMBOL_GPL(vmq_shmem_alloc);
+
+/**
+ * vmq_shmem_alloc_from() - allocate a block from a provider of its own
+ * @client: an open client
+ * @params: the request, as for vmq_shmem_alloc()
+ * @provider: supplies this block only; @provider->owner must be NULL
+ *	(vmqnet's own code), and its ops and ctx must stay valid until
+ *	the block is freed
+ * @alloc_handle: set to the block's allocation handle, or to 0 on failure
+ *
+ * For memory a consumer brings to one queue rather than a provider that
+ * serves the device, such as an AF_XDP socket's UMEM (xsk.c). The block
+ * is charged and recorded as any other, and its provider is named in
+ * debugfs.
+ *
+ * Context: process context; sleeps.
+ * Return: as vmq_shmem_alloc().
+ */
+int vmq_shmem_alloc_from(struct vmq_shmem_client *client,
+			 struct vmq_shmem_params *params,
+			 const struct vmq_shmem_provider *provider,
+			 u32 *alloc_handle)
+{
+	struct vmq_shmem_prov *prov;
+	int err;
+
+	*alloc_handle = 0;
+	if (WARN_ON_ONCE(provider->owner))
+		return -EINVAL;
+	/* Kept by its block, and freed with it (vmq_shmem_prov_put()). */
+	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	if (!prov)
+		return -ENOMEM;
+	prov->desc = *provider;
+	err = __vmq_shmem_alloc(client, params, prov, alloc_handle);
+	if (err)
+		kfree(prov);
+	return err;
+}
 
 /**
  * vmq_shmem_free() - free a block of shared memory

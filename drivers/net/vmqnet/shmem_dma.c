@@ -38,13 +38,14 @@
 #include "compat.h"
 #include "shmem_pool.h"
 
-/* Shared memory handles of this provider: unique among all of its live
- * blocks on every device, never 0. 2^32 allocations would have to happen
+/* Shared memory handles of vmqnet's providers (this one, and the XSK
+ * pools of xsk.c): unique among all of their live blocks on every device,
+ * never 0. 2^32 allocations would have to happen
  * while one block stays alive for two blocks to share one.
  */
 static atomic_t vmq_shmem_dma_handles = ATOMIC_INIT(0);
 
-static u32 vmq_shmem_dma_new_handle(void)
+u32 vmq_shmem_new_handle(void)
 {
 	u32 handle;
 
@@ -318,7 +319,7 @@ int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
 		err = vmq_shmem_dma_alloc_scattered(dev, params, max_order);
 	if (err)
 		return err;
-	params->shmem_handle = vmq_shmem_dma_new_handle();
+	params->shmem_handle = vmq_shmem_new_handle();
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(__vmq_shmem_dma_alloc);

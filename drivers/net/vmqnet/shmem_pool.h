@@ -305,6 +305,10 @@ struct vmq_shmem_client *vmq_shmem_pool_open_own(struct vmq_shmem_pool *pool,
 						 const char *name);
 unsigned int vmq_shmem_queue_release(struct vmq_shmem_pool *pool,
 				     u32 queue_id, bool halt);
+int vmq_shmem_alloc_from(struct vmq_shmem_client *client,
+			 struct vmq_shmem_params *params,
+			 const struct vmq_shmem_provider *provider,
+			 u32 *alloc_handle);
 u64 vmq_shmem_pool_occupancy(struct vmq_shmem_pool *pool);
 bool vmq_shmem_block_lendable(struct vmq_shmem_client *client,
 			      u32 alloc_handle);
@@ -317,6 +321,7 @@ void vmq_shmem_reload_up(struct vmq_shmem_pool *pool);
 
 /* shmem_dma.c: the default provider */
 extern const struct vmq_shmem_provider_ops vmq_shmem_dma_ops;
+u32 vmq_shmem_new_handle(void);
 int __vmq_shmem_dma_alloc(struct device *dev, struct vmq_shmem_params *params,
 			  void **mem_ctx, unsigned int max_order);
 

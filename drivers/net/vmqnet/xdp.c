@@ -22,13 +22,23 @@
 #define VMQ_XDP_BUF_MAX	(PAGE_SIZE - XDP_PACKET_HEADROOM - \
 			 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
 
-/* Put a frame of @len bytes at @data on @port's wire, to its linked peer
- * (@peer, under RCU), as tx.c sends an skb: copied into a new skb (from
- * @napi's cache in its poll), since the "wire" carries skbs and the frame's
- * memory goes back at once. A frame the peer drops is the peer's to count.
+/**
+ * vmq_xdp_wire() - put a frame on a port's wire
+ * @peer: the port's linked peer, under RCU, or NULL
+ * @napi: the NAPI whose poll this is, or NULL
+ * @netdev: the sending port
+ * @data: the frame
+ * @len: its length
+ *
+ * As tx.c sends an skb: copied into a new skb (from @napi's cache in its
+ * poll), since the "wire" carries skbs and the frame's memory goes back at
+ * once. A frame the peer drops is the peer's to count.
+ *
+ * Return: 0, or -ENETDOWN (no peer up), -ENOMEM, -EMSGSIZE (over the
+ * peer's MTU).
  */
-static int vmq_xdp_wire(struct vmq_port *peer, struct napi_struct *napi,
-			struct net_device *netdev, const void *data, u32 len)
+int vmq_xdp_wire(struct vmq_port *peer, struct napi_struct *napi,
+		 struct net_device *netdev, const void *data, u32 len)
 {
 	struct sk_buff *skb;
 
@@ -102,9 +112,7 @@ int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
  * vmq_xdp_run() - run a queue's XDP program on a frame in a buffer
  * @q: the queue, in its NAPI poll
  * @prog: its program
- * @xdp: filled in: the frame as the program left it
- * @hard: the start of the buffer (a page, @q's buf_stride long)
- * @len: the frame's length; it starts @q's headroom into the buffer
+ * @xdp: the frame; on return, as the program left it
  * @c: counts the action
  *
  * Return: XDP_PASS for a frame to indicate (from @xdp), XDP_REDIRECT for
@@ -112,15 +120,11 @@ int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
  * it: the buffer can be posted again.
  */
 u32 vmq_xdp_run(struct vmq_rxq *q, struct bpf_prog *prog,
-		struct xdp_buff *xdp, u8 *hard, u32 len,
-		struct vmq_rxq_counters *c)
+		struct xdp_buff *xdp, struct vmq_rxq_counters *c)
 {
-	const struct vmq_rxq_mem *m = &q->mem;
 	struct net_device *netdev = q->napi.dev;
 	u32 act;
 
-	xdp_init_buff(xdp, m->buf_stride, &q->xdp_rxq);
-	xdp_prepare_buff(xdp, hard, m->headroom, len, true);
 	act = bpf_prog_run_xdp(prog, xdp);
 	switch (act) {
 	case XDP_PASS:
@@ -229,6 +233,8 @@ int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf)
 	switch (bpf->command) {
 	case XDP_SETUP_PROG:
 		return vmq_xdp_setup(port, bpf->prog, bpf->extack);
+	case XDP_SETUP_XSK_POOL:
+		return vmq_xsk_setup(port, bpf->xsk.pool, bpf->xsk.queue_id);
 	default:
 		return -EINVAL;
 	}
