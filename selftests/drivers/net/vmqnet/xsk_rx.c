@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A "VM" of the vmqnet selftests: an AF_XDP receiver on one queue of a
+ * port, with libxdp's xsk API and its default program. It counts the
+ * frames it receives and checks those send.py sends (UDP to port 9,
+ * every payload byte FILL).
+ *
+ *   xsk_rx -i DEV -q QUEUE [-z|-c] [-m MAC] [-s SIZE] [-f FILL]
+ *          [-n FRAMES] [-t SECS] [-F FRAMES]
+ *          [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]
+ *
+ *   -z / -c   bind in zero-copy (the default) / copy mode; a bind the
+ *             driver refuses fails, with its errno
+ *   -m MAC    frames to another destination count as "foreign"
+ *   -s SIZE   payload bytes of the frames to check (64)
+ *   -f FILL   their payload byte (0)
+ *   -n N      stop after N good frames
+ *   -t SECS   stop after SECS seconds (default 60)
+ *   -F N      UMEM frames, 4096 bytes each, a multiple of 64 (1024)
+ *   -x COUNT  first send COUNT such datagrams from SRCIP (and the -m MAC)
+ *             to DSTIP at DSTMAC through the socket's TX ring, and wait
+ *             until the driver completes them all
+ *
+ * Prints "bound MODE queue Q" once its fill ring is full ("sent COUNT"
+ * after a send), then, when it
+ * stops (also on SIGTERM and SIGINT), "frames N good N bad N foreign N".
+ * Exit status: 0, or 1 for an error (with its message), 2 for usage.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/if_xdp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <arpa/inet.h>
+#include <net/ethernet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <xdp/xsk.h>
+
+#define FRAME_SIZE	XSK_UMEM__DEFAULT_FRAME_SIZE
+#define RING_SIZE	XSK_RING_CONS__DEFAULT_NUM_DESCS
+#define BATCH		64
+
+static int stop;
+
+struct counts {
+	unsigned long frames, good, bad, foreign;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+}
+
+static int stopped(void)
+{
+	return __atomic_load_n(&stop, __ATOMIC_RELAXED);
+}
+
+static void bad_args(void)
+{
+	fprintf(stderr,
+		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
+	exit(2);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Count one frame: send.py's datagrams are checked byte by byte. */
+static void check(const unsigned char *p, unsigned int len,
+		  const unsigned char *mac, unsigned int size, int fill,
+		  struct counts *c)
+{
+	const struct ethhdr *eth = (const void *)p;
+	const struct iphdr *ip = (const void *)(eth + 1);
+	const struct udphdr *udp;
+	const unsigned char *data;
+	unsigned int i, hl;
+
+	c->frames++;
+	if (mac && memcmp(eth->h_dest, mac, ETH_ALEN)) {
+		c->foreign++;
+		return;
+	}
+	if (len < sizeof(*eth) + sizeof(*ip) || eth->h_proto != htons(ETH_P_IP))
+		return;
+	hl = ip->ihl * 4;
+	if (ip->protocol != IPPROTO_UDP ||
+	    len < sizeof(*eth) + hl + sizeof(*udp))
+		return;
+	udp = (const void *)((const unsigned char *)ip + hl);
+	if (udp->dest != htons(9))
+		return;
+	data = (const unsigned char *)(udp + 1);
+	if (ntohs(udp->len) != sizeof(*udp) + size ||
+	    data + size > p + len) {
+		c->bad++;
+		return;
+	}
+	for (i = 0; i < size; i++) {
+		if (data[i] != fill) {
+			c->bad++;
+			return;
+		}
+	}
+	c->good++;
+}
+
+static __sum16 ip_csum(const void *p, unsigned int len)
+{
+	const __u16 *w = p;
+	__u32 sum = 0;
+
+	for (; len > 1; len -= 2)
+		sum += *w++;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* A datagram as send.py sends it, at @p: returns its length. */
+static unsigned int build(unsigned char *p, const unsigned char *dst,
+			  const unsigned char *src, struct in_addr sip,
+			  struct in_addr dip, unsigned int size, int fill)
+{
+	struct ethhdr *eth = (void *)p;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+
+	memcpy(eth->h_dest, dst, ETH_ALEN);
+	memcpy(eth->h_source, src, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	memset(ip, 0, sizeof(*ip));
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	ip->tot_len = htons(sizeof(*ip) + sizeof(*udp) + size);
+	ip->saddr = sip.s_addr;
+	ip->daddr = dip.s_addr;
+	ip->check = ip_csum(ip, sizeof(*ip));
+	udp->source = htons(9);
+	udp->dest = htons(9);
+	udp->len = htons(sizeof(*udp) + size);
+	udp->check = 0;
+	memset(udp + 1, fill, size);
+	return sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + size;
+}
+
+/* Send @count datagrams from the last BATCH frames of the UMEM, which
+ * the fill ring never gets, and wait for the driver to complete them.
+ */
+static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
+		    struct xsk_ring_cons *cq, void *buf, unsigned int nframes,
+		    unsigned long count, const unsigned char *pkt,
+		    unsigned int len, double end)
+{
+	unsigned long sent = 0, done = 0;
+	unsigned int i, n, inflight = 0;
+	__u32 idx;
+
+	for (i = 0; i < BATCH; i++)
+		memcpy(xsk_umem__get_data(buf, (__u64)(nframes - BATCH + i) *
+					  FRAME_SIZE), pkt, len);
+	while (done < count && now() < end && !stopped()) {
+		n = BATCH - inflight;
+		if (n > count - sent)
+			n = count - sent;
+		if (n && xsk_ring_prod__reserve(tx, n, &idx) == n) {
+			for (i = 0; i < n; i++) {
+				struct xdp_desc *d =
+					xsk_ring_prod__tx_desc(tx, idx + i);
+
+				d->addr = (__u64)(nframes - BATCH +
+						  (sent + i) % BATCH) *
+					  FRAME_SIZE;
+				d->len = len;
+			}
+			xsk_ring_prod__submit(tx, n);
+			sent += n;
+			inflight += n;
+		}
+		if (xsk_ring_prod__needs_wakeup(tx))
+			sendto(xsk_socket__fd(xsk), NULL, 0, MSG_DONTWAIT,
+			       NULL, 0);
+		n = xsk_ring_cons__peek(cq, BATCH, &idx);
+		if (n) {
+			xsk_ring_cons__release(cq, n);
+			inflight -= n;
+			done += n;
+		} else {
+			usleep(1000);
+		}
+	}
+	if (done == count)
+		return 0;
+	fprintf(stderr, "xsk_rx: sent %lu of %lu, %lu completed\n", sent,
+		count, done);
+	return -1;
+}
+
+static int fill(struct xsk_ring_prod *fq, __u64 *addrs, unsigned int n)
+{
+	unsigned int i;
+	__u32 idx;
+
+	if (xsk_ring_prod__reserve(fq, n, &idx) != n)
+		return -1;
+	for (i = 0; i < n; i++)
+		*xsk_ring_prod__fill_addr(fq, idx + i) = addrs[i];
+	xsk_ring_prod__submit(fq, n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int queue = 0, size = 64, nframes = 1024, i;
+	unsigned char mac[ETH_ALEN], *macp = NULL;
+	struct xsk_socket_config cfg = {
+		.rx_size = RING_SIZE,
+		.tx_size = RING_SIZE,
+		.xdp_flags = XDP_FLAGS_DRV_MODE,
+		.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP,
+	};
+	unsigned char dmac[ETH_ALEN], pkt[ETH_FRAME_LEN];
+	struct in_addr sip = {}, dip = {};
+	unsigned long want = 0, nsend = 0;
+	double secs = 60, end;
+	/* libxdp leaves the cached indexes of some rings as they are. */
+	struct xsk_ring_prod fq = {}, tx = {};
+	struct xsk_ring_cons cq = {}, rx = {};
+	struct xsk_socket *xsk;
+	struct xsk_umem *umem;
+	struct counts c = {};
+	const char *dev = NULL;
+	struct xdp_options opts;
+	socklen_t optlen;
+	__u64 addrs[BATCH];
+	int opt, err, fd, val = 0;
+	void *buf;
+
+	while ((opt = getopt(argc, argv, "i:q:zcm:s:f:n:t:F:x:D:A:B:")) != -1) {
+		switch (opt) {
+		case 'i':
+			dev = optarg;
+			break;
+		case 'q':
+			queue = strtoul(optarg, NULL, 0);
+			break;
+		case 'z':
+			cfg.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP;
+			break;
+		case 'c':
+			cfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
+			break;
+		case 'm':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+				   &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
+				   &mac[5]) != ETH_ALEN)
+				bad_args();
+			macp = mac;
+			break;
+		case 's':
+			size = strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			val = strtol(optarg, NULL, 0);
+			break;
+		case 'n':
+			want = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'F':
+			nframes = strtoul(optarg, NULL, 0);
+			break;
+		case 'x':
+			nsend = strtoul(optarg, NULL, 0);
+			break;
+		case 'D':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
+				   &dmac[0], &dmac[1], &dmac[2], &dmac[3],
+				   &dmac[4], &dmac[5]) != ETH_ALEN)
+				bad_args();
+			break;
+		case 'A':
+			if (inet_pton(AF_INET, optarg, &sip) != 1)
+				bad_args();
+			break;
+		case 'B':
+			if (inet_pton(AF_INET, optarg, &dip) != 1)
+				bad_args();
+			break;
+		default:
+			bad_args();
+		}
+	}
+	if (!dev || nframes < 2 * BATCH || nframes % BATCH || optind != argc ||
+	    (nsend && (!macp || !sip.s_addr || !dip.s_addr ||
+		       size > ETH_DATA_LEN - 28)))
+		bad_args();
+
+	buf = mmap(NULL, (size_t)nframes * FRAME_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("xsk_rx: mmap");
+		return 1;
+	}
+	err = xsk_umem__create(&umem, buf, (__u64)nframes * FRAME_SIZE, &fq,
+			       &cq, NULL);
+	if (err) {
+		fprintf(stderr, "xsk_rx: umem: %s\n", strerror(-err));
+		return 1;
+	}
+	err = xsk_socket__create(&xsk, dev, queue, umem, &rx, &tx, &cfg);
+	if (err) {
+		fprintf(stderr, "xsk_rx: bind %s queue %u: %s\n", dev, queue,
+			strerror(-err));
+		return 1;
+	}
+	fd = xsk_socket__fd(xsk);
+
+	/* The UMEM on the fill ring, as much as the ring takes, but for the
+	 * last BATCH frames, which are for sending.
+	 */
+	for (i = 0; i < nframes - BATCH && i < RING_SIZE; i += BATCH) {
+		unsigned int k;
+
+		for (k = 0; k < BATCH; k++)
+			addrs[k] = (__u64)(i + k) * FRAME_SIZE;
+		if (fill(&fq, addrs, BATCH)) {
+			fprintf(stderr, "xsk_rx: fill ring full\n");
+			return 1;
+		}
+	}
+	optlen = sizeof(opts);
+	if (getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opts, &optlen)) {
+		perror("xsk_rx: XDP_OPTIONS");
+		return 1;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	printf("bound %s queue %u\n",
+	       opts.flags & XDP_OPTIONS_ZEROCOPY ? "zc" : "copy", queue);
+	fflush(stdout);
+
+	end = now() + secs;
+	if (nsend) {
+		if (send_all(xsk, &tx, &cq, buf, nframes, nsend, pkt,
+			     build(pkt, dmac, macp, sip, dip, size, val),
+			     end)) {
+			fprintf(stderr, "xsk_rx: not every frame was sent\n");
+			return 1;
+		}
+		printf("sent %lu\n", nsend);
+		fflush(stdout);
+	}
+	while (!stopped() && (!want || c.good < want) && now() < end) {
+		unsigned int n;
+		__u32 idx;
+
+		n = xsk_ring_cons__peek(&rx, BATCH, &idx);
+		if (!n) {
+			/* No poll(), which would wake NAPI every time: only
+			 * the wakeup the driver asks for when it has run out
+			 * of buffers.
+			 */
+			if (xsk_ring_prod__needs_wakeup(&fq))
+				recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+			usleep(1000);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			const struct xdp_desc *d =
+				xsk_ring_cons__rx_desc(&rx, idx + i);
+
+			check(xsk_umem__get_data(buf, d->addr), d->len, macp,
+			      size, val, &c);
+			addrs[i] = xsk_umem__extract_addr(d->addr);
+		}
+		xsk_ring_cons__release(&rx, n);
+		if (fill(&fq, addrs, n)) {
+			fprintf(stderr, "xsk_rx: fill ring overflow\n");
+			return 1;
+		}
+	}
+	printf("frames %lu good %lu bad %lu foreign %lu\n", c.frames, c.good,
+	       c.bad, c.foreign);
+	xsk_socket__delete(xsk);
+	xsk_umem__delete(umem);
+	munmap(buf, (size_t)nframes * FRAME_SIZE);
+	return 0;
+}
