@@ -42,50 +42,41 @@ rounds=${2:-5}
 id=${VMQNET_BENCH_ID:-93}
 ns_tx=vmqbench_tx ns_rx=vmqbench_rx
 
-[ -d /sys/bus/vmqnet ] || insmod "${VMQNET_KO:?run in a vmqnet guest}"
-modprobe pktgen 2>/dev/null || true
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/lib/bench.sh
+. "$top/tools/lib/bench.sh"
 
-cleanup() {
-	ip netns del "$ns_tx" 2>/dev/null || true
-	ip netns del "$ns_rx" 2>/dev/null || true
-	echo "$id" > /sys/bus/vmqnet/del_device 2>/dev/null || true
-}
+bench_init
+cleanup() { bench_unpair "$id" "$ns_tx" "$ns_rx"; }
 trap cleanup EXIT
 cleanup
+
+# The device's settings of KIND before its ports move (bench_ends' hook).
+tune() {
+	local d
+
+	if [ "$kind_now" = vmqnet-samecpu ]; then
+		for f in "/sys/kernel/debug/vmqnet/vmqnet$id"/ports/*/irq_cpu/*; do
+			echo -1 > "$f"
+		done
+	fi
+	if [[ $kind_now == vmqnet-copy* ]]; then
+		echo N > "/sys/kernel/debug/vmqnet/vmqnet$id/rx_lend"
+		for d in "$1" "$2"; do
+			ethtool -G "$d" rx 128
+			ethtool -G "$d" rx 256
+		done
+	fi
+}
 
 # pair KIND: two ends "tx" and "rx" in $ns_tx and $ns_rx, 10.9.0.1/.2;
 # KIND is veth, vmqnet or vmqnet-threaded.
 pair() {
-	local a b fdt fdr
+	local a b
 
-	ip netns add "$ns_tx"
-	ip netns add "$ns_rx"
-	if [ "$1" = veth ]; then
-		ip link add vb_tx netns "$ns_tx" type veth peer vb_rx netns "$ns_rx"
-		a=vb_tx b=vb_rx
-	else
-		echo "$id 2 4" > /sys/bus/vmqnet/new_device
-		mapfile -t devs <<< "$(ls /sys/bus/vmqnet/devices/vmqnet"$id"/net/)"
-		a=${devs[0]} b=${devs[1]}
-		if [ "$1" = vmqnet-samecpu ]; then
-			for f in "/sys/kernel/debug/vmqnet/vmqnet$id"/ports/*/irq_cpu/*; do
-				echo -1 > "$f"
-			done
-		fi
-		if [[ $1 == vmqnet-copy* ]]; then
-			echo N > "/sys/kernel/debug/vmqnet/vmqnet$id/rx_lend"
-			for d in "$a" "$b"; do
-				ethtool -G "$d" rx 128
-				ethtool -G "$d" rx 256
-			done
-		fi
-		ip link set "$a" netns "$ns_tx"
-		ip link set "$b" netns "$ns_rx"
-		exec {fdt}<"/run/netns/$ns_tx" {fdr}<"/run/netns/$ns_rx"
-		echo "$fdt:$(ifidx "$ns_tx" "$a") $fdr:$(ifidx "$ns_rx" "$b")" \
-			> /sys/bus/vmqnet/link_device
-		exec {fdt}<&- {fdr}<&-
-	fi
+	kind_now=$1
+	bench_ends "$1" "$id" "$ns_tx" "$ns_rx" tune
+	a=$bench_a b=$bench_b
 	ip -n "$ns_tx" addr add 10.9.0.1/24 dev "$a"
 	ip -n "$ns_rx" addr add 10.9.0.2/24 dev "$b"
 	ip -n "$ns_tx" link set "$a" up
@@ -98,7 +89,7 @@ pair() {
 	steer=default
 	if [ "$1" != veth ] &&
 	   ip netns exec "$ns_rx" ethtool -N "$b" flow-type ether \
-		dst "$(mac "$ns_rx" "$b")" action 1 > /dev/null 2>&1; then
+		dst "$(bench_mac "$ns_rx" "$b")" action 1 > /dev/null 2>&1; then
 		steer="VM queue 1"
 	fi
 	sleep 1
@@ -109,44 +100,24 @@ pair() {
 }
 
 unpair() {
-	ip netns del "$ns_tx"
-	ip netns del "$ns_rx"
-	echo "$id" > /sys/bus/vmqnet/del_device 2>/dev/null || true
+	cleanup
 	sleep 1
 }
 
-ifidx() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].ifindex'; }
-mac() { ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'; }
 rxp() { ip -n "$ns_rx" -j -s link show dev "$dev_rx" | jq '.[0].stats64.rx.packets'; }
-
-pg() { ip netns exec "$ns_tx" sh -c "echo '$2' > /proc/net/pktgen/$1"; }
 
 # pktgen for $secs seconds, one thread, 64-byte frames: receiver pps.
 bench_pps() {
-	local before after t0 t1 dmac
+	local before after
 
 	[ -d /proc/net/pktgen ] || { echo 0; return; }
-	dmac=$(mac "$ns_rx" "$dev_rx")
-	pg kpktgend_0 rem_device_all
-	pg kpktgend_0 "add_device $dev_tx"
-	pg "$dev_tx" "count 0"
-	pg "$dev_tx" "clone_skb 0"
-	pg "$dev_tx" "pkt_size 60"
-	pg "$dev_tx" "delay 0"
-	pg "$dev_tx" "dst 10.9.0.2"
-	pg "$dev_tx" "dst_mac $dmac"
 	before=$(rxp)
-	t0=$EPOCHREALTIME
-	ip netns exec "$ns_tx" sh -c 'echo start > /proc/net/pktgen/pgctrl' &
-	sleep "$secs"
-	ip netns exec "$ns_tx" sh -c 'echo stop > /proc/net/pktgen/pgctrl'
-	wait
-	t1=$EPOCHREALTIME
+	bench_pktgen "$ns_tx" "$dev_tx" 10.9.0.2 "$(bench_mac "$ns_rx" "$dev_rx")" \
+		"$secs"
 	sleep 0.5
 	after=$(rxp)
-	pg kpktgend_0 rem_device_all
-	awk -v n=$((after - before)) -v a="$t0" -v b="$t1" \
-		'BEGIN { printf "%.0f\n", n / (b - a) }'
+	awk -v n=$((after - before)) -v t="$bench_secs" \
+		'BEGIN { printf "%.0f\n", n / t }'
 }
 
 bench_tcp() {

@@ -6,7 +6,9 @@
 #      (ethtool -L), filtered (ethtool -N) and taken by a macvlan
 #      (l2-fwd-offload), listed with their shared memory; traffic split
 #      into them by MAC, with the per-queue counters; the macvlan's filter
-#      following its MAC; then freed;
+#      following its MAC; a "VM" process receiving its MAC's frames in
+#      zero-copy mode on a queue of its own, its UMEM among the queue's
+#      shared memory (AF_XDP); then freed;
 #   3. the receive buffer layout: devlink params applied at reload.
 #
 # Every step that must work is checked: the demo exits non-zero otherwise.
@@ -122,6 +124,37 @@ show cat "$DBG/shmem/totals"
 section "mv_c changes its MAC: the filter of its queue follows it"
 show ip -n demo_c link set mv_c address 02:00:00:00:0c:02
 show ip netns exec demo_b ethtool -n "$B"
+
+section "a VM process on VM queue 3: AF_XDP zero copy into its own memory"
+# xsk_rx (selftests, libxdp) binds queue 3 in zero-copy mode: its UMEM
+# becomes the queue's receive memory, and the device writes the frames for
+# the VM's MAC straight into it.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+macv=02:00:00:00:0e:01
+show ip netns exec demo_b ethtool -N "$B" flow-type ether dst "$macv" action 3 loc 7
+show ip -n demo_a neigh add 10.8.0.9 lladdr "$macv" dev "$A"
+vm_out=$(mktemp)
+printf '\n$ ip netns exec demo_b xsk_rx -i %s -q 3 -m %s -n 1000 &\n' "$B" "$macv"
+ip netns exec demo_b "$TOP/selftests/drivers/net/vmqnet/xsk_rx" -i "$B" -q 3 \
+	-m "$macv" -n 1000 -t 60 > "$vm_out" 2> /dev/null &
+vm_pid=$!
+for _ in $(seq 100); do
+	grep -q '^bound' "$vm_out" && break
+	sleep 0.2
+done
+cat "$vm_out"
+grep -q '^bound zc queue 3$' "$vm_out"
+shown "cut -d' ' -f1-3,12-14 $QB | column -t"
+shown "column -t $DBG/shmem/blocks | grep -E 'provider|xsk'"
+shown "ip netns exec demo_a python3 -S $TOP/selftests/drivers/net/vmqnet/send.py udp 10.8.0.9 1000 64 30"
+wait "$vm_pid"
+printf '\n$ # the VM, when it has its 1000 frames:\n'
+cat "$vm_out"
+grep -q 'good 1000 bad 0 foreign 0$' "$vm_out"
+rm -f "$vm_out"
+printf '\n$ # its socket closed: the UMEM is gone from the queue\n'
+shown "cut -d' ' -f1-3,12-14 $QB | column -t"
+show ip netns exec demo_b ethtool -N "$B" delete 7
 
 section "free: the macvlan goes, the filter goes, ethtool -L shrinks (FREE_QUEUE)"
 show ip -n demo_c link del mv_c
