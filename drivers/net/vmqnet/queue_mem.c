@@ -327,6 +327,8 @@ void vmq_rxq_start(struct vmq_rxq *q)
 	 */
 	vmq_netif_queue_set_napi_rx(q->port->rx->netdev, q->ring, &q->napi);
 	vmq_hw_dma_start(q);
+	if (q->xsk)
+		vmq_xsk_kick(q);
 }
 
 /* Stop the device, then let NAPI deliver what it wrote so far and disable

@@ -141,6 +141,25 @@ void vmq_xsk_start(struct vmq_rxq *q)
 }
 
 /**
+ * vmq_xsk_kick() - schedule a queue's NAPI, unless it is already
+ * @q: the queue
+ *
+ * NAPI takes its buffers from the fill ring. The owner of a socket that
+ * does not use need_wakeup never asks for that, and no frame can arrive
+ * to raise the interrupt before there are buffers: so NAPI starts with a
+ * poll of its own, and polls on until it has them (rx.c).
+ */
+void vmq_xsk_kick(struct vmq_rxq *q)
+{
+	/* A disabled NAPI is marked scheduled: nothing happens then. */
+	if (!napi_if_scheduled_mark_missed(&q->napi)) {
+		local_bh_disable();
+		napi_schedule(&q->napi);
+		local_bh_enable();
+	}
+}
+
+/**
  * vmq_xsk_stop() - give back the buffers of a quiesced queue
  * @q: the queue: DMA stopped, NAPI drained and disabled
  *
@@ -364,11 +383,6 @@ int vmq_xsk_wakeup(struct net_device *netdev, u32 queue_id, u32 flags)
 	q = &rx->q[queue_id];
 	if (!READ_ONCE(q->xsk))
 		return -EINVAL;
-	/* A disabled NAPI is marked scheduled: nothing happens then. */
-	if (!napi_if_scheduled_mark_missed(&q->napi)) {
-		local_bh_disable();
-		napi_schedule(&q->napi);
-		local_bh_enable();
-	}
+	vmq_xsk_kick(q);
 	return 0;
 }
