@@ -211,6 +211,21 @@ test_refill()
 	return "$rc"
 }
 
+# The same without XDP_USE_NEED_WAKEUP: the VM never wakes NAPI, which
+# must poll on its own until the fill ring gives its buffers back.
+test_refill_no_wakeup()
+{
+	local rc=0
+
+	vm_start -q 1 -W -m "$MACV" -F 128 -n 200 -t 60 || return 1
+	vmq_nsenter "$NSA" python3 -S "$VMQ_SEND" udp "$IPV" 300 64 30 0.02 ||
+		rc=1
+	wait "$VM_PID" || rc=1
+	grep -Eq 'good (2[0-9][0-9]|300) bad 0 foreign 0$' "$VM_OUT" ||
+		{ vm_diag; rc=1; }
+	return "$rc"
+}
+
 # The VM's socket closes while its MAC's frames flood in: DMA stops, the
 # buffers go back and the UMEM's block goes; the queue then runs on its
 # own buffers again, and its frames reach B's stack.
@@ -312,10 +327,12 @@ test_rmmod()
 
 vmq_setup "two linked ports, a filter for the VM's MAC" setup
 
-ktap_plan 9
+ktap_plan 10
 vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
+vmq_test "xsk: a short fill ring, no need_wakeup: NAPI polls" \
+	test_refill_no_wakeup
 vmq_test "xsk: binds refused with their errno" test_refused
 vmq_test "xsk: unbind under traffic" test_unbind_under_traffic
 vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9

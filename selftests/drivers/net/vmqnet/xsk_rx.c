@@ -5,12 +5,14 @@
  * frames it receives and checks those send.py sends (UDP to port 9,
  * every payload byte FILL).
  *
- *   xsk_rx -i DEV -q QUEUE [-z|-c] [-m MAC] [-s SIZE] [-f FILL]
+ *   xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL]
  *          [-n FRAMES] [-t SECS] [-F FRAMES]
  *          [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]
  *
  *   -z / -c   bind in zero-copy (the default) / copy mode; a bind the
  *             driver refuses fails, with its errno
+ *   -W        bind without XDP_USE_NEED_WAKEUP: the driver is never asked
+ *             to wake up, and must poll until it has its buffers back
  *   -m MAC    frames to another destination count as "foreign"
  *   -s SIZE   payload bytes of the frames to check (64)
  *   -f FILL   their payload byte (0)
@@ -72,7 +74,7 @@ static int stopped(void)
 static void bad_args(void)
 {
 	fprintf(stderr,
-		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
+		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
 	exit(2);
 }
 
@@ -257,7 +259,7 @@ int main(int argc, char **argv)
 	int opt, err, fd, val = 0;
 	void *buf;
 
-	while ((opt = getopt(argc, argv, "i:q:zcm:s:f:n:t:F:x:D:A:B:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:zcWm:s:f:n:t:F:x:D:A:B:")) != -1) {
 		switch (opt) {
 		case 'i':
 			dev = optarg;
@@ -266,10 +268,15 @@ int main(int argc, char **argv)
 			queue = strtoul(optarg, NULL, 0);
 			break;
 		case 'z':
-			cfg.bind_flags = XDP_ZEROCOPY | XDP_USE_NEED_WAKEUP;
+			cfg.bind_flags = XDP_ZEROCOPY |
+					 (cfg.bind_flags & XDP_USE_NEED_WAKEUP);
 			break;
 		case 'c':
-			cfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
+			cfg.bind_flags = XDP_COPY |
+					 (cfg.bind_flags & XDP_USE_NEED_WAKEUP);
+			break;
+		case 'W':
+			cfg.bind_flags &= ~XDP_USE_NEED_WAKEUP;
 			break;
 		case 'm':
 			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
