@@ -194,33 +194,20 @@ test_copy_mode()
 	return "$rc"
 }
 
-# A UMEM of 128 frames, 64 of them on the fill ring, for 300 frames: NAPI
-# runs out of buffers, asks to be woken (need_wakeup), and the VM's
-# refills are posted when it does.
+# test_refill [-W]: a UMEM of 128 frames, 64 of them on the fill ring,
+# for 300 frames. NAPI runs out of buffers, asks to be woken
+# (need_wakeup), and the VM's refills are posted when it does; with -W
+# the socket has no need_wakeup and never wakes NAPI, which must poll on
+# its own until the fill ring gives its buffers back.
 test_refill()
 {
 	local rc=0
 
-	vm_start -q 1 -m "$MACV" -F 128 -n 200 -t 60 || return 1
+	vm_start -q 1 "$@" -m "$MACV" -F 128 -n 200 -t 60 || return 1
 	vmq_nsenter "$NSA" python3 -S "$VMQ_SEND" udp "$IPV" 300 64 30 0.02 ||
 		rc=1
 	wait "$VM_PID" || rc=1
 	# It stops at the end of a batch: 200 or a little more.
-	grep -Eq 'good (2[0-9][0-9]|300) bad 0 foreign 0$' "$VM_OUT" ||
-		{ vm_diag; rc=1; }
-	return "$rc"
-}
-
-# The same without XDP_USE_NEED_WAKEUP: the VM never wakes NAPI, which
-# must poll on its own until the fill ring gives its buffers back.
-test_refill_no_wakeup()
-{
-	local rc=0
-
-	vm_start -q 1 -W -m "$MACV" -F 128 -n 200 -t 60 || return 1
-	vmq_nsenter "$NSA" python3 -S "$VMQ_SEND" udp "$IPV" 300 64 30 0.02 ||
-		rc=1
-	wait "$VM_PID" || rc=1
 	grep -Eq 'good (2[0-9][0-9]|300) bad 0 foreign 0$' "$VM_OUT" ||
 		{ vm_diag; rc=1; }
 	return "$rc"
@@ -332,7 +319,7 @@ vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
 vmq_test "xsk: a short fill ring, no need_wakeup: NAPI polls" \
-	test_refill_no_wakeup
+	test_refill -W
 vmq_test "xsk: binds refused with their errno" test_refused
 vmq_test "xsk: unbind under traffic" test_unbind_under_traffic
 vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9
