@@ -367,6 +367,40 @@ vmq_sender_pid=
 vmq_flood_pids=
 vmq_flood_log=$VMQ_TMPD/flood.log
 
+# vmq_tcp_transfer FROM TO IP [MSS]: 4 MiB over TCP from network namespace
+# FROM to a listener in TO at IP, checked end to end, in TSO super-frames
+# that fill more buffers than an skb has fragments (over 17 of 2048 bytes
+# take 25 segments; of 4096 bytes, 41). For that: at least 32 segments a
+# super-frame, which a slow (debug) guest's pacing rate would not give
+# (tcp_tso_autosize()); tcp_send.py's writes, each as large as TSO allows;
+# and, set before the listener exists, a receive buffer with room for its
+# window to pass 72 KiB, since FROM sends at most half the largest window
+# offered (tcp_bound_to_half_wnd()). A congestion window as wide from the
+# start (a route's initcwnd) is the caller's. MSS is tcp_send.py's.
+vmq_tcp_transfer()
+{
+	local src=$VMQ_TMPD/tcp.src dst=$VMQ_TMPD/tcp.dst pid sa sb
+
+	command -v socat > /dev/null || {
+		VMQ_SKIP_REASON="socat is not installed"
+		return "$KSFT_SKIP"
+	}
+	vmq_nsenter "$1" sysctl -qw net.ipv4.tcp_min_tso_segs=32 &&
+	vmq_nsenter "$2" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" &&
+	head -c 4M /dev/urandom > "$src" || return 1
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$2" \
+		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
+	pid=$!
+	# Bounded: a path that drops every super-frame would stall it.
+	vmq_nsenter "$1" timeout 120 python3 -S "$VMQ_DIR/tcp_send.py" \
+		"$3" 5201 "$src" ${4:+"$4"} ||
+		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
+	wait "$pid"
+	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
+	rm -f "$src" "$dst"
+	vmq_assert_eq "sha256 of 4 MiB received" "$sa" "$sb"
+}
+
 # vmq_sender_start CMD...: run CMD (send.py in "-" mode, maybe through
 # nsenter) as the bounded sender, coproc SENDER, that vmq_send asks.
 vmq_sender_start()

@@ -232,73 +232,16 @@ test_ping()
 	ping_ab 5
 }
 
-# A TCP sender of a file, 64 KiB at a time, each write once the one
-# before is acknowledged (SIOCOUTQ empty): TCP then cuts each into
-# super-frames as large as the window and TSO allow, where a full pipe
-# would send what each ACK frees, as small as the first frames were.
-PY_TCP_SEND=$VMQ_TMPD/tcp_send.py
-cat > "$PY_TCP_SEND" <<'PY'
-import fcntl, socket, struct, sys, termios, time
-dst, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-mss = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-data = open(path, "rb").read()
-for _ in range(100):
-    s = socket.socket()
-    if mss:
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
-    try:
-        s.connect((dst, port))
-        break
-    except ConnectionRefusedError:
-        s.close()
-        time.sleep(0.1)
-else:
-    sys.exit("no listener")
-for off in range(0, len(data), 65536):
-    s.sendall(data[off:off + 65536])
-    end = time.monotonic() + 10
-    while struct.unpack("i", fcntl.ioctl(s, termios.TIOCOUTQ, bytes(4)))[0]:
-        if time.monotonic() > end:
-            sys.exit("not acknowledged in 10 s")
-        time.sleep(0.0005)
-s.close()
-PY
-
-# tcp_transfer [NS IP]: 4 MiB from A to a listener in NS at IP (B's by
+# tcp_transfer [NS IP [MSS]]: 4 MiB from A to a listener in NS at IP (B's by
 # default; the routes to another are the caller's), checked end to end.
 tcp_transfer()
 {
-	local src=/tmp/vmqlnk.src.$$ dst=/tmp/vmqlnk.dst.$$ pid sa sb
-	local ns=${1:-$NSB} ip=${2:-$IPB} mss=${3:-}
+	local ns=${1:-$NSB} ip=${2:-$IPB}
 
-	command -v socat > /dev/null || {
-		VMQ_SKIP_REASON="socat is not installed"
-		return "$KSFT_SKIP"
-	}
-	# TSO super-frames that fill more buffers than an skb has fragments
-	# (over 17 of 2048 bytes: 25 segments): at least 32 segments a
-	# super-frame, which a slow (debug) guest's pacing rate would not
-	# give (tcp_tso_autosize()); a congestion window as wide from the
-	# start; and, set before the listener exists, a receive buffer with
-	# room for its window to pass 72 KiB, since A sends at most half the
-	# largest window offered (tcp_bound_to_half_wnd()).
-	vmq_nsenter "$NSA" sysctl -qw net.ipv4.tcp_min_tso_segs=32 &&
-	vmq_nsenter "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 1048576 6291456" ||
-		return 1
 	if [ "$ns" = "$NSB" ]; then
 		ip -n "$NSA" route replace "$IPB" dev "$PA" initcwnd 64 || return 1
 	fi
-	head -c 4M /dev/urandom > "$src" || return 1
-	"${VMQ_NSENTER[@]}" --net="/run/netns/$ns" \
-		socat -u TCP-LISTEN:5201,reuseaddr "OPEN:$dst,creat,trunc" &
-	pid=$!
-	# Bounded: a path that drops every super-frame would stall it.
-	vmq_nsenter "$NSA" timeout 120 python3 -S "$PY_TCP_SEND" "$ip" 5201 "$src" $mss ||
-		{ kill "$pid"; wait "$pid"; rm -f "$src" "$dst"; return 1; }
-	wait "$pid"
-	sa=$(sha256sum < "$src") sb=$(sha256sum < "$dst")
-	rm -f "$src" "$dst"
-	vmq_assert_eq "sha256 of 4 MiB received" "$sa" "$sb"
+	vmq_tcp_transfer "$NSA" "$ns" "$ip" "${3:-}"
 }
 
 # A receiver of UDP datagrams to a port, from B's port itself (a packet
