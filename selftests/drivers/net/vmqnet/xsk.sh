@@ -21,6 +21,8 @@ IPA=192.0.2.1
 IPB=192.0.2.2
 IPV=192.0.2.3	# the VM's address, at its own MAC
 MACV=02:00:00:00:84:01
+IPV2=192.0.2.4	# a second socket's, on queue 2
+MACV2=02:00:00:00:84:02
 XSK_RX=$VMQ_DIR/xsk_rx
 SHM=$VMQ_DEBUGFS/vmqnet$ID/shmem
 
@@ -108,6 +110,20 @@ vm_refused()
 }
 
 vm_diag() { ktap_diag "the VM said: $(cat "$VM_OUT" "$VM_OUT.err")"; }
+
+# vm_said REGEX: wait for a line of the VM's output that matches REGEX.
+vm_said()
+{
+	local i
+
+	for ((i = 0; i < VMQ_WAIT_POLLS; i++)); do
+		grep -Eq "$1" "$VM_OUT" && return 0
+		vmq_nap 0.1
+	done
+	ktap_diag "the VM did not say '$1'"
+	vm_diag
+	return 1
+}
 
 # vm_stop: stop the VM (SIGTERM) and wait for it; fails if it failed.
 vm_stop() { kill "$VM_PID" && wait "$VM_PID"; }
@@ -234,6 +250,49 @@ test_unbind_under_traffic()
 	return "$rc"
 }
 
+# Two sockets share one UMEM (XDP_SHARED_UMEM): the VM's on queue 1 and
+# another on queue 2, the UMEM a block of each queue (either may be
+# written anywhere in it). The VM's socket closes under a flood while the
+# other stays: the UMEM lives on, still mapped, and from the unbind on
+# the device must not write a byte into the VM's half of it, while
+# queue 1 runs on its own buffers again and queue 2's socket receives.
+test_shared_umem()
+{
+	local occ q0 rc=0
+
+	ip -n "$NSA" neigh add "$IPV2" lladdr "$MACV2" dev "$PA" nud permanent &&
+	vmq_nsenter "$NSB" ethtool -N "$PB" flow-type ether dst "$MACV2" \
+		action 2 loc 1 > /dev/null || return 1
+	vm_start -q 1 -S 2 -m "$MACV" -F 512 -t 120 || return 1
+	# After the bind: the program's XDP layout has come with the first.
+	occ=$(vmq_shmem_occ "$ID")
+	vmq_assert_eq "UMEM blocks, one a queue" 2 "$(umem_block | wc -l)" ||
+		rc=1
+	flood_v
+	vmq_nap 1
+	kill -USR1 "$VM_PID" && vm_said '^unbound$' || rc=1
+	# The core unbinds from a work item: then the VM's block goes.
+	occ_back $((occ - 512)) || rc=1
+	kill -USR1 "$VM_PID" && vm_said '^filled$' || rc=1
+	q0=$(q1_packets)
+	vmq_wait_more "queue 1's frames after the unbind" $((q0 + 50)) \
+		q1_packets || rc=1
+	udp_to "$IPV2" 20 > /dev/null || rc=1
+	vmq_nap 0.5
+	kill -USR1 "$VM_PID"
+	wait "$VM_PID" || rc=1
+	vmq_flood_stop || rc=1
+	if ! grep -q '^written 0$' "$VM_OUT" ||
+	   ! grep -q '^shared frames 20 good 20 bad 0' "$VM_OUT"; then
+		vm_diag
+		rc=1
+	fi
+	vmq_nsenter "$NSB" ethtool -N "$PB" delete 1 &&
+	ip -n "$NSA" neigh del "$IPV2" dev "$PA" || rc=1
+	occ_back $((occ - 1024)) || rc=1
+	return "$rc"
+}
+
 # kill -9 of the VM under traffic: the core unbinds the dead socket, and
 # the occupancy is back to where it was; a new VM then binds the queue.
 test_kill9()
@@ -314,7 +373,7 @@ test_rmmod()
 
 vmq_setup "two linked ports, a filter for the VM's MAC" setup
 
-ktap_plan 10
+ktap_plan 11
 vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
@@ -322,6 +381,8 @@ vmq_test "xsk: a short fill ring, no need_wakeup: NAPI polls" \
 	test_refill -W
 vmq_test "xsk: binds refused with their errno" test_refused
 vmq_test "xsk: unbind under traffic" test_unbind_under_traffic
+vmq_test "xsk: shared UMEM, nothing written after the unbind" \
+	test_shared_umem
 vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9
 vmq_test "xsk: FREE_QUEUE of a bound queue refused, -G under it" test_free_queue_refused
 vmq_test "xsk: zero-copy transmit from the UMEM" test_tx

@@ -6,7 +6,7 @@
  * every payload byte FILL).
  *
  *   xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL]
- *          [-n FRAMES] [-t SECS] [-F FRAMES]
+ *          [-n FRAMES] [-t SECS] [-F FRAMES] [-S Q2]
  *          [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]
  *
  *   -z / -c   bind in zero-copy (the default) / copy mode; a bind the
@@ -22,10 +22,19 @@
  *   -x COUNT  first send COUNT such datagrams from SRCIP (and the -m MAC)
  *             to DSTIP at DSTMAC through the socket's TX ring, and wait
  *             until the driver completes them all
+ *   -S Q2     a second socket, on queue Q2 of DEV, shares the UMEM
+ *             (XDP_SHARED_UMEM): the first half of the UMEM is the -q
+ *             socket's, the second half Q2's (-F a multiple of 128, 256
+ *             at least). Q2's socket binds first, so that the -q one can
+ *             be closed alone: each SIGUSR1 takes a step. 1: close the -q
+ *             socket ("unbound"); 2: write 0x5a over its half ("filled");
+ *             3: count the bytes of that half that changed since
+ *             ("written N"), and stop.
  *
  * Prints "bound MODE queue Q" once its fill ring is full ("sent COUNT"
- * after a send), then, when it
- * stops (also on SIGTERM and SIGINT), "frames N good N bad N foreign N".
+ * after a send), then, when it stops (also on SIGTERM and SIGINT),
+ * "frames N good N bad N foreign N", and, with -S, the same for the other
+ * socket after "shared " (its frames checked whatever their MAC).
  * Exit status: 0, or 1 for an error (with its message), 2 for usage.
  */
 
@@ -40,6 +49,7 @@
 #include <net/ethernet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,16 +64,33 @@
 #define RING_SIZE	XSK_RING_CONS__DEFAULT_NUM_DESCS
 #define BATCH		64
 
-static int stop;
+#define UNBIND_MARK	0x5a
+
+static int stop, steps;
 
 struct counts {
 	unsigned long frames, good, bad, foreign;
+};
+
+/* A socket, its rings and what it received. */
+struct vm_sock {
+	struct xsk_socket *xsk;
+	/* libxdp leaves the cached indexes of some rings as they are. */
+	struct xsk_ring_prod fq, tx;
+	struct xsk_ring_cons cq, rx;
+	struct counts c;
 };
 
 static void on_signal(int sig)
 {
 	(void)sig;
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+}
+
+static void on_step(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&steps, 1, __ATOMIC_RELAXED);
 }
 
 static int stopped(void)
@@ -74,7 +101,7 @@ static int stopped(void)
 static void bad_args(void)
 {
 	fprintf(stderr,
-		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
+		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-S Q2] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
 	exit(2);
 }
 
@@ -167,11 +194,12 @@ static unsigned int build(unsigned char *p, const unsigned char *dst,
 	return sizeof(*eth) + sizeof(*ip) + sizeof(*udp) + size;
 }
 
-/* Send @count datagrams from the last BATCH frames of the UMEM, which
- * the fill ring never gets, and wait for the driver to complete them.
+/* Send @count datagrams from the BATCH frames of the UMEM from @base on,
+ * which the fill ring never gets, and wait for the driver to complete
+ * them.
  */
 static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
-		    struct xsk_ring_cons *cq, void *buf, unsigned int nframes,
+		    struct xsk_ring_cons *cq, void *buf, unsigned int base,
 		    unsigned long count, const unsigned char *pkt,
 		    unsigned int len, double end)
 {
@@ -180,8 +208,8 @@ static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
 	__u32 idx;
 
 	for (i = 0; i < BATCH; i++)
-		memcpy(xsk_umem__get_data(buf, (__u64)(nframes - BATCH + i) *
-					  FRAME_SIZE), pkt, len);
+		memcpy(xsk_umem__get_data(buf, (__u64)(base + i) * FRAME_SIZE),
+		       pkt, len);
 	while (done < count && now() < end && !stopped()) {
 		n = BATCH - inflight;
 		if (n > count - sent)
@@ -191,8 +219,7 @@ static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
 				struct xdp_desc *d =
 					xsk_ring_prod__tx_desc(tx, idx + i);
 
-				d->addr = (__u64)(nframes - BATCH +
-						  (sent + i) % BATCH) *
+				d->addr = (__u64)(base + (sent + i) % BATCH) *
 					  FRAME_SIZE;
 				d->len = len;
 			}
@@ -232,9 +259,99 @@ static int fill(struct xsk_ring_prod *fq, __u64 *addrs, unsigned int n)
 	return 0;
 }
 
+/* Frames [@first, @last) of the UMEM on a fill ring, as many as it takes. */
+static int fill_range(struct xsk_ring_prod *fq, unsigned int first,
+		      unsigned int last)
+{
+	__u64 addrs[BATCH];
+	unsigned int i, k;
+
+	for (i = first; i < last && i - first < RING_SIZE; i += BATCH) {
+		for (k = 0; k < BATCH; k++)
+			addrs[k] = (__u64)(i + k) * FRAME_SIZE;
+		if (fill(fq, addrs, BATCH)) {
+			fprintf(stderr, "xsk_rx: fill ring full\n");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Count what @s received, and give its frames back to the fill ring.
+ * Return: the frames, or -1.
+ */
+static int rx_poll(struct vm_sock *s, void *buf, const unsigned char *mac,
+		   unsigned int size, int val)
+{
+	__u64 addrs[BATCH];
+	unsigned int i, n;
+	__u32 idx;
+
+	n = xsk_ring_cons__peek(&s->rx, BATCH, &idx);
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&s->rx,
+								  idx + i);
+
+		check(xsk_umem__get_data(buf, d->addr), d->len, mac, size, val,
+		      &s->c);
+		addrs[i] = xsk_umem__extract_addr(d->addr);
+	}
+	xsk_ring_cons__release(&s->rx, n);
+	if (fill(&s->fq, addrs, n)) {
+		fprintf(stderr, "xsk_rx: fill ring overflow\n");
+		return -1;
+	}
+	return n;
+}
+
+/* No poll(), which would wake NAPI every time: only the wakeup the driver
+ * asks for when it has run out of buffers.
+ */
+static void rx_wakeup(struct vm_sock *s)
+{
+	if (s->xsk && xsk_ring_prod__needs_wakeup(&s->fq))
+		recvfrom(xsk_socket__fd(s->xsk), NULL, 0, MSG_DONTWAIT, NULL,
+			 NULL);
+}
+
+/* Step @step of -S on @vm, whose part of the UMEM is @len bytes at @buf.
+ * Return: true once the last is taken.
+ */
+static bool unbind_step(int step, struct vm_sock *vm, unsigned char *buf,
+			size_t len)
+{
+	size_t i, n = 0;
+
+	switch (step) {
+	case 1:
+		xsk_socket__delete(vm->xsk);
+		vm->xsk = NULL;
+		printf("unbound\n");
+		break;
+	case 2:
+		memset(buf, UNBIND_MARK, len);
+		printf("filled\n");
+		break;
+	default:
+		for (i = 0; i < len; i++)
+			n += buf[i] != UNBIND_MARK;
+		printf("written %zu\n", n);
+	}
+	fflush(stdout);
+	return step >= 3;
+}
+
+static void print_counts(const char *what, const struct counts *c)
+{
+	printf("%sframes %lu good %lu bad %lu foreign %lu\n", what, c->frames,
+	       c->good, c->bad, c->foreign);
+}
+
 int main(int argc, char **argv)
 {
-	unsigned int queue = 0, size = 64, nframes = 1024, i;
+	unsigned int queue = 0, size = 64, nframes = 1024, half;
 	unsigned char mac[ETH_ALEN], *macp = NULL;
 	struct xsk_socket_config cfg = {
 		.rx_size = RING_SIZE,
@@ -245,21 +362,16 @@ int main(int argc, char **argv)
 	unsigned char dmac[ETH_ALEN], pkt[ETH_FRAME_LEN];
 	struct in_addr sip = {}, dip = {};
 	unsigned long want = 0, nsend = 0;
+	int opt, err, val = 0, share = -1, done = 0;
+	struct vm_sock vm = {}, sh = {};
 	double secs = 60, end;
-	/* libxdp leaves the cached indexes of some rings as they are. */
-	struct xsk_ring_prod fq = {}, tx = {};
-	struct xsk_ring_cons cq = {}, rx = {};
-	struct xsk_socket *xsk;
 	struct xsk_umem *umem;
-	struct counts c = {};
 	const char *dev = NULL;
 	struct xdp_options opts;
 	socklen_t optlen;
-	__u64 addrs[BATCH];
-	int opt, err, fd, val = 0;
 	void *buf;
 
-	while ((opt = getopt(argc, argv, "i:q:zcWm:s:f:n:t:F:x:D:A:B:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:zcWm:s:f:n:t:F:S:x:D:A:B:")) != -1) {
 		switch (opt) {
 		case 'i':
 			dev = optarg;
@@ -300,6 +412,9 @@ int main(int argc, char **argv)
 		case 'F':
 			nframes = strtoul(optarg, NULL, 0);
 			break;
+		case 'S':
+			share = strtol(optarg, NULL, 0);
+			break;
 		case 'x':
 			nsend = strtoul(optarg, NULL, 0);
 			break;
@@ -323,8 +438,11 @@ int main(int argc, char **argv)
 	}
 	if (!dev || nframes < 2 * BATCH || nframes % BATCH || optind != argc ||
 	    (nsend && (!macp || !sip.s_addr || !dip.s_addr ||
-		       size > ETH_DATA_LEN - 28)))
+		       size > ETH_DATA_LEN - 28)) ||
+	    (share >= 0 && (nframes % (2 * BATCH) || nframes < 4 * BATCH ||
+			    share == (int)queue)))
 		bad_args();
+	half = share >= 0 ? nframes / 2 : nframes;
 
 	buf = mmap(NULL, (size_t)nframes * FRAME_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -332,48 +450,59 @@ int main(int argc, char **argv)
 		perror("xsk_rx: mmap");
 		return 1;
 	}
-	err = xsk_umem__create(&umem, buf, (__u64)nframes * FRAME_SIZE, &fq,
-			       &cq, NULL);
+	/* The UMEM's fd, and its rings, are its first socket's: Q2's. */
+	err = xsk_umem__create(&umem, buf, (__u64)nframes * FRAME_SIZE,
+			       share >= 0 ? &sh.fq : &vm.fq,
+			       share >= 0 ? &sh.cq : &vm.cq, NULL);
 	if (err) {
 		fprintf(stderr, "xsk_rx: umem: %s\n", strerror(-err));
 		return 1;
 	}
-	err = xsk_socket__create(&xsk, dev, queue, umem, &rx, &tx, &cfg);
+	if (share >= 0) {
+		err = xsk_socket__create(&sh.xsk, dev, share, umem, &sh.rx,
+					 &sh.tx, &cfg);
+		if (err) {
+			fprintf(stderr, "xsk_rx: bind %s queue %d: %s\n", dev,
+				share, strerror(-err));
+			return 1;
+		}
+		err = xsk_socket__create_shared(&vm.xsk, dev, queue, umem,
+						&vm.rx, &vm.tx, &vm.fq, &vm.cq,
+						&cfg);
+	} else {
+		err = xsk_socket__create(&vm.xsk, dev, queue, umem, &vm.rx,
+					 &vm.tx, &cfg);
+	}
 	if (err) {
 		fprintf(stderr, "xsk_rx: bind %s queue %u: %s\n", dev, queue,
 			strerror(-err));
 		return 1;
 	}
-	fd = xsk_socket__fd(xsk);
 
-	/* The UMEM on the fill ring, as much as the ring takes, but for the
-	 * last BATCH frames, which are for sending.
+	/* The UMEM on the fill rings, as much as they take, but for the
+	 * last BATCH frames of the VM's part, which are for sending.
 	 */
-	for (i = 0; i < nframes - BATCH && i < RING_SIZE; i += BATCH) {
-		unsigned int k;
-
-		for (k = 0; k < BATCH; k++)
-			addrs[k] = (__u64)(i + k) * FRAME_SIZE;
-		if (fill(&fq, addrs, BATCH)) {
-			fprintf(stderr, "xsk_rx: fill ring full\n");
-			return 1;
-		}
-	}
+	if (fill_range(&vm.fq, 0, half - BATCH) ||
+	    (share >= 0 && fill_range(&sh.fq, half, nframes)))
+		return 1;
 	optlen = sizeof(opts);
-	if (getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opts, &optlen)) {
+	if (getsockopt(xsk_socket__fd(vm.xsk), SOL_XDP, XDP_OPTIONS, &opts,
+		       &optlen)) {
 		perror("xsk_rx: XDP_OPTIONS");
 		return 1;
 	}
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	if (share >= 0)
+		signal(SIGUSR1, on_step);
 	printf("bound %s queue %u\n",
 	       opts.flags & XDP_OPTIONS_ZEROCOPY ? "zc" : "copy", queue);
 	fflush(stdout);
 
 	end = now() + secs;
 	if (nsend) {
-		if (send_all(xsk, &tx, &cq, buf, nframes, nsend, pkt,
-			     build(pkt, dmac, macp, sip, dip, size, val),
+		if (send_all(vm.xsk, &vm.tx, &vm.cq, buf, half - BATCH, nsend,
+			     pkt, build(pkt, dmac, macp, sip, dip, size, val),
 			     end)) {
 			fprintf(stderr, "xsk_rx: not every frame was sent\n");
 			return 1;
@@ -381,38 +510,40 @@ int main(int argc, char **argv)
 		printf("sent %lu\n", nsend);
 		fflush(stdout);
 	}
-	while (!stopped() && (!want || c.good < want) && now() < end) {
-		unsigned int n;
-		__u32 idx;
+	while (!stopped() && (!want || vm.c.good < want) && now() < end) {
+		int n = 0, k;
 
-		n = xsk_ring_cons__peek(&rx, BATCH, &idx);
-		if (!n) {
-			/* No poll(), which would wake NAPI every time: only
-			 * the wakeup the driver asks for when it has run out
-			 * of buffers.
-			 */
-			if (xsk_ring_prod__needs_wakeup(&fq))
-				recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-			usleep(1000);
+		if (__atomic_load_n(&steps, __ATOMIC_RELAXED) > done) {
+			if (unbind_step(++done, &vm, buf,
+					(size_t)half * FRAME_SIZE))
+				break;
 			continue;
 		}
-		for (i = 0; i < n; i++) {
-			const struct xdp_desc *d =
-				xsk_ring_cons__rx_desc(&rx, idx + i);
-
-			check(xsk_umem__get_data(buf, d->addr), d->len, macp,
-			      size, val, &c);
-			addrs[i] = xsk_umem__extract_addr(d->addr);
+		if (vm.xsk) {
+			k = rx_poll(&vm, buf, macp, size, val);
+			if (k < 0)
+				return 1;
+			n += k;
 		}
-		xsk_ring_cons__release(&rx, n);
-		if (fill(&fq, addrs, n)) {
-			fprintf(stderr, "xsk_rx: fill ring overflow\n");
-			return 1;
+		if (sh.xsk) {
+			k = rx_poll(&sh, buf, NULL, size, val);
+			if (k < 0)
+				return 1;
+			n += k;
+		}
+		if (!n) {
+			rx_wakeup(&vm);
+			rx_wakeup(&sh);
+			usleep(1000);
 		}
 	}
-	printf("frames %lu good %lu bad %lu foreign %lu\n", c.frames, c.good,
-	       c.bad, c.foreign);
-	xsk_socket__delete(xsk);
+	print_counts("", &vm.c);
+	if (share >= 0)
+		print_counts("shared ", &sh.c);
+	if (vm.xsk)
+		xsk_socket__delete(vm.xsk);
+	if (sh.xsk)
+		xsk_socket__delete(sh.xsk);
 	xsk_umem__delete(umem);
 	munmap(buf, (size_t)nframes * FRAME_SIZE);
 	return 0;
