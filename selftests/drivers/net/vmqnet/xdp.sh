@@ -6,8 +6,9 @@
 # fails, a TCP transfer through XDP_PASS (the device segments
 # super-frames for a port with a program), the layout a program takes
 # and the configurations that refuse one, attach and detach under
-# traffic, ethtool -G and rmmod with a program attached. The programs
-# (xdp_prog.c) are built with clang and attached with ip link ... xdpdrv.
+# traffic, ethtool -G and rmmod with a program attached; xdp-tools'
+# xdp-loader and xdpdump on a port. The programs (xdp_prog.c) are built
+# with clang and attached with ip link ... xdpdrv.
 #
 # The test functions run through vmq_test, which shellcheck cannot follow.
 # shellcheck disable=SC2317
@@ -26,6 +27,8 @@ NSB=vmqxdpB$$
 NSD=vmqxdpD$$
 IPA=192.0.2.1
 IPB=192.0.2.2
+IPV=192.0.2.3	# at a MAC of B's VM queue 2
+MACV=02:00:00:00:81:02
 OBJ=$VMQ_TMPD/xdp_prog.o
 
 # ---- helpers ----------------------------------------------------------------
@@ -46,10 +49,11 @@ setup_cd()
 	ip -n "$NSD" link set dev "$PD" up promisc on
 }
 
-# The programs, one a section of $OBJ; the redirect's goes to C.
+# The programs, one a section of $OBJ; the redirect's goes to C. With
+# BTF (-g), which xdpdump's tracing programs attach by.
 build_progs()
 {
-	clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
+	clang -O2 -g -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
 		-DVMQ_REDIRECT_IFINDEX="$(ns_read "$NSB" "$PC" ifindex)" \
 		-c "$VMQ_DIR/xdp_prog.c" -o "$OBJ"
 }
@@ -320,6 +324,85 @@ test_ring_resize()
 	return "$rc"
 }
 
+# xdp_tools TOOL...: skip unless xdp-tools has each TOOL.
+xdp_tools()
+{
+	local t
+
+	for t in "$@"; do
+		command -v "$t" > /dev/null && continue
+		VMQ_SKIP_REASON="xdp-tools' $t is not installed"
+		return "$KSFT_SKIP"
+	done
+}
+
+# xdp-tools' loader on a port: xdp-loader attaches a program in native
+# mode (libxdp), lists it, and detaches it.
+test_xdp_loader()
+{
+	local out rc=0
+
+	xdp_tools xdp-loader || return
+	vmq_cmd_expect 0 vmq_nsenter "$NSB" xdp-loader load -m native \
+		-s xdp_pass "$PB" "$OBJ" || return 1
+	# The program, or libxdp's dispatcher with the program under it
+	# where a bpffs is mounted (ip link mounts one).
+	out=$(vmq_nsenter "$NSB" xdp-loader status "$PB" 2>&1)
+	[[ $out =~ $'\n'"$PB"\ +(vmq_xdp_pass|xdp_dispatcher)\ +native\  &&
+	   $out =~ vmq_xdp_pass ]] ||
+		{ ktap_diag "xdp-loader status: $out"; rc=1; }
+	vmq_cmd_expect 0 vmq_nsenter "$NSB" xdp-loader unload "$PB" --all &&
+	vmq_assert_eq "B's program after the unload" "" \
+		"$(ip -n "$NSB" -j link show dev "$PB" | jq -r '.[0].xdp.prog.id // empty')" ||
+		rc=1
+	return "$rc"
+}
+
+# xdpdump, tracing the entry of B's program, reports each frame's
+# rx_queue_index, which is its VM queue's (an xdp_rxq_info a queue): the
+# frames to a MAC a filter steers to queue 2 on 2, B's own on the default
+# queue. Its tracing programs need the kernel's BTF, which the debug
+# kernel is built without.
+test_xdpdump()
+{
+	local out=$VMQ_TMPD/xdpdump.out pid i rc=0
+
+	xdp_tools xdpdump || return
+	if [ ! -e /sys/kernel/btf/vmlinux ]; then
+		VMQ_SKIP_REASON="no kernel BTF, which xdpdump needs"
+		return "$KSFT_SKIP"
+	fi
+	xdp "$NSB" "$PB" pass &&
+	ip -n "$NSA" neigh add "$IPV" lladdr "$MACV" dev "$PA" nud permanent &&
+	vmq_nsenter "$NSB" ethtool -N "$PB" flow-type ether dst "$MACV" \
+		action 2 loc 0 > /dev/null || return 1
+	"${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" xdpdump -i "$PB" \
+		> "$out" 2>&1 &
+	pid=$!
+	for ((i = 0; i < VMQ_WAIT_POLLS; i++)); do
+		grep -q '^listening on' "$out" && break
+		kill -0 "$pid" 2> /dev/null || break
+		vmq_nap 0.1
+	done
+	udp_ab 5 > /dev/null &&
+	vmq_nsenter "$NSA" python3 -S "$VMQ_SEND" udp "$IPV" 7 64 30 \
+		> /dev/null || rc=1
+	vmq_nap 0.5
+	kill -INT "$pid"
+	wait "$pid" || rc=1
+	if ! vmq_assert_eq "frames xdpdump saw on queue 0" 5 \
+		"$(grep -c 'rx queue 0, id' "$out")" ||
+	   ! vmq_assert_eq "frames xdpdump saw on queue 2" 7 \
+		"$(grep -c 'rx queue 2, id' "$out")"; then
+		ktap_diag "xdpdump said: $(head -n 5 "$out")"
+		rc=1
+	fi
+	vmq_nsenter "$NSB" ethtool -N "$PB" delete 0 &&
+	ip -n "$NSA" neigh del "$IPV" dev "$PA" &&
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
 # rmmod under traffic with a program attached and buffers lent: the core
 # removes the program as the port goes.
 test_rmmod()
@@ -335,7 +418,7 @@ test_rmmod()
 }
 
 vmq_setup "two linked ports, the XDP programs built" setup
-ktap_plan 12
+ktap_plan 14
 vmq_test "xdp: pass, the layout a program takes" test_pass
 vmq_test "xdp: drop" test_drop
 vmq_test "xdp: aborted" test_aborted
@@ -347,5 +430,7 @@ vmq_test "xdp: refused for lookahead split and large buffers" test_refused
 vmq_test "xdp: refused over the budget, nothing changed" test_no_budget
 vmq_test "xdp: programs swapped under traffic" test_swap_under_traffic
 vmq_test "xdp: ethtool -G keeps the layout" test_ring_resize
+vmq_test "xdp: xdp-loader attaches, lists and detaches" test_xdp_loader
+vmq_test "xdp: xdpdump: each frame's VM queue" test_xdpdump
 vmq_test "xdp: rmmod with a program under traffic" test_rmmod
 ktap_finish
