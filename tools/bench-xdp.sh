@@ -5,7 +5,7 @@
 # a linked vmqnet pair against a veth pair, ends in two namespaces, pktgen
 # sending 64-byte frames from one end for SECONDS, the same load on both:
 #
-#   drop  native XDP_DROP on the receiver (xdp_prog.c's xdp_drop): the
+#   drop  native XDP_DROP on the receiver (xdp-tools' xdp-bench drop): the
 #         frames its program dropped per second (ethtool -S: vmqnet's
 #         rx_queue_<q>_xdp_drop, veth's rx_queue_<q>_xdp_drops)
 #   xsk   an AF_XDP socket on the receiver (the selftests' xsk_rx, libxdp):
@@ -26,7 +26,6 @@ ns_tx=vmqxbench_tx ns_rx=vmqxbench_rx
 top=$(cd "$(dirname "$0")/.." && pwd)
 sel=$top/selftests/drivers/net/vmqnet
 work=$(mktemp -d)
-obj=$work/xdp_prog.o
 
 # shellcheck source=tools/lib/bench.sh
 . "$top/tools/lib/bench.sh"
@@ -36,13 +35,11 @@ cleanup() { bench_unpair "$id" "$ns_tx" "$ns_rx"; }
 trap 'cleanup; rm -rf "$work"' EXIT
 cleanup
 
-if [ ! -d /proc/net/pktgen ] || ! command -v clang > /dev/null ||
+if [ ! -d /proc/net/pktgen ] || ! command -v xdp-bench > /dev/null ||
    [ ! -x "$sel/xsk_rx" ]; then
-	echo "xdp bench: needs pktgen, clang and xsk_rx (make); skipped"
+	echo "xdp bench: needs pktgen, xdp-bench and xsk_rx (make); skipped"
 	exit 0
 fi
-clang -O2 -target bpf -I"/usr/include/$(uname -m)-linux-gnu" \
-	-DVMQ_REDIRECT_IFINDEX=1 -c "$sel/xdp_prog.c" -o "$obj"
 
 # pair KIND: ends "tx" and "rx" in $ns_tx and $ns_rx; KIND veth or vmqnet.
 pair() {
@@ -86,14 +83,22 @@ xdp_drops() {
 }
 
 bench_drop() {
-	local before after
+	local before after pid
 
-	ip -n "$ns_rx" link set dev "$dev_rx" xdpdrv obj "$obj" sec xdp_drop
+	ip netns exec "$ns_rx" xdp-bench drop -m native -i 60 "$dev_rx" \
+		> "$work/drop.out" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q '^Dropping' "$work/drop.out" && break
+		sleep 0.1
+	done
 	before=$(xdp_drops)
 	pktgen
 	sleep 0.5
 	after=$(xdp_drops)
-	ip -n "$ns_rx" link set dev "$dev_rx" xdpdrv off
+	# xdp-bench detaches its program on SIGINT.
+	kill -INT "$pid" && wait "$pid" ||
+		echo "xdp-bench on $kind: $(cat "$work/drop.out")" >&2
 	awk -v n=$((after - before)) -v t="$t_run" 'BEGIN { printf "%.0f\n", n / t }'
 }
 
