@@ -6,7 +6,7 @@
  * every payload byte FILL).
  *
  *   xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL]
- *          [-n FRAMES] [-t SECS] [-F FRAMES] [-S Q2]
+ *          [-n FRAMES] [-t SECS] [-F FRAMES] [-C SIZE] [-H BYTES] [-S Q2]
  *          [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]
  *
  *   -z / -c   bind in zero-copy (the default) / copy mode; a bind the
@@ -18,7 +18,11 @@
  *   -f FILL   their payload byte (0)
  *   -n N      stop after N good frames
  *   -t SECS   stop after SECS seconds (default 60)
- *   -F N      UMEM frames, 4096 bytes each, a multiple of 64 (1024)
+ *   -F N      UMEM frames, a multiple of 64 (1024)
+ *   -C SIZE   bytes a UMEM frame: 4096 (the default) or 2048
+ *   -H BYTES  the UMEM's frame headroom (0), which the device must never
+ *             write: a frame whose headroom is not all zeroes counts as
+ *             bad, as does one longer than the frame has room for
  *   -x COUNT  first send COUNT such datagrams from SRCIP (and the -m MAC)
  *             to DSTIP at DSTMAC through the socket's TX ring, and wait
  *             until the driver completes them all
@@ -60,13 +64,13 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 
-#define FRAME_SIZE	XSK_UMEM__DEFAULT_FRAME_SIZE
 #define RING_SIZE	XSK_RING_CONS__DEFAULT_NUM_DESCS
 #define BATCH		64
 
 #define UNBIND_MARK	0x5a
 
 static int stop, steps;
+static unsigned int frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, headroom;
 
 struct counts {
 	unsigned long frames, good, bad, foreign;
@@ -101,7 +105,7 @@ static int stopped(void)
 static void bad_args(void)
 {
 	fprintf(stderr,
-		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-S Q2] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
+		"usage: xsk_rx -i DEV -q QUEUE [-z|-c] [-W] [-m MAC] [-s SIZE] [-f FILL] [-n N] [-t SECS] [-F N] [-C SIZE] [-H BYTES] [-S Q2] [-x COUNT -D DSTMAC -A SRCIP -B DSTIP]\n");
 	exit(2);
 }
 
@@ -111,6 +115,20 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Whether the frame at @p has anything but zeroes in its UMEM frame's
+ * headroom, which xsk_rx never writes and the device must not.
+ */
+static int headroom_dirty(const unsigned char *p)
+{
+	const unsigned char *h = p - XDP_PACKET_HEADROOM - headroom;
+	unsigned int i;
+
+	for (i = 0; i < headroom; i++)
+		if (h[i])
+			return 1;
+	return 0;
 }
 
 /* Count one frame: send.py's datagrams are checked byte by byte. */
@@ -125,6 +143,11 @@ static void check(const unsigned char *p, unsigned int len,
 	unsigned int i, hl;
 
 	c->frames++;
+	if (headroom_dirty(p) ||
+	    len > frame_size - headroom - XDP_PACKET_HEADROOM) {
+		c->bad++;
+		return;
+	}
 	if (mac && memcmp(eth->h_dest, mac, ETH_ALEN)) {
 		c->foreign++;
 		return;
@@ -208,7 +231,7 @@ static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
 	__u32 idx;
 
 	for (i = 0; i < BATCH; i++)
-		memcpy(xsk_umem__get_data(buf, (__u64)(base + i) * FRAME_SIZE),
+		memcpy(xsk_umem__get_data(buf, (__u64)(base + i) * frame_size),
 		       pkt, len);
 	while (done < count && now() < end && !stopped()) {
 		n = BATCH - inflight;
@@ -220,7 +243,7 @@ static int send_all(struct xsk_socket *xsk, struct xsk_ring_prod *tx,
 					xsk_ring_prod__tx_desc(tx, idx + i);
 
 				d->addr = (__u64)(base + (sent + i) % BATCH) *
-					  FRAME_SIZE;
+					  frame_size;
 				d->len = len;
 			}
 			xsk_ring_prod__submit(tx, n);
@@ -268,7 +291,7 @@ static int fill_range(struct xsk_ring_prod *fq, unsigned int first,
 
 	for (i = first; i < last && i - first < RING_SIZE; i += BATCH) {
 		for (k = 0; k < BATCH; k++)
-			addrs[k] = (__u64)(i + k) * FRAME_SIZE;
+			addrs[k] = (__u64)(i + k) * frame_size;
 		if (fill(fq, addrs, BATCH)) {
 			fprintf(stderr, "xsk_rx: fill ring full\n");
 			return -1;
@@ -363,6 +386,10 @@ int main(int argc, char **argv)
 	struct in_addr sip = {}, dip = {};
 	unsigned long want = 0, nsend = 0;
 	int opt, err, val = 0, share = -1, done = 0;
+	struct xsk_umem_config ucfg = {
+		.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS,
+		.comp_size = XSK_RING_CONS__DEFAULT_NUM_DESCS,
+	};
 	struct vm_sock vm = {}, sh = {};
 	double secs = 60, end;
 	struct xsk_umem *umem;
@@ -371,7 +398,7 @@ int main(int argc, char **argv)
 	socklen_t optlen;
 	void *buf;
 
-	while ((opt = getopt(argc, argv, "i:q:zcWm:s:f:n:t:F:S:x:D:A:B:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:q:zcWm:s:f:n:t:F:C:H:S:x:D:A:B:")) != -1) {
 		switch (opt) {
 		case 'i':
 			dev = optarg;
@@ -412,6 +439,12 @@ int main(int argc, char **argv)
 		case 'F':
 			nframes = strtoul(optarg, NULL, 0);
 			break;
+		case 'C':
+			frame_size = strtoul(optarg, NULL, 0);
+			break;
+		case 'H':
+			headroom = strtoul(optarg, NULL, 0);
+			break;
 		case 'S':
 			share = strtol(optarg, NULL, 0);
 			break;
@@ -440,20 +473,24 @@ int main(int argc, char **argv)
 	    (nsend && (!macp || !sip.s_addr || !dip.s_addr ||
 		       size > ETH_DATA_LEN - 28)) ||
 	    (share >= 0 && (nframes % (2 * BATCH) || nframes < 4 * BATCH ||
-			    share == (int)queue)))
+			    share == (int)queue)) ||
+	    (frame_size != 2048 && frame_size != 4096) ||
+	    headroom + XDP_PACKET_HEADROOM >= frame_size)
 		bad_args();
+	ucfg.frame_size = frame_size;
+	ucfg.frame_headroom = headroom;
 	half = share >= 0 ? nframes / 2 : nframes;
 
-	buf = mmap(NULL, (size_t)nframes * FRAME_SIZE, PROT_READ | PROT_WRITE,
+	buf = mmap(NULL, (size_t)nframes * frame_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED) {
 		perror("xsk_rx: mmap");
 		return 1;
 	}
 	/* The UMEM's fd, and its rings, are its first socket's: Q2's. */
-	err = xsk_umem__create(&umem, buf, (__u64)nframes * FRAME_SIZE,
+	err = xsk_umem__create(&umem, buf, (__u64)nframes * frame_size,
 			       share >= 0 ? &sh.fq : &vm.fq,
-			       share >= 0 ? &sh.cq : &vm.cq, NULL);
+			       share >= 0 ? &sh.cq : &vm.cq, &ucfg);
 	if (err) {
 		fprintf(stderr, "xsk_rx: umem: %s\n", strerror(-err));
 		return 1;
@@ -515,7 +552,7 @@ int main(int argc, char **argv)
 
 		if (__atomic_load_n(&steps, __ATOMIC_RELAXED) > done) {
 			if (unbind_step(++done, &vm, buf,
-					(size_t)half * FRAME_SIZE))
+					(size_t)half * frame_size))
 				break;
 			continue;
 		}
@@ -545,6 +582,6 @@ int main(int argc, char **argv)
 	if (sh.xsk)
 		xsk_socket__delete(sh.xsk);
 	xsk_umem__delete(umem);
-	munmap(buf, (size_t)nframes * FRAME_SIZE);
+	munmap(buf, (size_t)nframes * frame_size);
 	return 0;
 }
