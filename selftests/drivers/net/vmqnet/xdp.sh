@@ -306,6 +306,74 @@ test_redirect()
 	return "$rc"
 }
 
+# map_set NAME KEY VALUE...: entry KEY (a u32) of B's map NAME, from B's
+# namespace (a devmap's ifindex is of the updater's), to the VALUE u32s.
+map_set()
+{
+	local name=$1 v bytes=()
+
+	shift
+	for v in "$@"; do
+		bytes+=($((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24)))
+	done
+	vmq_cmd_expect 0 vmq_nsenter "$NSB" bpftool map update name "$name" \
+		key "${bytes[@]:0:4}" value "${bytes[@]:4}"
+}
+
+# udp_noports: the datagrams B's stack took for a port no one listens on.
+udp_noports()
+{
+	local -a l
+
+	# "Udp: InDatagrams NoPorts ...", then a line of their values.
+	while read -r -a l; do
+		[[ ${l[0]} == Udp: && ${l[1]} =~ ^[0-9]+$ ]] || continue
+		echo "${l[2]}"
+		return 0
+	done < <(vmq_nsenter "$NSB" cat /proc/net/snmp)
+	return 1
+}
+
+# XDP_REDIRECT through maps. A devmap whose entry is C: the frames go
+# out through C's ndo_xdp_xmit, in bulk at the flush, to D. A CPU map:
+# its kthread on CPU 1 builds each frame an skb for B's own stack. B
+# lends its buffers either way, and each comes back: ethtool -G, which
+# frees them, has none to hand off (orphaned).
+test_redirect_maps()
+{
+	local d0 r0 u0 o0 rc=0
+
+	if ! command -v bpftool > /dev/null; then
+		VMQ_SKIP_REASON="bpftool is not installed"
+		return "$KSFT_SKIP"
+	fi
+	o0=$(b_queue0 orphaned)
+	xdp "$NSB" "$PB" devmap &&
+	map_set vmq_devs 0 "$(ns_read "$NSB" "$PC" ifindex)" || return 1
+	r0=$(b_xdp redirect) d0=$(rx "$NSD" "$PD")
+	udp_ab 20 || rc=1
+	vmq_wait_more "D's rx_packets, through the devmap" $((d0 + 20)) \
+		rx "$NSD" "$PD" &&
+	vmq_assert_ge "xdp_redirect" $((r0 + 20)) "$(b_xdp redirect)" ||
+		rc=1
+	if ! xdp "$NSB" "$PB" cpumap || ! map_set vmq_cpus 1 192 0; then
+		xdp "$NSB" "$PB" off
+		return 1
+	fi
+	r0=$(b_xdp redirect) u0=$(udp_noports)
+	udp_ab 20 || rc=1
+	vmq_wait_more "B's UDP datagrams, through the CPU map" $((u0 + 20)) \
+		udp_noports &&
+	vmq_assert_ge "xdp_redirect" $((r0 + 20)) "$(b_xdp redirect)" ||
+		rc=1
+	vmq_nsenter "$NSB" ethtool -G "$PB" rx 128 &&
+	vmq_nsenter "$NSB" ethtool -G "$PB" rx 256 || rc=1
+	vmq_assert_eq "B's buffers handed off at -G" "$o0" \
+		"$(b_queue0 orphaned)" || rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
 # ethtool -G with a program: the new buffers keep the XDP layout.
 test_ring_resize()
 {
@@ -418,7 +486,7 @@ test_rmmod()
 }
 
 vmq_setup "two linked ports, the XDP programs built" setup
-ktap_plan 14
+ktap_plan 15
 vmq_test "xdp: pass, the layout a program takes" test_pass
 vmq_test "xdp: drop" test_drop
 vmq_test "xdp: aborted" test_aborted
@@ -426,6 +494,7 @@ vmq_test "xdp: an unknown action" test_unknown
 vmq_test "xdp: tx back to the sender" test_tx
 vmq_test "xdp: tcp through pass, super-frames segmented" test_tcp_pass
 vmq_test "xdp: redirect to another port, its ndo_xdp_xmit" test_redirect
+vmq_test "xdp: redirect through a devmap and a CPU map" test_redirect_maps
 vmq_test "xdp: refused for lookahead split and large buffers" test_refused
 vmq_test "xdp: refused over the budget, nothing changed" test_no_budget
 vmq_test "xdp: programs swapped under traffic" test_swap_under_traffic

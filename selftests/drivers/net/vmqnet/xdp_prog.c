@@ -3,7 +3,8 @@
  * The XDP programs of xdp.sh, one a section, named after what it does:
  * xdp.sh builds them with clang -target bpf and attaches one with
  * ip link set DEV xdpdrv obj xdp_prog.o sec xdp_<name>; xdp_redirect
- * only with -DVMQ_REDIRECT_IFINDEX=<its target>.
+ * only with -DVMQ_REDIRECT_IFINDEX=<its target>. xdp_devmap and xdp_cpumap
+ * redirect through maps that xdp.sh fills with bpftool.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -61,5 +62,35 @@ int vmq_xdp_redirect(struct xdp_md *ctx)
 	return bpf_redirect(VMQ_REDIRECT_IFINDEX, 0);
 }
 #endif
+
+/* Through a devmap, to the port xdp.sh puts in its entry 0. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} vmq_devs SEC(".maps");
+
+SEC("xdp_devmap")
+int vmq_xdp_devmap(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&vmq_devs, 0, 0);
+}
+
+/* Through a CPU map, to CPU 1 once xdp.sh gives its entry a queue: the
+ * map's kthread there builds each frame an skb for the stack.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+} vmq_cpus SEC(".maps");
+
+SEC("xdp_cpumap")
+int vmq_xdp_cpumap(struct xdp_md *ctx)
+{
+	return bpf_redirect_map(&vmq_cpus, 1, 0);
+}
 
 char _license[] SEC("license") = "GPL";
