@@ -109,6 +109,13 @@ static void bad_args(void)
 	exit(2);
 }
 
+static void parse_mac(const char *s, unsigned char *mac)
+{
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5]) != ETH_ALEN)
+		bad_args();
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -418,10 +425,7 @@ int main(int argc, char **argv)
 			cfg.bind_flags &= ~XDP_USE_NEED_WAKEUP;
 			break;
 		case 'm':
-			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
-				   &mac[0], &mac[1], &mac[2], &mac[3], &mac[4],
-				   &mac[5]) != ETH_ALEN)
-				bad_args();
+			parse_mac(optarg, mac);
 			macp = mac;
 			break;
 		case 's':
@@ -452,10 +456,7 @@ int main(int argc, char **argv)
 			nsend = strtoul(optarg, NULL, 0);
 			break;
 		case 'D':
-			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx",
-				   &dmac[0], &dmac[1], &dmac[2], &dmac[3],
-				   &dmac[4], &dmac[5]) != ETH_ALEN)
-				bad_args();
+			parse_mac(optarg, dmac);
 			break;
 		case 'A':
 			if (inet_pton(AF_INET, optarg, &sip) != 1)
