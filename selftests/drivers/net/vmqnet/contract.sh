@@ -12,9 +12,10 @@
 # Widening the windows. vmqnet/race_delay_us (debugfs) holds the receive
 # path between entering a queue and taking its lock, and port creation
 # just after register_netdev(). NAPI is starved by making it threaded,
-# pinning its threads to CPU 1 and running a real-time busy loop there
-# (sched_rt_runtime_us -1, so that the loop takes all of CPU 1); the test
-# itself runs on CPU 0. Those cases need two CPUs and skip without them.
+# pinning its threads to CPU 1 as real-time threads, and running a busy
+# loop there at a higher real-time priority (sched_rt_runtime_us -1, so
+# that the loop is never throttled); the test itself runs on CPU 0. Those
+# cases need two CPUs and skip without them.
 #
 # Port A (port 0) sends raw frames to port B (port 1) of one device;
 # B steers MACX into its queue 1 with an ethtool filter. B's queue q is
@@ -39,11 +40,11 @@ MACX=02:00:00:00:61:01
 LOC=5
 RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
 rt_runtime=
-# From 6.12 a deadline server runs CPU 1's normal tasks (NAPI's threads)
-# 50 ms a second whatever real-time task runs there, unless its runtime
-# is 0: RT throttling off is no longer enough to starve them.
-FAIR_SERVER=/sys/kernel/debug/sched/fair_server/cpu1/runtime
-fair_runtime=
+# NAPI's threads are made real-time below the loop, not left normal: from
+# 6.12 a deadline server runs normal tasks 50 ms a second whatever
+# real-time task holds the CPU, and turning it off (its debugfs runtime
+# 0) trips a WARNING in 6.12's deadline bandwidth accounting.
+napi_pids=()
 hog_pid=
 ethtool_pid=
 
@@ -111,27 +112,28 @@ two_cpus()
 	return 1
 }
 
-# Starve every threaded NAPI instance: its threads on CPU 1 (this script
-# and its children stay on CPU 0), and a real-time busy loop there that
-# takes all of CPU 1. The loop ends by itself after HOG_MAX_S, below the
-# 21 s after which RCU reports a stall (its softirq work on CPU 1 starves
-# too), so that a test that fails leaves no starved machine behind; the
-# tests that use it stop it on every path (starved).
+# Starve B's threaded NAPI instances: their threads on CPU 1 (this script
+# and its children stay on CPU 0) at real-time priority 5, and a busy
+# loop there at priority 10. The loop ends by itself after HOG_MAX_S,
+# below the 21 s after which RCU reports a stall on 6.1 (where CPU 1's
+# normal tasks starve too), so that a test that fails leaves no starved
+# machine behind; the tests that use it stop it on every path (starved).
 HOG_MAX_S=12
 hog_start()
 {
 	local pid comm i
 
+	napi_pids=()
 	for pid in /proc/[0-9]*; do
 		read -r comm 2>/dev/null < "$pid/comm" || continue
-		case $comm in napi/*) taskset -pc 1 "${pid#/proc/}" > /dev/null ;; esac
+		case $comm in "napi/$PB-"*) napi_pids+=("${pid#/proc/}") ;; esac
+	done
+	[ "${#napi_pids[@]}" -gt 0 ] || { ktap_diag "no threaded NAPI"; return 1; }
+	for pid in "${napi_pids[@]}"; do
+		taskset -pc 1 "$pid" > /dev/null && chrt -f -p 5 "$pid" || return 1
 	done
 	read -r rt_runtime < "$RT_RUNTIME"
 	echo -1 > "$RT_RUNTIME"
-	if [ -w "$FAIR_SERVER" ]; then
-		read -r fair_runtime < "$FAIR_SERVER"
-		echo 0 > "$FAIR_SERVER"
-	fi
 	rm -f "$VMQ_TMPD/hog"
 	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
 	taskset -c 1 chrt -f 10 bash -c \
@@ -160,6 +162,8 @@ hog_alive() { [ -n "$hog_pid" ] && kill -0 "$hog_pid" 2>/dev/null; }
 
 hog_stop()
 {
+	local pid
+
 	if [ -n "$hog_pid" ]; then
 		kill "$hog_pid" 2>/dev/null
 		wait "$hog_pid" 2>/dev/null
@@ -167,8 +171,10 @@ hog_stop()
 	fi
 	[ -z "$rt_runtime" ] || echo "$rt_runtime" > "$RT_RUNTIME"
 	rt_runtime=
-	[ -z "$fair_runtime" ] || echo "$fair_runtime" > "$FAIR_SERVER"
-	fair_runtime=
+	for pid in "${napi_pids[@]}"; do
+		chrt -o -p 0 "$pid" 2>/dev/null
+	done
+	napi_pids=()
 }
 
 # ---- tests ------------------------------------------------------------------
