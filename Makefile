@@ -54,7 +54,10 @@ stress: deps
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 14400 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/fault_sweep.sh all
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
+		env VMQ_DEBUG_ALL=1 \
 		$(TOP)/selftests/drivers/net/vmqnet/rx_traffic.sh 1000
+	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 3600 -- \
+		env VMQ_DEBUG_ALL=1 $(TOP)/selftests/drivers/net/vmqnet/macvlan.sh
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/bad_input.sh 5000 $(STRESS_SEED)
 

@@ -253,6 +253,19 @@ vmq_expect_outcome()
 	return 1
 }
 
+# vmq_functional: a case that checks what the driver does, on paths the
+# other cases run too, rather than the lifetime of memory: make check runs
+# it on the release kernels and skips it on the debug kernel (the one
+# with kmemleak), whose guest is the longest part of make check. With
+# VMQ_DEBUG_ALL=1 (make stress) the debug kernel runs it too.
+vmq_functional()
+{
+	[ -e /sys/kernel/debug/kmemleak ] && [ "${VMQ_DEBUG_ALL:-}" != 1 ] ||
+		return 0
+	VMQ_SKIP_REASON="functional, run on the release kernels (and by make stress here)"
+	return "$KSFT_SKIP"
+}
+
 # vmq_kernel_ge MAJOR MINOR: true if the running kernel is at least that.
 vmq_kernel_ge()
 {

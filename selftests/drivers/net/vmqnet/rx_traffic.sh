@@ -482,6 +482,7 @@ test_steer_other_mac()
 {
 	local rc
 
+	vmq_functional || return
 	# Not B's MAC, not filtered, not promiscuous: dropped as not for B.
 	send_expect unfiltered "$IPX" 50 "0 0 0 0 50" || return 1
 	# Filtered: that queue.
@@ -528,6 +529,7 @@ test_multicast()
 {
 	local rc=0 out="0 0 0 0 50" in="50 0 0 0 0"
 
+	vmq_functional || return
 	ip -n "$NSA" route add 224.0.0.0/4 dev "$PA" || return 1
 	settle &&
 	send_expect "group 1, not joined" "$MCG1" 50 "$out" &&
@@ -612,6 +614,7 @@ test_tx_no_peer()
 {
 	local how=peer_$1 rc=0 s0 s1 s2 t0 t1 t2 c core=0
 
+	vmq_functional || return
 	core_counts_noop_drops && core=$N
 	settle || return 1
 	vmq_assert_eq "operstate of $PA" up "$(aoper)" || return 1
@@ -1158,6 +1161,7 @@ test_irq_cpu()
 	local cpu1=/sys/devices/system/cpu/cpu1/online
 	local -a saved=()
 
+	vmq_functional || return
 	if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then
 		VMQ_SKIP_REASON="needs two CPUs"
 		return "$KSFT_SKIP"
