@@ -9,6 +9,7 @@
  *   -N flow-type ether dst MAC [vlan VID] action Q [loc L]
  *                         SET_FILTER; "delete L" is CLEAR_FILTER; -n lists
  *   -G rx N               NumSuggestedReceiveBuffers of every queue
+ *   -C rx-usecs U rx-frames F  interrupt moderation of every queue (hw.c)
  *   -S                    per-queue counters and shared memory
  *
  * In 6.1 the channel and rxnfc ops get no extack, so their refusals are
@@ -20,6 +21,7 @@
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/string.h>
+#include <linux/stringify.h>
 
 #include "rxq.h"
 
@@ -321,13 +323,78 @@ static int vmq_ethtool_get_rxnfc(struct net_device *netdev,
 	}
 }
 
+/* ---- -c / -C ---------------------------------------------------------- */
+
+/**
+ * vmq_ethtool_get_coalesce() - ethtool -c
+ * @netdev: a vmqnet port
+ * @ec: filled in: rx-usecs and rx-frames
+ * @kec: unused
+ * @extack: unused
+ *
+ * Return: 0.
+ */
+static int vmq_ethtool_get_coalesce(struct net_device *netdev,
+				    struct ethtool_coalesce *ec,
+				    struct kernel_ethtool_coalesce *kec,
+				    struct netlink_ext_ack *extack)
+{
+	struct vmq_port_rx *rx = vmq_ethtool_port(netdev)->rx;
+
+	ec->rx_coalesce_usecs = READ_ONCE(rx->coal_usecs);
+	ec->rx_max_coalesced_frames = READ_ONCE(rx->coal_frames);
+	return 0;
+}
+
+/**
+ * vmq_ethtool_set_coalesce() - ethtool -C rx-usecs U rx-frames F
+ * @netdev: a vmqnet port
+ * @ec: the request; the core refused any other parameter
+ * @kec: unused
+ * @extack: for the reason of a refusal
+ *
+ * Takes effect at the next frame of each queue; an interrupt already
+ * held back keeps its time.
+ *
+ * Context: RTNL.
+ * Return: 0, or -EINVAL, with nothing changed.
+ */
+static int vmq_ethtool_set_coalesce(struct net_device *netdev,
+				    struct ethtool_coalesce *ec,
+				    struct kernel_ethtool_coalesce *kec,
+				    struct netlink_ext_ack *extack)
+{
+	struct vmq_port_rx *rx = vmq_ethtool_port(netdev)->rx;
+
+	if (ec->rx_coalesce_usecs > VMQ_COAL_USECS_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-usecs is at most "
+				   __stringify(VMQ_COAL_USECS_MAX));
+		return -EINVAL;
+	}
+	if (ec->rx_max_coalesced_frames > VMQ_COAL_FRAMES_MAX) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-frames is at most "
+				   __stringify(VMQ_COAL_FRAMES_MAX));
+		return -EINVAL;
+	}
+	/* Without a time limit, the last frames of a burst would wait for
+	 * frames that may never come.
+	 */
+	if (ec->rx_max_coalesced_frames && !ec->rx_coalesce_usecs) {
+		NL_SET_ERR_MSG_MOD(extack, "rx-frames needs rx-usecs");
+		return -EINVAL;
+	}
+	WRITE_ONCE(rx->coal_usecs, ec->rx_coalesce_usecs);
+	WRITE_ONCE(rx->coal_frames, ec->rx_max_coalesced_frames);
+	return 0;
+}
+
 /* ---- -S --------------------------------------------------------------- */
 
 static const char * const vmq_rxq_stat_names[] = {
 	"packets", "bytes", "drops_no_buffer", "drops_not_running",
 	"drops_oversize", "drops_no_mem", "drops_paused", "shmem_bytes",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_tx_errors", "xdp_aborted",
-	"xdp_redirect", "xdp_redirect_errors",
+	"xdp_redirect", "xdp_redirect_errors", "irqs",
 };
 
 static const char * const vmq_txq_stat_names[] = {
@@ -425,6 +492,7 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = rc.xdp_aborted;
 		*data++ = rc.xdp_redirect;
 		*data++ = rc.xdp_redirect_errors;
+		*data++ = rc.irqs;
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);
 	for (q = 0; q < netdev->real_num_tx_queues; q++) {
@@ -446,12 +514,16 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 }
 
 const struct ethtool_ops vmq_ethtool_ops = {
+	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS |
+				     ETHTOOL_COALESCE_RX_MAX_FRAMES,
 	.get_drvinfo		= vmq_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_channels		= vmq_ethtool_get_channels,
 	.set_channels		= vmq_ethtool_set_channels,
 	.get_ringparam		= vmq_ethtool_get_ringparam,
 	.set_ringparam		= vmq_ethtool_set_ringparam,
+	.get_coalesce		= vmq_ethtool_get_coalesce,
+	.set_coalesce		= vmq_ethtool_set_coalesce,
 	.get_rxnfc		= vmq_ethtool_get_rxnfc,
 	.set_rxnfc		= vmq_ethtool_set_rxnfc,
 	.get_sset_count		= vmq_ethtool_get_sset_count,

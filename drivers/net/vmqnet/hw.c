@@ -12,6 +12,7 @@
 #include <linux/bitfield.h>
 #include <linux/crc32.h>
 #include <linux/etherdevice.h>
+#include <linux/hrtimer.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
@@ -64,6 +65,38 @@ static void vmq_hw_irq(void *info)
 	__napi_schedule_irqoff(&q->napi);
 }
 
+/* Interrupt now, unless NAPI is scheduled already: then it finds the
+ * frames itself, as a NIC's vector stays masked while NAPI polls (the
+ * failed napi_schedule_prep() makes it poll once more). The IPI's csd is
+ * free again before NAPI can run (async csds are unlocked before their
+ * function is called), so it is free whenever napi_schedule_prep()
+ * succeeds, and napi_disable() cannot return while one is in flight.
+ * Threaded NAPI has its own thread to wake, and an offline CPU no
+ * vector: both are scheduled from here.
+ */
+static void vmq_hw_irq_fire(struct vmq_rxq *q)
+{
+	int cpu = READ_ONCE(q->irq_cpu);
+
+	atomic_set(&q->irq_pending, 0);
+	if (!napi_schedule_prep(&q->napi))
+		return;
+	atomic64_inc(&q->irqs);
+	if (cpu < 0 || cpu == smp_processor_id() ||
+	    test_bit(NAPI_STATE_THREADED, &q->napi.state) ||
+	    smp_call_function_single_async(cpu, &q->irq_csd))
+		__napi_schedule(&q->napi);
+}
+
+/* A moderated interrupt, due: it fires on the CPU that started the
+ * timer, and from there reaches the queue's CPU as any other does.
+ */
+static enum hrtimer_restart vmq_hw_irq_due(struct hrtimer *t)
+{
+	vmq_hw_irq_fire(container_of(t, struct vmq_rxq, irq_timer));
+	return HRTIMER_NORESTART;
+}
+
 /**
  * vmq_hw_irq_init() - set up a queue's interrupt
  * @q: the queue, its NAPI added and not yet enabled
@@ -75,6 +108,22 @@ void vmq_hw_irq_init(struct vmq_rxq *q)
 {
 	INIT_CSD(&q->irq_csd, vmq_hw_irq, q);
 	q->irq_cpu = cpumask_local_spread(q->ring, NUMA_NO_NODE);
+	hrtimer_init(&q->irq_timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	q->irq_timer.function = vmq_hw_irq_due;
+}
+
+/**
+ * vmq_hw_irq_fini() - make sure a queue's interrupt is not held back
+ * @q: the queue
+ *
+ * Once no producer can raise the interrupt again (the port unregistered),
+ * nothing of it runs after this returns. Before that, a producer may hold
+ * it back again, which only schedules NAPI later, or fails to if NAPI is
+ * disabled.
+ */
+void vmq_hw_irq_fini(struct vmq_rxq *q)
+{
+	hrtimer_cancel(&q->irq_timer);
 }
 
 /**
@@ -93,24 +142,32 @@ int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu)
 	return 0;
 }
 
-/* Interrupt for a completed frame, unless NAPI is scheduled already:
- * then it finds the frame itself, as a NIC's vector stays masked while
- * NAPI polls. The IPI's csd is free again before NAPI can run (async
- * csds are unlocked before their function is called), so it is free
- * whenever napi_schedule_prep() succeeds, and napi_disable() cannot
- * return while one is in flight. Threaded NAPI has its own thread to
- * wake, and an offline CPU no vector: both are scheduled from here.
+/* Interrupt for a completed frame. Moderated (ethtool -C), an interrupt
+ * while NAPI is idle is held back up to rx-usecs after the first frame it
+ * covers, or until rx-frames frames are waiting, as a NIC's interrupt
+ * throttle does: one interrupt, and under TCG one IPI, for a batch rather
+ * than for each frame. The timer is started only when it is not queued:
+ * restarting it would push the interrupt back with every frame.
  */
 static void vmq_hw_irq_raise(struct vmq_rxq *q)
 {
-	int cpu = READ_ONCE(q->irq_cpu);
+	struct vmq_port_rx *rx = q->port->rx;
+	u32 usecs = READ_ONCE(rx->coal_usecs);
+	u32 frames;
 
-	if (!napi_schedule_prep(&q->napi))
+	if (!usecs || test_bit(NAPI_STATE_SCHED, &q->napi.state)) {
+		vmq_hw_irq_fire(q);
 		return;
-	if (cpu < 0 || cpu == smp_processor_id() ||
-	    test_bit(NAPI_STATE_THREADED, &q->napi.state) ||
-	    smp_call_function_single_async(cpu, &q->irq_csd))
-		__napi_schedule(&q->napi);
+	}
+	frames = READ_ONCE(rx->coal_frames);
+	if (frames && atomic_inc_return(&q->irq_pending) >= frames) {
+		hrtimer_try_to_cancel(&q->irq_timer);
+		vmq_hw_irq_fire(q);
+		return;
+	}
+	if (!hrtimer_is_queued(&q->irq_timer))
+		hrtimer_start(&q->irq_timer, ns_to_ktime(usecs * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL);
 }
 
 /* ---- Classification ----------------------------------------------------- */

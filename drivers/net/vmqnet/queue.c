@@ -678,6 +678,7 @@ void vmq_queues_destroy(struct vmq_port *port)
 		WARN_ON_ONCE(rx->q[r].xsk);
 		if (rx->q[r].state != VMQ_QS_UNDEFINED)
 			vmq_rxq_halt(&rx->q[r]);
+		vmq_hw_irq_fini(&rx->q[r]);
 		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);
 		netif_napi_del(&rx->q[r].napi);
 	}

@@ -37,6 +37,12 @@
 #define VMQ_RX_BUFS_MIN			16
 #define VMQ_RX_BUFS_DEFAULT		256
 #define VMQ_RX_BUFS_MAX			4096
+
+/* Interrupt moderation (ethtool -C): rx-usecs up to a NIC's 12-bit
+ * interval register; rx-frames up to a ring's worth.
+ */
+#define VMQ_COAL_USECS_MAX		4095
+#define VMQ_COAL_FRAMES_MAX		VMQ_RX_BUFS_MAX
 /* Receive buffer size: the largest frame a queue takes (devlink param). */
 #define VMQ_RX_BUF_SIZE_MIN		1536
 #define VMQ_RX_BUF_SIZE_DEFAULT		2048
@@ -271,6 +277,7 @@ struct vmq_rxq_xsk {
  * @xdp_redirect: frames redirected (XDP_REDIRECT), their buffers lent
  * @xdp_redirect_errors: frames that could not be: the target refused,
  *	or the buffer cannot be lent (a copying queue, no spare)
+ * @irqs: interrupts the device raised for the queue (from &vmq_rxq.irqs)
  */
 struct vmq_rxq_counters {
 	u64 packets;
@@ -287,6 +294,7 @@ struct vmq_rxq_counters {
 	u64 xdp_aborted;
 	u64 xdp_redirect;
 	u64 xdp_redirect_errors;
+	u64 irqs;
 };
 
 /**
@@ -328,6 +336,10 @@ struct vmq_rxq_stats {
  * @irq_cpu: the CPU the queue's interrupt is affine to, where its NAPI runs
  *	in softirq context, or -1 for the CPU that wrote the frame (hw.c)
  * @irq_csd: raises the interrupt on @irq_cpu
+ * @irq_timer: holds the interrupt back while it is moderated (hw.c)
+ * @irq_pending: frames completed since the last interrupt, while it is
+ *	held back
+ * @irqs: interrupts raised: NAPI scheduled by the device
  * @lock: producer lock: serialises the "device" writing into @mem
  * @dma_on: the device may write into @mem; under @lock
  * @prod: next descriptor the device writes; under @lock
@@ -359,6 +371,9 @@ struct vmq_rxq {
 	u64 xsk_bytes;
 	int irq_cpu;
 	call_single_data_t irq_csd;
+	struct hrtimer irq_timer;
+	atomic_t irq_pending;
+	atomic64_t irqs;
 
 	spinlock_t lock;	/* see above */
 	bool dma_on;
@@ -380,6 +395,10 @@ struct vmq_rxq {
  *	registered)
  * @shmem: the port's shared memory client, owner of its queues' blocks
  * @nbufs: receive buffers per queue at the next allocation (ethtool -G)
+ * @coal_usecs: ethtool -C rx-usecs: the longest the device holds a
+ *	queue's interrupt back after a frame, 0 for none; read locklessly
+ * @coal_frames: ethtool -C rx-frames: the frames after which it raises
+ *	the interrupt without waiting out @coal_usecs, 0 for no such limit
  * @xdp_prog: the port's XDP program (a reference), or NULL; under RTNL.
  *	The device reads it (READ_ONCE) to decide whether to coalesce
  * @filters: the receive filter table; under RTNL
@@ -396,6 +415,8 @@ struct vmq_port_rx {
 	struct net_device *netdev;
 	struct vmq_shmem_client *shmem;
 	u32 nbufs;
+	u32 coal_usecs;
+	u32 coal_frames;
 	struct bpf_prog *xdp_prog;
 	struct vmq_filter_table filters;
 	struct vmq_filter_snap __rcu *snap;
@@ -506,6 +527,7 @@ int vmq_hw_rx_frame(struct vmq_port *port, struct sk_buff *skb);
 void vmq_hw_dma_start(struct vmq_rxq *q);
 void vmq_hw_dma_stop(struct vmq_rxq *q);
 void vmq_hw_irq_init(struct vmq_rxq *q);
+void vmq_hw_irq_fini(struct vmq_rxq *q);
 int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu);
 void vmq_hw_set_rx_mode(struct net_device *netdev);
 

@@ -43,6 +43,7 @@ void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c)
 		c->drops_oversize = s->c.drops_oversize;
 		c->drops_paused = s->c.drops_paused;
 	} while (u64_stats_fetch_retry(&s->dev_syncp, start));
+	c->irqs = atomic64_read(&q->irqs);
 }
 
 /**
