@@ -57,7 +57,8 @@ stress: deps
 		env VMQ_DEBUG_ALL=1 \
 		$(TOP)/selftests/drivers/net/vmqnet/rx_traffic.sh 1000
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 3600 -- \
-		env VMQ_DEBUG_ALL=1 $(TOP)/selftests/drivers/net/vmqnet/macvlan.sh
+		env VMQ_DEBUG_ALL=1 $(TOP)/tools/selftests-guest \
+		macvlan.sh filters.sh xsk.sh devlink.sh coalesce.sh
 	$(TOP)/tools/vm/run --kernel debug --cpus 2 --timeout 7200 -- \
 		$(TOP)/selftests/drivers/net/vmqnet/bad_input.sh 5000 $(STRESS_SEED)
 

@@ -274,6 +274,7 @@ test_budget_above_memory()
 {
 	local id=10 dl=vmqnet/vmqnet10 nd out fails=0
 
+	vmq_functional || return
 	vmq_dev_create "$id" 2 16 || return 1
 	vmq_dmesg_mark
 	devlink resource set "$dl" path /shared_memory size 1048576 &&

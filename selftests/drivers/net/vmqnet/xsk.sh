@@ -183,6 +183,7 @@ test_refused()
 {
 	local occ0 rc=0
 
+	vmq_functional || return
 	occ0=$(vmq_shmem_occ "$ID")
 	vm_refused "Invalid argument" -q 4 &&
 	vm_refused "Operation not supported" -q 0 &&
