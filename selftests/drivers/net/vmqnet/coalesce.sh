@@ -101,13 +101,16 @@ moderated_burst()
 	return 1
 }
 
-# singles N WHAT: N frames to MACX, each once the last has arrived: one
-# interrupt each.
+# singles N WHAT: N frames to MACX, each once the last has arrived and
+# NAPI has had the time to go idle (counting a frame comes just before
+# napi_complete_done(), and a vCPU may stop in between): one interrupt
+# each.
 singles()
 {
 	local i n=0
 
 	for ((i = 0; i < $1; i++)); do
+		vmq_nap 0.05
 		burst 1 || return 1
 		n=$((n + b_irqs))
 	done
