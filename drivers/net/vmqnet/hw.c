@@ -78,7 +78,6 @@ static void vmq_hw_irq_fire(struct vmq_rxq *q)
 {
 	int cpu = READ_ONCE(q->irq_cpu);
 
-	atomic_set(&q->irq_pending, 0);
 	if (!napi_schedule_prep(&q->napi))
 		return;
 	atomic64_inc(&q->irqs);
@@ -93,7 +92,10 @@ static void vmq_hw_irq_fire(struct vmq_rxq *q)
  */
 static enum hrtimer_restart vmq_hw_irq_due(struct hrtimer *t)
 {
-	vmq_hw_irq_fire(container_of(t, struct vmq_rxq, irq_timer));
+	struct vmq_rxq *q = container_of(t, struct vmq_rxq, irq_timer);
+
+	atomic_set(&q->irq_pending, 0);
+	vmq_hw_irq_fire(q);
 	return HRTIMER_NORESTART;
 }
 
@@ -162,6 +164,7 @@ static void vmq_hw_irq_raise(struct vmq_rxq *q)
 	frames = READ_ONCE(rx->coal_frames);
 	if (frames && atomic_inc_return(&q->irq_pending) >= frames) {
 		hrtimer_try_to_cancel(&q->irq_timer);
+		atomic_set(&q->irq_pending, 0);
 		vmq_hw_irq_fire(q);
 		return;
 	}
