@@ -122,7 +122,9 @@ void vmq_debugfs_dev_exit(struct vmq_dev *vdev)
 
 /* ports/<index>/queues: one line per existing queue: ring, shared memory
  * queue ID, state, owner, filters, buffer layout, whether DMA and NAPI run,
- * shared memory held, lending, and the CPU of its interrupt.
+ * shared memory held, lending, the CPU of its interrupt, and how long the
+ * device holds the interrupt back now (rx-usecs, or DIM's choice with
+ * adaptive-rx).
  *
  * Without RTNL: FREE_QUEUE holds it while it waits for NAPI, and the DMA
  * stopped state it shows then is the point of this file. What changes
@@ -135,7 +137,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 	struct vmq_port_rx *rx = port->rx;
 	unsigned int r;
 
-	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes rx_mode spares lent copied_no_spare orphaned frames_lent frames_chained buf_stride irq_cpu\n");
+	seq_puts(m, "queue shmem_id state owner filters bufs buf_size lookahead contig dma napi shmem_blocks shmem_bytes rx_mode spares lent copied_no_spare orphaned frames_lent frames_chained buf_stride irq_cpu irq_usecs\n");
 	for (r = 0; r < VMQ_QUEUES_MAX; r++) {
 		const struct vmq_rxq *q = &rx->q[r];
 		const struct vmq_rxq_mem *mem = &q->mem;
@@ -146,7 +148,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			continue;
 		rcu_read_lock();
 		owner = READ_ONCE(q->owner);
-		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu %s %u %d %llu %llu %llu %llu %u %d\n",
+		seq_printf(m, "%u %u %s %s %u %u %u %u %s %s %s %u %llu %s %u %d %llu %llu %llu %llu %u %d %u\n",
 			   r, vmq_queue_shmem_id(port->index, r),
 			   vmq_queue_state_name(state),
 			   owner ? netdev_name(owner) : "-",
@@ -162,7 +164,10 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   READ_ONCE(q->lend_orphaned),
 			   READ_ONCE(q->lend_frames),
 			   READ_ONCE(q->lend_chained), mem->buf_stride,
-			   READ_ONCE(q->irq_cpu));
+			   READ_ONCE(q->irq_cpu),
+			   READ_ONCE(rx->coal_adaptive) ?
+			   READ_ONCE(q->dim_usecs) :
+			   READ_ONCE(rx->coal_usecs));
 		rcu_read_unlock();
 	}
 	return 0;

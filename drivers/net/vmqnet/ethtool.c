@@ -328,7 +328,7 @@ static int vmq_ethtool_get_rxnfc(struct net_device *netdev,
 /**
  * vmq_ethtool_get_coalesce() - ethtool -c
  * @netdev: a vmqnet port
- * @ec: filled in: rx-usecs and rx-frames
+ * @ec: filled in: rx-usecs, rx-frames and adaptive-rx
  * @kec: unused
  * @extack: unused
  *
@@ -343,18 +343,20 @@ static int vmq_ethtool_get_coalesce(struct net_device *netdev,
 
 	ec->rx_coalesce_usecs = READ_ONCE(rx->coal_usecs);
 	ec->rx_max_coalesced_frames = READ_ONCE(rx->coal_frames);
+	ec->use_adaptive_rx_coalesce = READ_ONCE(rx->coal_adaptive);
 	return 0;
 }
 
 /**
- * vmq_ethtool_set_coalesce() - ethtool -C rx-usecs U rx-frames F
+ * vmq_ethtool_set_coalesce() - ethtool -C rx-usecs U rx-frames F adaptive-rx
  * @netdev: a vmqnet port
  * @ec: the request; the core refused any other parameter
  * @kec: unused
  * @extack: for the reason of a refusal
  *
  * Takes effect at the next frame of each queue; an interrupt already
- * held back keeps its time.
+ * held back keeps its time. With adaptive-rx on, rx-usecs and rx-frames
+ * are kept for when it is off again.
  *
  * Context: RTNL.
  * Return: 0, or -EINVAL, with nothing changed.
@@ -385,6 +387,7 @@ static int vmq_ethtool_set_coalesce(struct net_device *netdev,
 	}
 	WRITE_ONCE(rx->coal_usecs, ec->rx_coalesce_usecs);
 	WRITE_ONCE(rx->coal_frames, ec->rx_max_coalesced_frames);
+	WRITE_ONCE(rx->coal_adaptive, !!ec->use_adaptive_rx_coalesce);
 	return 0;
 }
 
@@ -515,7 +518,8 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 
 const struct ethtool_ops vmq_ethtool_ops = {
 	.supported_coalesce_params = ETHTOOL_COALESCE_RX_USECS |
-				     ETHTOOL_COALESCE_RX_MAX_FRAMES,
+				     ETHTOOL_COALESCE_RX_MAX_FRAMES |
+				     ETHTOOL_COALESCE_USE_ADAPTIVE_RX,
 	.get_drvinfo		= vmq_get_drvinfo,
 	.get_link		= ethtool_op_get_link,
 	.get_channels		= vmq_ethtool_get_channels,

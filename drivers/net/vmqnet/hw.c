@@ -144,7 +144,8 @@ int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu)
 	return 0;
 }
 
-/* Interrupt for a completed frame. Moderated (ethtool -C), an interrupt
+/* Interrupt for a completed frame. Moderated (ethtool -C; with adaptive-rx
+ * the queue's DIM profile stands for rx-usecs and rx-frames), an interrupt
  * while NAPI is idle is held back up to rx-usecs after the first frame it
  * covers, or until rx-frames frames are waiting, as a NIC's interrupt
  * throttle does: one interrupt, and under TCG one IPI, for a batch rather
@@ -154,14 +155,16 @@ int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu)
 static void vmq_hw_irq_raise(struct vmq_rxq *q)
 {
 	struct vmq_port_rx *rx = q->port->rx;
-	u32 usecs = READ_ONCE(rx->coal_usecs);
-	u32 frames;
+	bool adaptive = READ_ONCE(rx->coal_adaptive);
+	u32 usecs, frames;
 
+	usecs = adaptive ? READ_ONCE(q->dim_usecs) : READ_ONCE(rx->coal_usecs);
 	if (!usecs || test_bit(NAPI_STATE_SCHED, &q->napi.state)) {
 		vmq_hw_irq_fire(q);
 		return;
 	}
-	frames = READ_ONCE(rx->coal_frames);
+	frames = adaptive ? READ_ONCE(q->dim_frames) :
+			    READ_ONCE(rx->coal_frames);
 	if (frames && atomic_inc_return(&q->irq_pending) >= frames) {
 		hrtimer_try_to_cancel(&q->irq_timer);
 		atomic_set(&q->irq_pending, 0);

@@ -603,6 +603,8 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		return -ENOMEM;
 	rx->netdev = netdev;
 	rx->nbufs = VMQ_RX_BUFS_DEFAULT;
+	/* As NICs come: DIM finds what suits the machine, TCG or not. */
+	rx->coal_adaptive = true;
 	atomic64_set(&rx->drops_filtered, 0);
 	snprintf(name, sizeof(name), "%s:port%u", VMQ_DRV_NAME, port->index);
 	rx->shmem = vmq_shmem_pool_open_own(port->vdev->shmem, name);
@@ -621,6 +623,7 @@ int vmq_queues_create(struct vmq_port *port, struct net_device *netdev,
 		u64_stats_init(&q->stats.dev_syncp);
 		netif_napi_add(netdev, &q->napi, vmq_rx_poll);
 		vmq_hw_irq_init(q);
+		vmq_coal_init(q);
 		/* Page-backed buffers lent to a redirect target come back
 		 * as lent skbs do: through the page's references.
 		 */
@@ -679,6 +682,7 @@ void vmq_queues_destroy(struct vmq_port *port)
 		if (rx->q[r].state != VMQ_QS_UNDEFINED)
 			vmq_rxq_halt(&rx->q[r]);
 		vmq_hw_irq_fini(&rx->q[r]);
+		vmq_coal_fini(&rx->q[r]);
 		xdp_rxq_info_unreg(&rx->q[r].xdp_rxq);
 		netif_napi_del(&rx->q[r].napi);
 	}

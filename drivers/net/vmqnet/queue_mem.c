@@ -351,6 +351,7 @@ void vmq_rxq_quiesce(struct vmq_rxq *q)
 	vmq_netif_queue_set_napi_rx(q->port->rx->netdev, q->ring, NULL);
 	napi_disable(&q->napi);
 	vmq_hw_irq_fini(q);
+	vmq_coal_fini(q);
 	q->napi_on = false;
 	vmq_xsk_stop(q);
 }

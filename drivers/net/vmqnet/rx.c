@@ -716,10 +716,11 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_rx_lend_poll lp = {};
 	struct vmq_rxq_counters xc = {};
 	bool broken, idle = true;
+	u64 other_bytes = 0;
 	struct sk_buff *skb;
 	int done = 0;
 	u16 flags;
-	u32 n;
+	u32 n, len;
 
 	if (lend && lend->pend_len)
 		lp.back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
@@ -730,6 +731,7 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		if (!(flags & VMQ_RXD_F_DONE))
 			break;
 		n = vmq_rx_chain_len(q, flags, &broken);
+		len = le16_to_cpu(d->len);
 		/* The epoch is 8 bits: a stale frame would pass for a current
 		 * one only if this ring kept it across 256 clears of the
 		 * queue's last filter, each of which schedules this poll and
@@ -770,8 +772,10 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			q->cons = vmq_ring_next(m, q->cons);
 		} while (--n);
 		done++;
-		if (!skb)
+		if (!skb) {
+			other_bytes += len;
 			continue;
+		}
 		packets++;
 		bytes += skb->len;
 		vmq_rx_deliver(q, napi, skb);
@@ -815,13 +819,15 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		spin_unlock(&q->lock);
 	}
 
+	q->dim_packets += done;
+	q->dim_bytes += bytes + other_bytes;
 	/* A socket without need_wakeup is never asked to wake NAPI up: it
 	 * polls until the fill ring gives it every buffer back, as long as
 	 * the device runs.
 	 */
 	if (!idle && READ_ONCE(q->dma_on))
 		return budget;
-	if (done < budget)
-		napi_complete_done(napi, done);
+	if (done < budget && napi_complete_done(napi, done))
+		vmq_coal_sample(q);
 	return done;
 }

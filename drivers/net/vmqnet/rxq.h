@@ -21,6 +21,7 @@
 #ifndef _VMQNET_RXQ_H
 #define _VMQNET_RXQ_H
 
+#include <linux/dim.h>
 #include <linux/netdevice.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -340,6 +341,14 @@ struct vmq_rxq_stats {
  * @irq_pending: frames completed since the last interrupt, while it is
  *	held back
  * @irqs: interrupts raised: NAPI scheduled by the device
+ * @dim: adaptive moderation's state (coalesce.c); NAPI and its work
+ * @dim_usecs: the interrupt delay DIM chose, read by the device
+ * @dim_frames: the frames after which the device raises the interrupt
+ *	without waiting out @dim_usecs, as DIM chose
+ * @dim_packets: frames NAPI consumed, skbs, XDP and AF_XDP frames
+ *	alike, for DIM; NAPI only
+ * @dim_bytes: their bytes (an XDP or AF_XDP frame's, or a dropped one's,
+ *	as its first descriptor says), for DIM; NAPI only
  * @lock: producer lock: serialises the "device" writing into @mem
  * @dma_on: the device may write into @mem; under @lock
  * @prod: next descriptor the device writes; under @lock
@@ -374,6 +383,11 @@ struct vmq_rxq {
 	struct hrtimer irq_timer;
 	atomic_t irq_pending;
 	atomic64_t irqs;
+	struct dim dim;
+	u32 dim_usecs;
+	u32 dim_frames;
+	u64 dim_packets;
+	u64 dim_bytes;
 
 	spinlock_t lock;	/* see above */
 	bool dma_on;
@@ -399,6 +413,8 @@ struct vmq_rxq {
  *	queue's interrupt back after a frame, 0 for none; read locklessly
  * @coal_frames: ethtool -C rx-frames: the frames after which it raises
  *	the interrupt without waiting out @coal_usecs, 0 for no such limit
+ * @coal_adaptive: ethtool -C adaptive-rx, on by default: each queue's DIM
+ *	chooses in place of @coal_usecs and @coal_frames; read locklessly
  * @xdp_prog: the port's XDP program (a reference), or NULL; under RTNL.
  *	The device reads it (READ_ONCE) to decide whether to coalesce
  * @filters: the receive filter table; under RTNL
@@ -417,6 +433,7 @@ struct vmq_port_rx {
 	u32 nbufs;
 	u32 coal_usecs;
 	u32 coal_frames;
+	bool coal_adaptive;
 	struct bpf_prog *xdp_prog;
 	struct vmq_filter_table filters;
 	struct vmq_filter_snap __rcu *snap;
@@ -530,6 +547,11 @@ void vmq_hw_irq_init(struct vmq_rxq *q);
 void vmq_hw_irq_fini(struct vmq_rxq *q);
 int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu);
 void vmq_hw_set_rx_mode(struct net_device *netdev);
+
+/* coalesce.c: adaptive interrupt moderation */
+void vmq_coal_init(struct vmq_rxq *q);
+void vmq_coal_fini(struct vmq_rxq *q);
+void vmq_coal_sample(struct vmq_rxq *q);
 
 /* xdp.c: XDP programs on a port's queues */
 int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf);

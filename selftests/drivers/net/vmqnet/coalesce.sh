@@ -1,12 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Interrupt moderation, ethtool -C rx-usecs and rx-frames: bad values are
-# refused with their reason and change nothing; each interrupt the device
-# raises is counted (ethtool -S rx_queue_<q>_irqs); moderated, a burst of
-# frames takes a few interrupts, and no frame waits for one longer than
-# rx-usecs, the last of a burst or a single one; reconfiguration and
-# rmmod while interrupts are held back leave nothing behind.
+# Interrupt moderation, ethtool -C rx-usecs, rx-frames and adaptive-rx:
+# bad values are refused with their reason and change nothing; each
+# interrupt the device raises is counted (ethtool -S rx_queue_<q>_irqs);
+# moderated, a burst of frames takes a few interrupts, and no frame waits
+# for one longer than rx-usecs, the last of a burst or a single one;
+# adaptive, DIM moves a busy queue's moderation, and a single frame still
+# gets its interrupt; reconfiguration and rmmod while interrupts are held
+# back leave nothing behind.
 #
 # Port A (port 0) sends raw frames to port B (port 1) of one device; B
 # steers MACX into its queue 1 with an ethtool filter.
@@ -34,18 +36,26 @@ USECS=4000
 
 bstat() { vmq_ethtool_stat "$1" "$PB"; }
 
-# coal: B's "rx-usecs rx-frames", as ethtool -c shows them.
+# coal: B's "rx-usecs rx-frames adaptive-rx", as ethtool -c shows them.
 coal()
 {
-	local k v u='' f=''
+	local k v a='' u='' f=''
 
 	while read -r k v; do
 		case $k in
 		rx-usecs:) u=$v ;;
 		rx-frames:) f=$v ;;
+		Adaptive) v=${v#RX: }; a=${v%% *} ;;
 		esac
 	done < <(ethtool -c "$PB")
-	echo "$u $f"
+	echo "$u $f $a"
+}
+
+# irq_usecs: how long the device holds queue 1's interrupt back now, the
+# last column of B's queues file.
+irq_usecs()
+{
+	awk '$1 == 1 { print $NF }' "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
 }
 
 # refused REASON ARGS...: ethtool -C B ARGS must fail with EINVAL, saying
@@ -140,9 +150,10 @@ setup()
 test_refused()
 {
 	vmq_functional || return
-	vmq_assert_eq "rx-usecs rx-frames by default" "0 0" "$(coal)" || return 1
-	vmq_cmd_expect 0 ethtool -C "$PB" rx-usecs 100 rx-frames 8 || return 1
-	vmq_assert_eq "rx-usecs rx-frames set" "100 8" "$(coal)" || return 1
+	vmq_assert_eq "moderation by default" "0 0 on" "$(coal)" || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx off rx-usecs 100 \
+		rx-frames 8 || return 1
+	vmq_assert_eq "rx-usecs rx-frames set" "100 8 off" "$(coal)" || return 1
 	refused "rx-usecs is at most 4095" rx-usecs 4096 || return 1
 	refused "rx-frames is at most 4096" rx-frames 4097 || return 1
 	refused "rx-frames needs rx-usecs" rx-usecs 0 || return 1
@@ -150,9 +161,13 @@ test_refused()
 	# The core refuses what the driver does not support.
 	refused "cannot modify an unsupported parameter" tx-usecs 10 || return 1
 	vmq_cmd_expect 0 ethtool -C "$PB" rx-usecs 4095 rx-frames 4096 || return 1
-	vmq_assert_eq "the maxima" "4095 4096" "$(coal)" || return 1
-	vmq_cmd_expect 0 ethtool -C "$PB" rx-frames 0 rx-usecs 0 || return 1
-	vmq_assert_eq "back to none" "0 0" "$(coal)" || return 1
+	vmq_assert_eq "the maxima" "4095 4096 off" "$(coal)" || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx on || return 1
+	vmq_assert_eq "adaptive, rx-usecs and rx-frames kept" "4095 4096 on" \
+		"$(coal)" || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" rx-frames 0 rx-usecs 0 adaptive-rx off ||
+		return 1
+	vmq_assert_eq "back to none" "0 0 off" "$(coal)" || return 1
 	vmq_dmesg_clean "ethtool -C refusals"
 }
 
@@ -162,6 +177,7 @@ test_refused()
 test_moderated()
 {
 	vmq_functional || return
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx off || return 1
 	singles 5 unmoderated || return 1
 	burst "$BURST" || return 1
 	ktap_diag "a burst of $BURST unmoderated: $b_irqs interrupts in $((b_us / 1000)) ms"
@@ -177,6 +193,34 @@ test_moderated()
 	vmq_dmesg_clean "moderated interrupts"
 }
 
+# adaptive-rx, on by default: DIM starts a queue at its first profile
+# (1 us; the few frames before this case make no window of 64
+# interrupts) and, under a flood, moves it after its first window (the
+# traffic rate is then better than none measured before). A single frame
+# still gets its interrupt whatever DIM chose, and turned off, the queue
+# is unmoderated.
+test_adaptive()
+{
+	local u
+
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx off || return 1
+	vmq_assert_eq "irq_usecs unmoderated" 0 "$(irq_usecs)" || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx on || return 1
+	vmq_assert_eq "irq_usecs, DIM's first profile" 1 "$(irq_usecs)" ||
+		return 1
+	vmq_flood_start python3 -S "$VMQ_SEND" eth "$PA" 120 "$MACX"
+	vmq_wait_more "irq_usecs under a flood, adaptive" 8 irq_usecs ||
+		{ vmq_flood_stop; return 1; }
+	vmq_flood_stop
+	u=$(irq_usecs)
+	ktap_diag "DIM's choice after the flood: $u us"
+	singles 5 "adaptive, at $u us or what DIM chose next" || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx off || return 1
+	vmq_assert_eq "irq_usecs, adaptive off" 0 "$(irq_usecs)" || return 1
+	singles 3 "adaptive off" || return 1
+	vmq_dmesg_clean "adaptive moderation"
+}
+
 # -G, CLEAR_FILTER and FREE_QUEUE (-L) under a flood with interrupts held
 # back: each stops the queue with a timer that may still be queued. Then
 # the queue receives again, and rmmod under the flood leaves no timer
@@ -185,7 +229,8 @@ test_reconfig()
 {
 	local p0
 
-	vmq_cmd_expect 0 ethtool -C "$PB" rx-usecs 2000 rx-frames 32 || return 1
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx off rx-usecs 2000 \
+		rx-frames 32 || return 1
 	vmq_flood_start python3 -S "$VMQ_SEND" eth "$PA" 120 "$MACX"
 	vmq_nap 1
 	if ! { vmq_cmd_expect 0 ethtool -G "$PB" rx 128 &&
@@ -201,7 +246,10 @@ test_reconfig()
 	p0=$(bstat rx_queue_1_packets) || { vmq_flood_stop; return 1; }
 	vmq_wait_more "queue 1 receives again" $((p0 + 50)) \
 		bstat rx_queue_1_packets || { vmq_flood_stop; return 1; }
-	vmq_assert_eq "moderation kept" "2000 32" "$(coal)" ||
+	vmq_assert_eq "moderation kept" "2000 32 off" "$(coal)" ||
+		{ vmq_flood_stop; return 1; }
+	# DIM's work may be changing a queue's profile as rmmod frees it.
+	vmq_cmd_expect 0 ethtool -C "$PB" adaptive-rx on ||
 		{ vmq_flood_stop; return 1; }
 	vmq_dmesg_clean "reconfiguration, moderated" || { vmq_flood_stop; return 1; }
 	vmq_module_unloadable || { vmq_flood_stop; return; }
@@ -212,8 +260,9 @@ test_reconfig()
 }
 
 vmq_setup "two linked ports, a filter on B's queue 1" setup
-ktap_plan 3
+ktap_plan 4
 vmq_test "coalesce: bad values refused with their reason, nothing changed" test_refused
 vmq_test "coalesce: every interrupt counted, a burst takes a few" test_moderated
+vmq_test "coalesce: adaptive-rx, DIM moves a busy queue" test_adaptive
 vmq_test "coalesce: -G, FREE_QUEUE and rmmod under a moderated flood" test_reconfig
 ktap_finish
