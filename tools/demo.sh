@@ -6,7 +6,8 @@
 #      (ethtool -L), filtered (ethtool -N) and taken by a macvlan
 #      (l2-fwd-offload), listed with their shared memory; traffic split
 #      into them by MAC, with the per-queue counters; the macvlan's filter
-#      following its MAC; a "VM" process receiving its MAC's frames in
+#      following its MAC; interrupt moderation (ethtool -C: adaptive by
+#      default, or fixed) and the interrupts it saves; a "VM" process receiving its MAC's frames in
 #      zero-copy mode on a queue of its own, its UMEM among the queue's
 #      shared memory (AF_XDP); then freed;
 #   3. the receive buffer layout: devlink params applied at reload.
@@ -125,11 +126,40 @@ section "mv_c changes its MAC: the filter of its queue follows it"
 show ip -n demo_c link set mv_c address 02:00:00:00:0c:02
 show ip netns exec demo_b ethtool -n "$B"
 
+section "interrupt moderation: ethtool -C, on B's VM queue 1"
+# By default DIM (adaptive-rx) picks each queue's moderation. Unmoderated,
+# a frame that finds the queue's NAPI idle raises the interrupt; with
+# rx-usecs the device holds it back for a batch.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+q1() {
+	ip netns exec demo_b ethtool -S "$B" |
+		awk -v s="rx_queue_1_$1:" '$1 == s { print $2 }'
+}
+# Not checked: how many interrupts a frame takes depends on how busy the
+# machine is (coalesce.sh tests the bounds).
+declare -A irqs
+show ip netns exec demo_b ethtool -c "$B"
+for u in 0 300 adaptive; do
+	if [ $u = adaptive ]; then
+		show ip netns exec demo_b ethtool -C "$B" adaptive-rx on rx-usecs 0
+	else
+		show ip netns exec demo_b ethtool -C "$B" adaptive-rx off rx-usecs "$u"
+	fi
+	p0=$(q1 packets) i0=$(q1 irqs)
+	shown "ip netns exec demo_a python3 -S $TOP/selftests/drivers/net/vmqnet/send.py udp 10.8.0.2 2000 64 30"
+	sleep 1
+	irqs[$u]=$(($(q1 irqs) - i0))
+	printf '# %s: %s frames on queue 1, %s interrupts\n' \
+		"$([ $u = adaptive ] && echo adaptive-rx || echo "rx-usecs $u")" \
+		"$(($(q1 packets) - p0))" "${irqs[$u]}"
+done
+# DIM's choice for each queue now, in microseconds.
+shown "cut -d' ' -f1,23 $QB | column -t"
+
 section "a VM process on VM queue 3: AF_XDP zero copy into its own memory"
 # xsk_rx (selftests, libxdp) binds queue 3 in zero-copy mode: its UMEM
 # becomes the queue's receive memory, and the device writes the frames for
 # the VM's MAC straight into it.
-TOP=$(cd "$(dirname "$0")/.." && pwd)
 macv=02:00:00:00:0e:01
 show ip netns exec demo_b ethtool -N "$B" flow-type ether dst "$macv" action 3 loc 7
 show ip -n demo_a neigh add 10.8.0.9 lladdr "$macv" dev "$A"
