@@ -13,8 +13,9 @@
 #         filter on the receiver's MAC steers the frames into, in zero-copy
 #         mode; veth offers copy mode only (its queue 0).
 #
-# vmqnet runs twice: as it comes, and with interrupt moderation
-# (ethtool -C rx-usecs $coal_us), which a NIC would have on by default.
+# vmqnet runs three times: as it comes (adaptive interrupt moderation,
+# DIM), with a fixed moderation (ethtool -C adaptive-rx off rx-usecs
+# $coal_us), and unmoderated (adaptive-rx off, rx-usecs 0).
 # Best of ROUNDS rounds, the order of the sides rotating. Targets: drop
 # >= 1.0x veth, xsk >= 2.0x veth.
 #
@@ -47,11 +48,11 @@ if [ ! -d /proc/net/pktgen ] || ! command -v xdp-bench > /dev/null ||
 fi
 
 # pair KIND: ends "tx" and "rx" in $ns_tx and $ns_rx; KIND veth, vmqnet,
-# or vmqnet-mod (moderated).
+# vmqnet-fixed or vmqnet-none.
 pair() {
 	local a b
 
-	bench_ends "${1%-mod}" "$id" "$ns_tx" "$ns_rx"
+	bench_ends "${1%%-*}" "$id" "$ns_tx" "$ns_rx"
 	a=$bench_a b=$bench_b
 	ip -n "$ns_tx" addr add 10.9.1.1/24 dev "$a"
 	ip -n "$ns_rx" addr add 10.9.1.2/24 dev "$b"
@@ -62,8 +63,14 @@ pair() {
 		ip netns exec "$ns_rx" ethtool -N "$b" flow-type ether \
 			dst "$(bench_mac "$ns_rx" "$b")" action 1 > /dev/null
 		queue=1
-		[ "$1" = vmqnet ] ||
-			ip netns exec "$ns_rx" ethtool -C "$b" rx-usecs "$coal_us"
+		case $1 in
+		vmqnet-fixed)
+			ip netns exec "$ns_rx" ethtool -C "$b" adaptive-rx off \
+				rx-usecs "$coal_us" ;;
+		vmqnet-none)
+			ip netns exec "$ns_rx" ethtool -C "$b" adaptive-rx off \
+				rx-usecs 0 ;;
+		esac
 	else
 		# veth runs XDP in NAPI, which its peer's GRO setting enables.
 		ip netns exec "$ns_rx" ethtool -K "$b" gro on > /dev/null
@@ -137,7 +144,7 @@ bench_xsk() {
 best() { awk -v a="${1:-0}" -v b="$2" 'BEGIN { print (b > a) ? b : a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-kinds=(vmqnet vmqnet-mod veth)
+kinds=(vmqnet vmqnet-fixed vmqnet-none veth)
 declare -A res
 for ((r = 0; r < rounds; r++)); do
 	for ((k = 0; k < ${#kinds[@]}; k++)); do
@@ -157,8 +164,10 @@ row() {
 	printf '%-46s %10s %10s %7s %7s\n' "$1" "${res[$2]}" "${res[veth.$3]}" \
 		"$(ratio "${res[$2]}" "${res[veth.$3]}")" "$4"
 }
-row "XDP_DROP, pps" vmqnet.drop drop 1.0
-row "XDP_DROP, pps, rx-usecs $coal_us" vmqnet-mod.drop drop 1.0
+row "XDP_DROP, pps (adaptive-rx)" vmqnet.drop drop 1.0
+row "XDP_DROP, pps, rx-usecs $coal_us" vmqnet-fixed.drop drop 1.0
+row "XDP_DROP, pps, unmoderated" vmqnet-none.drop drop 1.0
 row "AF_XDP rx pps (vmqnet $(cat "$work/mode.vmqnet"), veth $(cat "$work/mode.veth"))" \
 	vmqnet.xsk xsk 2.0
-row "AF_XDP rx pps, rx-usecs $coal_us" vmqnet-mod.xsk xsk 2.0
+row "AF_XDP rx pps, rx-usecs $coal_us" vmqnet-fixed.xsk xsk 2.0
+row "AF_XDP rx pps, unmoderated" vmqnet-none.xsk xsk 2.0
