@@ -10,7 +10,8 @@
 #
 # For each kind: the throughput; each CPU's split (user, system, softirq,
 # idle) from /proc/stat; the timer (LOC) and function-call IPI (CAL)
-# interrupts each CPU took; and the kernel functions with the most
+# interrupts each CPU took; vmqnet's frames lent and copied (for want of
+# a spare buffer) on the receiving queue; and the kernel functions with the most
 # samples, each also per GB received, so that the two kinds compare at
 # their different speeds. /proc/profile is sampled from the timer tick
 # and does not resolve module addresses: readprofile shows all of
@@ -92,6 +93,13 @@ for kind in vmqnet veth; do
 			printf " cpu%d %d", c - 2, $(n + c) - $c
 		}
 		print "" }'
+	# The receiving queue's lending: frames lent, and copied for want of
+	# a spare buffer (the socket holding them all).
+	[ "$kind" = veth ] ||
+		awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i }
+		     $1 == 1 { printf "queue 1: frames lent %d, copied for want of a spare %d, spares %d\n",
+				$c["frames_lent"], $c["copied_no_spare"], $c["spares"] }' \
+			"/sys/kernel/debug/vmqnet/vmqnet$id/ports/1/queues"
 	cleanup
 	sleep 1
 done
