@@ -77,19 +77,14 @@ pair() {
 	kind_now=$1
 	bench_ends "$1" "$id" "$ns_tx" "$ns_rx" tune
 	a=$bench_a b=$bench_b
-	ip -n "$ns_tx" addr add 10.9.0.1/24 dev "$a"
-	ip -n "$ns_rx" addr add 10.9.0.2/24 dev "$b"
-	ip -n "$ns_tx" link set "$a" up
-	ip -n "$ns_rx" link set "$b" up
+	bench_up "$ns_tx" "$ns_rx" 10.9.0
 	if [[ $1 == *-threaded ]]; then
 		ip netns exec "$ns_tx" sh -c "echo 1 > /sys/class/net/$a/threaded"
 		ip netns exec "$ns_rx" sh -c "echo 1 > /sys/class/net/$b/threaded"
 	fi
 	dev_tx=$a dev_rx=$b
 	steer=default
-	if [ "$1" != veth ] &&
-	   ip netns exec "$ns_rx" ethtool -N "$b" flow-type ether \
-		dst "$(bench_mac "$ns_rx" "$b")" action 1 > /dev/null 2>&1; then
+	if [ "$1" != veth ] && bench_steer "$ns_rx" "$b" 1; then
 		steer="VM queue 1"
 	fi
 	sleep 1

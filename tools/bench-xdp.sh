@@ -54,14 +54,10 @@ pair() {
 
 	bench_ends "${1%%-*}" "$id" "$ns_tx" "$ns_rx"
 	a=$bench_a b=$bench_b
-	ip -n "$ns_tx" addr add 10.9.1.1/24 dev "$a"
-	ip -n "$ns_rx" addr add 10.9.1.2/24 dev "$b"
-	ip -n "$ns_tx" link set "$a" up
-	ip -n "$ns_rx" link set "$b" up
+	bench_up "$ns_tx" "$ns_rx" 10.9.1
 	dev_tx=$a dev_rx=$b queue=0
 	if [ "$1" != veth ]; then
-		ip netns exec "$ns_rx" ethtool -N "$b" flow-type ether \
-			dst "$(bench_mac "$ns_rx" "$b")" action 1 > /dev/null
+		bench_steer "$ns_rx" "$b" 1
 		queue=1
 		case $1 in
 		vmqnet-fixed)

@@ -50,13 +50,8 @@ irq_lines() { grep -E '^ *(LOC|CAL):' /proc/interrupts; }
 declare -A gb
 for kind in vmqnet veth; do
 	bench_ends "$kind" "$id" "$ns_tx" "$ns_rx"
-	ip -n "$ns_tx" addr add 10.9.0.1/24 dev "$bench_a"
-	ip -n "$ns_rx" addr add 10.9.0.2/24 dev "$bench_b"
-	ip -n "$ns_tx" link set "$bench_a" up
-	ip -n "$ns_rx" link set "$bench_b" up
-	[ "$kind" = veth ] ||
-		ip netns exec "$ns_rx" ethtool -N "$bench_b" flow-type ether \
-			dst "$(bench_mac "$ns_rx" "$bench_b")" action 1 > /dev/null
+	bench_up "$ns_tx" "$ns_rx" 10.9.0
+	[ "$kind" = veth ] || bench_steer "$ns_rx" "$bench_b" 1
 	sleep 1
 
 	ip netns exec "$ns_rx" taskset -c 1 iperf3 -s -1 > /dev/null 2>&1 &

@@ -32,6 +32,22 @@ bench_ends() {
 	exec {fdt}<&- {fdr}<&-
 }
 
+# bench_up NS_TX NS_RX NET: bench_a (in NS_TX) and bench_b (in NS_RX)
+# addressed NET.1/24 and NET.2/24, and up.
+bench_up() {
+	ip -n "$1" addr add "$3.1/24" dev "$bench_a"
+	ip -n "$2" addr add "$3.2/24" dev "$bench_b"
+	ip -n "$1" link set "$bench_a" up
+	ip -n "$2" link set "$bench_b" up
+}
+
+# bench_steer NS DEV QUEUE: frames for DEV's MAC (in NS) into its VM queue
+# QUEUE, with an ethtool -N rule; fails where the driver takes none.
+bench_steer() {
+	ip netns exec "$1" ethtool -N "$2" flow-type ether \
+		dst "$(bench_mac "$1" "$2")" action "$3" > /dev/null 2>&1
+}
+
 # bench_init: load vmqnet (in a guest that has not) and pktgen.
 bench_init() {
 	[ -d /sys/bus/vmqnet ] || insmod "${VMQNET_KO:?run in a vmqnet guest}"
