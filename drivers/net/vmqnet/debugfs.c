@@ -143,6 +143,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 		const struct vmq_rxq_mem *mem = &q->mem;
 		enum vmq_queue_state state = READ_ONCE(q->state);
 		struct net_device *owner;
+		u32 frames;
 
 		if (state == VMQ_QS_UNDEFINED)
 			continue;
@@ -164,10 +165,7 @@ static int vmq_queues_dbg_show(struct seq_file *m, void *unused)
 			   READ_ONCE(q->lend_orphaned),
 			   READ_ONCE(q->lend_frames),
 			   READ_ONCE(q->lend_chained), mem->buf_stride,
-			   READ_ONCE(q->irq_cpu),
-			   READ_ONCE(rx->coal_adaptive) ?
-			   READ_ONCE(q->dim_usecs) :
-			   READ_ONCE(rx->coal_usecs));
+			   READ_ONCE(q->irq_cpu), vmq_coal_now(q, &frames));
 		rcu_read_unlock();
 	}
 	return 0;

@@ -154,17 +154,12 @@ int vmq_hw_irq_set_cpu(struct vmq_rxq *q, int cpu)
  */
 static void vmq_hw_irq_raise(struct vmq_rxq *q)
 {
-	struct vmq_port_rx *rx = q->port->rx;
-	bool adaptive = READ_ONCE(rx->coal_adaptive);
-	u32 usecs, frames;
+	u32 frames, usecs = vmq_coal_now(q, &frames);
 
-	usecs = adaptive ? READ_ONCE(q->dim_usecs) : READ_ONCE(rx->coal_usecs);
 	if (!usecs || test_bit(NAPI_STATE_SCHED, &q->napi.state)) {
 		vmq_hw_irq_fire(q);
 		return;
 	}
-	frames = adaptive ? READ_ONCE(q->dim_frames) :
-			    READ_ONCE(rx->coal_frames);
 	if (frames && atomic_inc_return(&q->irq_pending) >= frames) {
 		hrtimer_try_to_cancel(&q->irq_timer);
 		atomic_set(&q->irq_pending, 0);

@@ -553,6 +553,22 @@ void vmq_coal_init(struct vmq_rxq *q);
 void vmq_coal_fini(struct vmq_rxq *q);
 void vmq_coal_sample(struct vmq_rxq *q);
 
+/* The moderation @q's interrupt runs with now: DIM's choice with
+ * adaptive-rx, else rx-usecs and rx-frames. Returns the usecs, and the
+ * frames in *@frames. Lockless: ethtool -C and DIM's work change them.
+ */
+static inline u32 vmq_coal_now(const struct vmq_rxq *q, u32 *frames)
+{
+	const struct vmq_port_rx *rx = q->port->rx;
+
+	if (READ_ONCE(rx->coal_adaptive)) {
+		*frames = READ_ONCE(q->dim_frames);
+		return READ_ONCE(q->dim_usecs);
+	}
+	*frames = READ_ONCE(rx->coal_frames);
+	return READ_ONCE(rx->coal_usecs);
+}
+
 /* xdp.c: XDP programs on a port's queues */
 int vmq_xdp_bpf(struct net_device *netdev, struct netdev_bpf *bpf);
 int vmq_xdp_xmit(struct net_device *netdev, int n, struct xdp_frame **frames,
