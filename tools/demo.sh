@@ -137,7 +137,6 @@ q1() {
 }
 # Not checked: how many interrupts a frame takes depends on how busy the
 # machine is (coalesce.sh tests the bounds).
-declare -A irqs
 show ip netns exec demo_b ethtool -c "$B"
 for u in 0 300 adaptive; do
 	if [ $u = adaptive ]; then
@@ -148,10 +147,9 @@ for u in 0 300 adaptive; do
 	p0=$(q1 packets) i0=$(q1 irqs)
 	shown "ip netns exec demo_a python3 -S $TOP/selftests/drivers/net/vmqnet/send.py udp 10.8.0.2 2000 64 30"
 	sleep 1
-	irqs[$u]=$(($(q1 irqs) - i0))
 	printf '# %s: %s frames on queue 1, %s interrupts\n' \
 		"$([ $u = adaptive ] && echo adaptive-rx || echo "rx-usecs $u")" \
-		"$(($(q1 packets) - p0))" "${irqs[$u]}"
+		"$(($(q1 packets) - p0))" "$(($(q1 irqs) - i0))"
 done
 # DIM's choice for each queue now, in microseconds: the irq_usecs column.
 shown "awk 'NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"irq_usecs\") c = i }
