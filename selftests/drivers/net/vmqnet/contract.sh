@@ -38,19 +38,11 @@ SHM=$VMQ_DEBUGFS/vmqnet$ID/shmem
 RACE=$VMQ_DEBUGFS/race_delay_us
 MACX=02:00:00:00:61:01
 LOC=5
-RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
-rt_runtime=
-# NAPI's threads are made real-time below the loop, not left normal: from
-# 6.12 a deadline server runs normal tasks 50 ms a second whatever
-# real-time task holds the CPU, and turning it off (its debugfs runtime
-# 0) trips a WARNING in 6.12's deadline bandwidth accounting.
-napi_pids=()
-hog_pid=
 ethtool_pid=
 
 contract_cleanup()
 {
-	hog_stop
+	vmq_starve_stop
 	[ -z "$ethtool_pid" ] || wait "$ethtool_pid" 2>/dev/null
 	echo 0 > "$RACE" 2>/dev/null
 	vmq_cleanup
@@ -110,71 +102,6 @@ two_cpus()
 	[ "$(getconf _NPROCESSORS_ONLN)" -ge 2 ] && return 0
 	VMQ_SKIP_REASON="the race needs two CPUs"
 	return 1
-}
-
-# Starve B's threaded NAPI instances: their threads on CPU 1 (this script
-# and its children stay on CPU 0) at real-time priority 5, and a busy
-# loop there at priority 10. The loop ends by itself after HOG_MAX_S,
-# below the 21 s after which RCU reports a stall on 6.1 (where CPU 1's
-# normal tasks starve too), so that a test that fails leaves no starved
-# machine behind; the tests that use it stop it on every path (starved).
-HOG_MAX_S=15
-hog_start()
-{
-	local pid comm i
-
-	napi_pids=()
-	for pid in /proc/[0-9]*; do
-		read -r comm 2>/dev/null < "$pid/comm" || continue
-		case $comm in "napi/$PB-"*) napi_pids+=("${pid#/proc/}") ;; esac
-	done
-	[ "${#napi_pids[@]}" -gt 0 ] || { ktap_diag "no threaded NAPI"; return 1; }
-	for pid in "${napi_pids[@]}"; do
-		taskset -pc 1 "$pid" > /dev/null && chrt -f -p 5 "$pid" || return 1
-	done
-	read -r rt_runtime < "$RT_RUNTIME"
-	echo -1 > "$RT_RUNTIME"
-	rm -f "$VMQ_TMPD/hog"
-	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
-	taskset -c 1 chrt -f 10 bash -c \
-		'echo > '"$VMQ_TMPD/hog"'; end=$((SECONDS + '"$HOG_MAX_S"'))
-		 while ((SECONDS < end)); do :; done' &
-	hog_pid=$!
-	for ((i = 0; i < 300; i++)); do
-		[ ! -e "$VMQ_TMPD/hog" ] || break
-		vmq_nap 0.1
-	done
-	[ -e "$VMQ_TMPD/hog" ] || { ktap_diag "the busy loop did not start"; return 1; }
-}
-
-# starved TEST: run TEST, and end the starvation whatever it returns.
-starved()
-{
-	local rc
-
-	"$@"
-	rc=$?
-	hog_stop
-	return "$rc"
-}
-
-hog_alive() { [ -n "$hog_pid" ] && kill -0 "$hog_pid" 2>/dev/null; }
-
-hog_stop()
-{
-	local pid
-
-	if [ -n "$hog_pid" ]; then
-		kill "$hog_pid" 2>/dev/null
-		wait "$hog_pid" 2>/dev/null
-		hog_pid=
-	fi
-	[ -z "$rt_runtime" ] || echo "$rt_runtime" > "$RT_RUNTIME"
-	rt_runtime=
-	for pid in "${napi_pids[@]}"; do
-		chrt -o -p 0 "$pid" 2>/dev/null
-	done
-	napi_pids=()
 }
 
 # ---- tests ------------------------------------------------------------------
@@ -336,17 +263,17 @@ test_clear_starved()
 	two_cpus || return "$KSFT_SKIP"
 	echo 1 > "/sys/class/net/$PB/threaded" || return 1
 	p0=$(bstat rx_queue_1_packets) && d0=$(bstat rx_queue_1_drops_paused) || return 1
-	hog_start || return 1
+	vmq_starve_start "$PB" || return 1
 	vmq_send "$MACX" "$n" || return 1
 	vmq_nap 0.5
 	if [ "$(bstat rx_queue_1_packets)" != "$p0" ]; then
-		hog_stop
+		vmq_starve_stop
 		VMQ_SKIP_REASON="NAPI ran although its CPU was taken"
 		return "$KSFT_SKIP"
 	fi
 	vmq_cmd_expect 0 ethtool -N "$PB" delete "$LOC" || return 1
-	hog_alive || { ktap_diag "the delete returned only once NAPI could run"; return 1; }
-	hog_stop
+	vmq_starve_alive || { ktap_diag "the delete returned only once NAPI could run"; return 1; }
+	vmq_starve_stop
 	vmq_wait_more "frames NAPI found" $((p0 + d0 + n)) q1_found || return 1
 	vmq_assert_eq "indicated on queue 1 after its last filter went" "$p0" \
 		"$(bstat rx_queue_1_packets)" || return 1
@@ -370,7 +297,7 @@ test_free_dma_stopped()
 	vmq_ualloc 18 receive 4096 > /dev/null || return 1
 	leaked=$(totals_leaked)
 	vmq_dmesg_mark
-	hog_start || return 1
+	vmq_starve_start "$PB" || return 1
 	# Queues are freed highest first: 3 stops, then waits for NAPI.
 	ethtool -L "$PB" combined 1 &
 	ethtool_pid=$!
@@ -384,7 +311,7 @@ test_free_dma_stopped()
 		vmq_nap 0.1
 	done
 	vmq_assert_eq "queue 3 while its free waits" dma-stopped "$st" || return 1
-	hog_alive || { ktap_diag "the free did not wait for NAPI"; return 1; }
+	vmq_starve_alive || { ktap_diag "the free did not wait for NAPI"; return 1; }
 	vmq_assert_eq "its memory, still there" 3 "$(blocks_of 19)" || return 1
 	# What needs NAPI starved first: the busy loop ends by itself, and
 	# on the debug kernel reading its log alone takes seconds.
@@ -393,8 +320,8 @@ test_free_dma_stopped()
 	vmq_assert_eq "freed of its own" "freed=1" "$(< "$VMQ_USER/result")" || return 1
 	vmq_ucmd ENOENT free "$h" || return 1
 	vmq_assert_eq "vmqnet's kept" 2 "$(blocks_of 19)" || return 1
-	hog_alive || { ktap_diag "NAPI was starved too short a time"; return 1; }
-	hog_stop
+	vmq_starve_alive || { ktap_diag "NAPI was starved too short a time"; return 1; }
+	vmq_starve_stop
 	vmq_dmesg_new | grep -q "$PB: queue 3: DMA stopped" || {
 		ktap_diag "no DMA stopped indication in the kernel log"
 		return 1
@@ -474,8 +401,8 @@ vmq_test "contract: an outside module cannot free vmqnet's or a live queue's mem
 vmq_test "contract: a provider cannot leave under a running queue" test_provider_pinned
 vmq_test "contract: -G under a flood, the device held before the queue lock" test_resize_race
 vmq_test "contract: link_device the instant a port is registered" test_register_race
-vmq_test "contract: no indication after the last filter is cleared, NAPI starved" starved test_clear_starved
-vmq_test "contract: FREE_QUEUE shows DMA stopped while it waits for NAPI" starved test_free_dma_stopped
+vmq_test "contract: no indication after the last filter is cleared, NAPI starved" vmq_starved test_clear_starved
+vmq_test "contract: FREE_QUEUE shows DMA stopped while it waits for NAPI" vmq_starved test_free_dma_stopped
 vmq_test "contract: a refused reload leaves the device as it was" test_reload_refused
 vmq_test "contract: every port's default queue is a default queue" test_default_queue_port1
 vmq_test "contract: bench of a refused size does not warn" test_bench_refused

@@ -506,6 +506,83 @@ vmq_flood_kill()
 	return 0
 }
 
+# ---- starving NAPI -----------------------------------------------------------
+
+# vmq_starve_start DEV: starve DEV's NAPI instances, which must be threaded:
+# their threads on CPU 1 (the caller and its children stay on CPU 0) at
+# real-time priority 5, and a busy loop there at priority 10, never
+# throttled (sched_rt_runtime_us -1). The threads are made real-time below
+# the loop, not left normal: from 6.12 a deadline server runs normal tasks
+# 50 ms a second whatever real-time task holds the CPU, and turning it off
+# (its debugfs runtime 0) trips a WARNING in 6.12's deadline bandwidth
+# accounting. The loop ends by itself after VMQ_STARVE_MAX_S, below the
+# 21 s after which RCU reports a stall on 6.1 (where CPU 1's normal tasks
+# starve too), so that a test that fails leaves no starved machine behind;
+# vmq_starved and the exit trap stop it on every path.
+VMQ_STARVE_MAX_S=15
+VMQ_RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
+vmq_rt_runtime=
+vmq_napi_pids=()
+vmq_hog_pid=
+vmq_starve_start()
+{
+	local pid comm i
+
+	vmq_napi_pids=()
+	for pid in /proc/[0-9]*; do
+		read -r comm 2>/dev/null < "$pid/comm" || continue
+		case $comm in "napi/$1-"*) vmq_napi_pids+=("${pid#/proc/}") ;; esac
+	done
+	[ "${#vmq_napi_pids[@]}" -gt 0 ] || { ktap_diag "no threaded NAPI"; return 1; }
+	for pid in "${vmq_napi_pids[@]}"; do
+		taskset -pc 1 "$pid" > /dev/null && chrt -f -p 5 "$pid" || return 1
+	done
+	read -r vmq_rt_runtime < "$VMQ_RT_RUNTIME"
+	echo -1 > "$VMQ_RT_RUNTIME"
+	rm -f "$VMQ_TMPD/hog"
+	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
+	taskset -c 1 chrt -f 10 bash -c \
+		'echo > '"$VMQ_TMPD/hog"'; end=$((SECONDS + '"$VMQ_STARVE_MAX_S"'))
+		 while ((SECONDS < end)); do :; done' &
+	vmq_hog_pid=$!
+	for ((i = 0; i < 300; i++)); do
+		[ ! -e "$VMQ_TMPD/hog" ] || break
+		vmq_nap 0.1
+	done
+	[ -e "$VMQ_TMPD/hog" ] || { ktap_diag "the busy loop did not start"; return 1; }
+}
+
+# vmq_starved TEST...: run TEST, and end the starvation whatever it returns.
+vmq_starved()
+{
+	local rc
+
+	"$@"
+	rc=$?
+	vmq_starve_stop
+	return "$rc"
+}
+
+# vmq_starve_alive: whether NAPI is still starved (the loop has not ended).
+vmq_starve_alive() { [ -n "$vmq_hog_pid" ] && kill -0 "$vmq_hog_pid" 2>/dev/null; }
+
+vmq_starve_stop()
+{
+	local pid
+
+	if [ -n "$vmq_hog_pid" ]; then
+		kill "$vmq_hog_pid" 2>/dev/null
+		wait "$vmq_hog_pid" 2>/dev/null
+		vmq_hog_pid=
+	fi
+	[ -z "$vmq_rt_runtime" ] || echo "$vmq_rt_runtime" > "$VMQ_RT_RUNTIME"
+	vmq_rt_runtime=
+	for pid in "${vmq_napi_pids[@]}"; do
+		chrt -o -p 0 "$pid" 2>/dev/null
+	done
+	vmq_napi_pids=()
+}
+
 # ---- the kernel log ---------------------------------------------------------
 
 # vmq_dmesg_mark: remember where the kernel log is; vmq_dmesg_new: print
@@ -1083,6 +1160,7 @@ vmq_cleanup()
 {
 	local id ns
 
+	vmq_starve_stop
 	vmq_sender_stop
 	vmq_stats_stop
 	vmq_flood_kill > /dev/null
