@@ -596,8 +596,10 @@ static struct sk_buff *vmq_rx_xsk(struct vmq_rxq *q, struct vmq_rxq_xsk *x,
 	if (WARN_ON_ONCE(!xdp || le32_to_cpu(d->shmem_handle) !=
 			 x->umem.shmem_handle ||
 			 le32_to_cpu(d->offset) !=
-			 (u8 *)xdp->data - (u8 *)x->umem.vaddr))
+			 (u8 *)xdp->data - (u8 *)x->umem.vaddr)) {
+		vmq_xsk_drop(q, x, 1);
 		return ERR_PTR(-EINVAL);
+	}
 	x->bufs[q->cons] = NULL;
 	d->offset = cpu_to_le32(VMQ_RXD_NO_BUF);
 	x->unfilled++;
@@ -741,9 +743,16 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 			/* Written before the queue's last filter went. */
 			skb = NULL;
 			paused++;
-		} else if (broken) {
+			if (xsk)
+				vmq_xsk_drop(q, xsk, n);
+		} else if (broken || (xsk && n > 1)) {
+			/* A frame goes into a UMEM frame whole: a chain there
+			 * is broken too.
+			 */
 			skb = NULL;
 			drops++;
+			if (xsk)
+				vmq_xsk_drop(q, xsk, n);
 		} else {
 			/* A chain can only be one the device wrote as the
 			 * program went (vmq_xdp_setup()): it goes up as such.

@@ -585,6 +585,7 @@ int vmq_xsk_wakeup(struct net_device *netdev, u32 queue_id, u32 flags);
 void vmq_xsk_start(struct vmq_rxq *q);
 void vmq_xsk_kick(struct vmq_rxq *q);
 void vmq_xsk_stop(struct vmq_rxq *q);
+void vmq_xsk_drop(struct vmq_rxq *q, struct vmq_rxq_xsk *x, u32 n);
 bool vmq_xsk_refill(struct vmq_rxq *q, struct vmq_rxq_xsk *x);
 bool vmq_xsk_tx(struct vmq_rxq *q, struct vmq_rxq_xsk *x, int budget);
 

@@ -77,6 +77,35 @@ static const struct vmq_shmem_provider_ops vmq_xsk_umem_ops = {
 /* ---- Buffers from the fill ring ----------------------------------------- */
 
 /**
+ * vmq_xsk_drop() - give back the UMEM frames of a frame not received
+ * @q: the queue, in its NAPI poll
+ * @x: its socket
+ * @n: the frame's descriptors, from @q->cons
+ *
+ * A frame from before the queue's last filter went, or a broken chain,
+ * is released as one the program dropped: its UMEM frames go back to the
+ * pool and its descriptors join the run that vmq_xsk_refill() posts to.
+ * A descriptor released with its buffer would break that run: the refill
+ * would post over it, and the descriptor after the run would wait for a
+ * buffer nothing counts.
+ */
+void vmq_xsk_drop(struct vmq_rxq *q, struct vmq_rxq_xsk *x, u32 n)
+{
+	struct vmq_rx_desc *ring = q->mem.ring.vaddr;
+	u32 i = q->cons;
+
+	while (n--) {
+		if (x->bufs[i]) {
+			xsk_buff_free(x->bufs[i]);
+			x->bufs[i] = NULL;
+		}
+		ring[i].offset = cpu_to_le32(VMQ_RXD_NO_BUF);
+		x->unfilled++;
+		i = vmq_ring_next(&q->mem, i);
+	}
+}
+
+/**
  * vmq_xsk_refill() - post UMEM frames from the fill ring
  * @q: the queue, in its NAPI poll or quiesced
  * @x: its socket
@@ -94,6 +123,9 @@ bool vmq_xsk_refill(struct vmq_rxq *q, struct vmq_rxq_xsk *x)
 	u32 i = x->fill_next;
 
 	while (x->unfilled) {
+		/* Posted already: the run is broken, and a frame would leak. */
+		if (WARN_ON_ONCE(x->bufs[i]))
+			break;
 		xdp = xsk_buff_alloc(x->pool);
 		if (!xdp)
 			break;

@@ -11,7 +11,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-vmq_require_tools ip jq ethtool devlink
+vmq_require_tools ip jq ethtool devlink taskset chrt
 vmq_require_module
 
 ID=84		# two ports, linked: A sends, B's queue 1 is the VM's
@@ -374,6 +374,61 @@ test_free_queue_refused()
 	return "$rc"
 }
 
+# stale_in_ring: with B's NAPI starved, 70 frames for the VM, of which
+# the 64 with a UMEM frame posted wait in the ring, and the VM's filter
+# deleted under them; then NAPI runs and drops them as paused.
+stale_in_ring()
+{
+	local d0
+
+	d0=$(q1_stat drops_paused) &&
+	vmq_starve_start "$PB" &&
+	udp_to "$IPV" 70 > /dev/null &&
+	vmq_nsenter "$NSB" ethtool -N "$PB" delete 0 || return 1
+	vmq_starve_alive ||
+		{ ktap_diag "the delete returned only once NAPI could run"; return 1; }
+	vmq_starve_stop
+	vmq_wait_more "frames dropped as paused" $((d0 + 64)) q1_stat drops_paused &&
+	vmq_assert_eq "frames dropped as paused" $((d0 + 64)) \
+		"$(q1_stat drops_paused)"
+}
+
+# Frames in the VM's queue when its last filter goes are dropped, and
+# their UMEM frames go back to the socket's pool, as the program's drops
+# do: the VM has 64 UMEM frames on its fill ring, all held by such
+# frames, and receives again once its filter is back. (Descriptors
+# released with their UMEM frames would be posted over, leaving the run
+# the queue refills without a buffer it could post: nothing would
+# arrive.)
+test_stale_frames()
+{
+	local ncpu rc=0
+
+	vmq_dmesg_mark
+	ncpu=$(getconf _NPROCESSORS_ONLN)
+	if [ "$ncpu" -lt 2 ]; then
+		VMQ_SKIP_REASON="starving NAPI needs two CPUs"
+		return "$KSFT_SKIP"
+	fi
+	taskset -pc 0 $$ > /dev/null &&
+	echo 1 > "$VMQ_TMPD/sys.$NSB/class/net/$PB/threaded" || return 1
+	if vm_start -q 1 -m "$MACV" -F 128 -n 20 -t 60; then
+		vmq_starved stale_in_ring || rc=1
+		vmq_nsenter "$NSB" ethtool -N "$PB" flow-type ether \
+			dst "$MACV" action 1 loc 0 > /dev/null &&
+		udp_to "$IPV" 20 > /dev/null || rc=1
+		wait "$VM_PID" || rc=1
+		grep -q '^frames 20 good 20 bad 0 foreign 0$' "$VM_OUT" ||
+			{ vm_diag; rc=1; }
+	else
+		rc=1
+	fi
+	echo 0 > "$VMQ_TMPD/sys.$NSB/class/net/$PB/threaded" &&
+	taskset -pc "0-$((ncpu - 1))" $$ > /dev/null || rc=1
+	vmq_dmesg_clean "stale frames on a bound queue" || rc=1
+	return "$rc"
+}
+
 # The VM sends from its UMEM (the TX ring, zero copy to the device), and
 # A receives every datagram.
 test_tx()
@@ -408,7 +463,7 @@ test_rmmod()
 
 vmq_setup "two linked ports, a filter for the VM's MAC" setup
 
-ktap_plan 12
+ktap_plan 13
 vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
@@ -421,6 +476,8 @@ vmq_test "xsk: shared UMEM, nothing written after the unbind" \
 	test_shared_umem
 vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9
 vmq_test "xsk: FREE_QUEUE of a bound queue refused, -G under it" test_free_queue_refused
+vmq_test "xsk: frames left by the last filter give their UMEM back" \
+	test_stale_frames
 vmq_test "xsk: zero-copy transmit from the UMEM" test_tx
 vmq_test "xsk: rmmod with a socket bound under traffic" test_rmmod
 ktap_finish
