@@ -15,7 +15,9 @@
 
 #include "rxq.h"
 
-/* An idle VM queue: ethtool created it, and it carries no traffic. */
+/* An idle VM queue: ethtool created it, it carries no traffic, and no
+ * AF_XDP socket is bound to it (its UMEM is the queue's memory).
+ */
 static int vmq_macvlan_find_queue(struct vmq_port *port)
 {
 	struct vmq_port_rx *rx = port->rx;
@@ -24,7 +26,8 @@ static int vmq_macvlan_find_queue(struct vmq_port *port)
 	for (r = 1; r < rx->netdev->real_num_rx_queues; r++) {
 		const struct vmq_rxq *q = &rx->q[r];
 
-		if (q->owner || vmq_filter_queue_count(&rx->filters, r))
+		if (q->owner || q->xsk ||
+		    vmq_filter_queue_count(&rx->filters, r))
 			continue;
 		if (q->state == VMQ_QS_ALLOCATED || q->state == VMQ_QS_PAUSED)
 			return r;

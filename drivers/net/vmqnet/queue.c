@@ -263,7 +263,8 @@ static void vmq_rxq_halt(struct vmq_rxq *q)
  *
  * Context: RTNL.
  * Return: 0, -EINVAL for the default queue or a queue that does not
- * exist, -EBUSY if it has filters or is being freed.
+ * exist, -EBUSY if it has filters, is being freed or has an AF_XDP socket
+ * bound.
  */
 int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 		   struct netlink_ext_ack *extack)
@@ -276,6 +277,12 @@ int vmq_queue_free(struct vmq_port *port, unsigned int ring,
 	q = vmq_rxq_at(port, ring, VMQ_QE_FREE, extack);
 	if (IS_ERR(q))
 		return PTR_ERR(q);
+	/* The socket's UMEM is a block of the queue: freeing the queue would
+	 * free it under the socket, which the core only unbinds itself.
+	 */
+	if (q->xsk)
+		return vmq_queue_refuse(port, ring, extack, -EBUSY,
+					"an AF_XDP socket is bound to the queue");
 	vmq_rxq_stop_service(q, VMQ_QE_FREE);
 	/* The one queue state change NDIS requires a miniport to indicate;
 	 * a halt, which ends every queue at once, does not.

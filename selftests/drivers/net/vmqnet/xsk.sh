@@ -63,14 +63,16 @@ vm_start()
 	return 1
 }
 
-# q1 COLUMN: a column of queue 1 of B in debugfs.
-q1()
+# qcol RING COLUMN: a column of queue RING of B in debugfs.
+qcol()
 {
 	local -A t=()
 
 	vmq_table t "$VMQ_DEBUGFS/vmqnet$ID/ports/1/queues"
-	echo "${t[1,$1]}"
+	echo "${t[$1,$2]}"
 }
+
+q1() { qcol 1 "$1"; }
 
 # The UMEM's block among the queue's shared memory: its line in debugfs.
 umem_block() { grep ' xsk$' "$SHM/blocks"; }
@@ -429,6 +431,37 @@ test_stale_frames()
 	return "$rc"
 }
 
+# A macvlan (l2-fwd-offload) never takes a queue a socket is bound to,
+# idle as it looks (no filter): freeing it for the macvlan would free the
+# UMEM, a block of the queue, under the socket. The VM binds queue 2, the
+# macvlan gets queue 3 (queue 1 has the VM's filter), and the UMEM stays
+# until the VM goes, with nothing to complain about.
+test_macvlan_skips_bound()
+{
+	local occ0 rc=0
+
+	vmq_dmesg_mark
+	occ0=$(vmq_shmem_occ "$ID")
+	vm_start -q 2 -t 60 || return 1
+	if ! vmq_nsenter "$NSB" ethtool -K "$PB" l2-fwd-offload on ||
+	   ! ip -n "$NSB" link add vmqxskmv link "$PB" type macvlan ||
+	   ! ip -n "$NSB" link set vmqxskmv up; then
+		ip -n "$NSB" link del vmqxskmv 2> /dev/null
+		vm_stop
+		return 1
+	fi
+	vmq_assert_eq "queue 2's owner" - "$(qcol 2 owner)" &&
+	vmq_assert_eq "queue 3's owner" vmqxskmv "$(qcol 3 owner)" &&
+	vmq_assert_eq "queue 2's rx_mode" xsk "$(qcol 2 rx_mode)" &&
+	vmq_assert_eq "UMEM blocks" 1 "$(umem_block | wc -l)" || rc=1
+	ip -n "$NSB" link del vmqxskmv &&
+	vmq_nsenter "$NSB" ethtool -K "$PB" l2-fwd-offload off || rc=1
+	vm_stop || rc=1
+	occ_back "$occ0" || rc=1
+	vmq_dmesg_clean "a macvlan beside a bound queue" || rc=1
+	return "$rc"
+}
+
 # The VM sends from its UMEM (the TX ring, zero copy to the device), and
 # A receives every datagram.
 test_tx()
@@ -463,7 +496,7 @@ test_rmmod()
 
 vmq_setup "two linked ports, a filter for the VM's MAC" setup
 
-ktap_plan 13
+ktap_plan 14
 vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
@@ -478,6 +511,8 @@ vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9
 vmq_test "xsk: FREE_QUEUE of a bound queue refused, -G under it" test_free_queue_refused
 vmq_test "xsk: frames left by the last filter give their UMEM back" \
 	test_stale_frames
+vmq_test "xsk: a macvlan does not take a bound queue" \
+	test_macvlan_skips_bound
 vmq_test "xsk: zero-copy transmit from the UMEM" test_tx
 vmq_test "xsk: rmmod with a socket bound under traffic" test_rmmod
 ktap_finish
