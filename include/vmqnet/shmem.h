@@ -205,7 +205,8 @@ struct vmq_shmem_provider_ops {
 
 /**
  * struct vmq_shmem_provider - a shared memory provider
- * @name: shown in debugfs and in leak reports
+ * @name: shown in debugfs and in leak reports; copied (31 characters
+ *	kept); NULL for the name of the client that registers it
  * @ops: its handlers
  * @ctx: provider context passed to @ops
  * @owner: the module of @ops and @ctx, normally THIS_MODULE; each block

@@ -797,8 +797,10 @@ static void shmem_test_providers(struct kunit *test)
 	struct shmem_test *t = test->priv;
 	struct vmq_shmem_provider prov = { .ops = &shmem_fake_ops };
 	struct vmq_shmem_client *other;
+	struct vmq_shmem_block *blk;
 	struct vmq_shmem_params p;
 	u32 dma_h, fake_h, h;
+	char *name;
 
 	/* Default provider first. */
 	p = shmem_req(0, 100, 0);
@@ -846,6 +848,10 @@ static void shmem_test_providers(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov, &t->pool->dma_prov);
 	KUNIT_EXPECT_EQ(test, t->fake.frees, 0);
 	KUNIT_EXPECT_EQ(test, t->pool->leaked.blocks, 0);
+	/* Its name, its client's, outlives the client (debugfs shows it). */
+	blk = vmq_shmem_handle_find(&t->pool->handles, fake_h);
+	KUNIT_ASSERT_NOT_NULL(test, blk);
+	KUNIT_EXPECT_STREQ(test, blk->prov->desc.name, "vswitch");
 	p = shmem_req(0, 100, 0);
 	KUNIT_ASSERT_EQ(test, vmq_shmem_alloc(t->client, &p, &h), 0);
 	KUNIT_EXPECT_EQ(test, t->fake.allocs, 1);
@@ -857,7 +863,15 @@ static void shmem_test_providers(struct kunit *test)
 	other = vmq_shmem_pool_open(t->pool, "vswitch");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, other);
 	prov.ops = &shmem_fake_ops;
+	/* A name the caller frees after registering: it was copied. */
+	name = kstrdup("switch two", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	prov.name = name;
 	KUNIT_ASSERT_EQ(test, vmq_shmem_provider_register(other, &prov), 0);
+	prov.name = NULL;
+	memset(name, 'x', strlen(name));
+	kfree(name);
+	KUNIT_EXPECT_STREQ(test, t->pool->prov->desc.name, "switch two");
 	KUNIT_EXPECT_EQ(test, vmq_shmem_provider_unregister(other), 0);
 	KUNIT_EXPECT_PTR_EQ(test, t->pool->prov, &t->pool->dma_prov);
 	vmq_shmem_close(other);

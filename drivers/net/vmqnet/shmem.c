@@ -481,7 +481,8 @@ EXPORT_SYMBOL_GPL(vmq_shmem_dma_device);
 /**
  * vmq_shmem_provider_register() - serve a device's shared memory
  * @client: an open client; the provider belongs to it
- * @provider: name, handlers and context; copied
+ * @provider: name (NULL: the client's), handlers and context; copied, the
+ *	name too
  *
  * From now on every allocation on the device, by any client, goes to
  * @provider, the way a virtual switch registers its
@@ -503,12 +504,9 @@ int vmq_shmem_provider_register(struct vmq_shmem_client *client,
 	might_sleep();
 	if (!provider->ops || !provider->ops->alloc || !provider->ops->free)
 		return -EINVAL;
-	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	prov = vmq_shmem_prov_new(provider, client);
 	if (!prov)
 		return -ENOMEM;
-	prov->desc = *provider;
-	if (!prov->desc.name)
-		prov->desc.name = client->name;
 
 	mutex_lock(&pool->lock);
 	if (pool->state == VMQ_SHMEM_DEAD) {

@@ -45,6 +45,23 @@ static enum vmq_shmem_qstate vmq_shmem_queue_state(struct vmq_shmem_pool *pool,
 	return pool->queue_state(pool->queue_state_priv, queue_id);
 }
 
+/* A provider record of @provider for @client, named after the client if
+ * @provider has no name; NULL without memory.
+ */
+struct vmq_shmem_prov *vmq_shmem_prov_new(const struct vmq_shmem_provider *provider,
+					  const struct vmq_shmem_client *client)
+{
+	struct vmq_shmem_prov *prov;
+
+	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	if (!prov)
+		return NULL;
+	prov->desc = *provider;
+	strscpy(prov->name, provider->name ?: client->name, sizeof(prov->name));
+	prov->desc.name = prov->name;
+	return prov;
+}
+
 /* A provider record goes once nobody can allocate from it (its client
  * unregistered it or closed) and the last block it supplied is freed.
  */
@@ -397,10 +414,9 @@ int vmq_shmem_alloc_from(struct vmq_shmem_client *client,
 	if (WARN_ON_ONCE(provider->owner))
 		return -EINVAL;
 	/* Kept by its block, and freed with it (vmq_shmem_prov_put()). */
-	prov = kzalloc(sizeof(*prov), GFP_KERNEL);
+	prov = vmq_shmem_prov_new(provider, client);
 	if (!prov)
 		return -ENOMEM;
-	prov->desc = *provider;
 	err = __vmq_shmem_alloc(client, params, prov, alloc_handle);
 	if (err)
 		kfree(prov);

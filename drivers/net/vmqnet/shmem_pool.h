@@ -147,7 +147,9 @@ enum vmq_shmem_qstate {
 
 /**
  * struct vmq_shmem_prov - a provider as the pool keeps it
- * @desc: name, handlers, context and module
+ * @desc: name (@name), handlers, context and module
+ * @name: a copy of the name it was given, or its client's: its blocks can
+ *	outlive both the caller's string and the client
  * @client: the client that registered it, or NULL: the DMA provider, or
  *	a provider whose client unregistered or closed
  * @blocks: live blocks it supplied; it is freed once it has no client
@@ -155,6 +157,7 @@ enum vmq_shmem_qstate {
  */
 struct vmq_shmem_prov {
 	struct vmq_shmem_provider desc;
+	char name[32];
 	struct vmq_shmem_client *client;
 	unsigned int blocks;
 };
@@ -278,7 +281,10 @@ struct vmq_shmem_sel {
 	u32 queue_id;
 };
 
-/* shmem_block.c, for shmem.c: under the pool lock */
+/* shmem_block.c, for shmem.c */
+struct vmq_shmem_prov *vmq_shmem_prov_new(const struct vmq_shmem_provider *provider,
+					  const struct vmq_shmem_client *client);
+/* under the pool lock */
 void vmq_shmem_prov_put(struct vmq_shmem_pool *pool,
 			struct vmq_shmem_prov *prov);
 unsigned int vmq_shmem_sweep(struct vmq_shmem_pool *pool,
