@@ -499,6 +499,26 @@ static void shmem_test_handle_table(struct kunit *test)
 	vmq_shmem_handle_release(&t, h[0]);
 	vmq_shmem_handles_destroy(&t);
 
+	/*
+	 * All but one of VMQ_SHMEM_SLOTS_MIN slots live: the table grows
+	 * rather than reuse the one free slot, so the handle still comes
+	 * back only after VMQ_SHMEM_SLOTS_MIN slots' worth of generations.
+	 */
+	vmq_shmem_handles_init(&t, VMQ_SHMEM_SLOTS_MIN * 4);
+	for (i = 0; i < VMQ_SHMEM_SLOTS_MIN - 1; i++)
+		KUNIT_ASSERT_GT(test, vmq_shmem_handle_new(&t, blk[1]), 0);
+	first = vmq_shmem_handle_new(&t, blk[0]);
+	vmq_shmem_handle_release(&t, first);
+	for (i = 1; i < VMQ_SHMEM_SLOTS_MIN * VMQ_SHMEM_GEN_MAX; i++) {
+		h[0] = vmq_shmem_handle_new(&t, blk[0]);
+		KUNIT_ASSERT_GT(test, h[0], 0);
+		if ((u32)h[0] == first)
+			break;
+		vmq_shmem_handle_release(&t, h[0]);
+	}
+	KUNIT_EXPECT_EQ(test, i, VMQ_SHMEM_SLOTS_MIN * VMQ_SHMEM_GEN_MAX);
+	vmq_shmem_handles_destroy(&t);
+
 	/* Grown by doubling, from VMQ_SHMEM_SLOTS_MIN, up to the limit. */
 	vmq_shmem_handles_init(&t, VMQ_SHMEM_SLOTS_MIN * 2 + 1);
 	for (i = 0; i < VMQ_SHMEM_SLOTS_MIN * 2 + 1; i++)

@@ -7,11 +7,12 @@
  * dereferenced. Each slot holds a block pointer and the generation of the
  * handle that names it now; freeing a block bumps its slot's generation, so
  * the old handle no longer matches. Free slots are reused in FIFO order:
- * a slot comes back only after every other free slot has been used, and a
- * handle value comes back only after its slot has gone through every
- * generation, at least VMQ_SHMEM_SLOTS_MIN * VMQ_SHMEM_GEN_MAX frees
- * later. That is what makes a double free find nothing instead of freeing
- * somebody else's new block.
+ * a slot comes back only after every other free slot has been used. The
+ * table grows before fewer than VMQ_SHMEM_SLOTS_MIN slots are free (up to
+ * its limit), so however many blocks are live, a handle value comes back
+ * only after its slot has gone through every generation, at least
+ * VMQ_SHMEM_SLOTS_MIN * VMQ_SHMEM_GEN_MAX frees later. That is what makes
+ * a double free find nothing instead of freeing the caller's new block.
  *
  * This replaced a cyclic xarray: allocation, lookup and free are now a few
  * array accesses instead of three tree walks under a spinlock plus a node
@@ -63,6 +64,7 @@ static void vmq_shmem_slot_push(struct vmq_shmem_handles *t, u32 slot)
 	else
 		t->slots[t->free_tail].next_free = slot;
 	t->free_tail = slot;
+	t->nr_free++;
 }
 
 /* Double the table (up to its limit); the new slots join the free FIFO. */
@@ -104,14 +106,18 @@ int vmq_shmem_handle_new(struct vmq_shmem_handles *t,
 	u32 slot;
 	int err;
 
-	if (t->free_head == VMQ_SHMEM_SLOT_NONE) {
+	/* Where the table cannot grow, a slot's generations come round
+	 * sooner; a table with a free slot still names the block.
+	 */
+	if (t->nr_free < VMQ_SHMEM_SLOTS_MIN) {
 		err = vmq_shmem_handles_grow(t);
-		if (err)
+		if (err && !t->nr_free)
 			return err;
 	}
 	slot = t->free_head;
 	s = &t->slots[slot];
 	t->free_head = s->next_free;
+	t->nr_free--;
 	if (t->free_head == VMQ_SHMEM_SLOT_NONE)
 		t->free_tail = VMQ_SHMEM_SLOT_NONE;
 	s->blk = blk;

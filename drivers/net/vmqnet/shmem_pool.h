@@ -109,6 +109,7 @@ struct vmq_shmem_slot {
  * @slots: @nr slots, grown by doubling
  * @nr: slots allocated
  * @max: at most this many slots
+ * @nr_free: slots in the free FIFO
  * @free_head: the free slot to use next, or VMQ_SHMEM_SLOT_NONE
  * @free_tail: the free slot freed last, or VMQ_SHMEM_SLOT_NONE
  */
@@ -116,6 +117,7 @@ struct vmq_shmem_handles {
 	struct vmq_shmem_slot *slots;
 	u32 nr;
 	u32 max;
+	u32 nr_free;
 	u32 free_head;
 	u32 free_tail;
 };
