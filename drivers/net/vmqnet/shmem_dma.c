@@ -199,6 +199,14 @@ static int vmq_shmem_dma_get_pages(struct device *dev, struct page **pages,
 	return 0;
 }
 
+static unsigned int vmq_shmem_dma_max_seg(struct device *dev)
+{
+	size_t max = min_t(size_t, dma_get_max_seg_size(dev),
+			   dma_max_mapping_size(dev));
+
+	return min_t(size_t, max, UINT_MAX) & PAGE_MASK;
+}
+
 static bool vmq_shmem_dma_pages_contiguous(struct page **pages,
 					   unsigned int count)
 {
@@ -234,10 +242,13 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 	if (err)
 		goto out_free_array;
 
-	/* Merges physically adjacent pages, within the device's limit. */
+	/* Merges physically adjacent pages, within the device's limits: its
+	 * segment size, and what one mapping can take (swiotlb bounces a
+	 * segment through one slot run, 256 KiB at most).
+	 */
 	err = sg_alloc_table_from_pages_segment(sgt, pages, count, 0,
 						params->length,
-						dma_get_max_seg_size(dev),
+						vmq_shmem_dma_max_seg(dev),
 						VMQ_SHMEM_DMA_GFP);
 	if (err)
 		goto err_free_chunks;
@@ -256,9 +267,14 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 		}
 	}
 
+	/* A mapping that does not fit (swiotlb full: -EIO from dma-direct)
+	 * is a shortage like any other, and said so.
+	 */
 	err = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
-	if (err)
+	if (err) {
+		err = -ENOMEM;
 		goto err_unmap;
+	}
 
 	params->vaddr = vaddr;
 	goto out_free_array;
