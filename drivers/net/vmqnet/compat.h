@@ -16,7 +16,6 @@
 #include <linux/version.h>
 #include <net/devlink.h>
 #include <net/xdp.h>
-#include <net/xdp_sock_drv.h>
 /* skb_gso_segment() moved out of netdevice.h in 6.5. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
 #include <net/gso.h>
@@ -60,17 +59,6 @@ static inline void vmq_xdp_features_set(struct net_device *netdev)
 				      NETDEV_XDP_ACT_REDIRECT |
 				      NETDEV_XDP_ACT_NDO_XMIT |
 				      NETDEV_XDP_ACT_XSK_ZEROCOPY);
-#endif
-}
-
-/* 6.10: the pool is found from the buffer. */
-static inline void vmq_xsk_sync_for_cpu(struct xdp_buff *xdp,
-					struct xsk_buff_pool *pool)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-	xsk_buff_dma_sync_for_cpu(xdp);
-#else
-	xsk_buff_dma_sync_for_cpu(xdp, pool);
 #endif
 }
 

@@ -603,8 +603,8 @@ static struct sk_buff *vmq_rx_xsk(struct vmq_rxq *q, struct vmq_rxq_xsk *x,
 	x->bufs[q->cons] = NULL;
 	d->offset = cpu_to_le32(VMQ_RXD_NO_BUF);
 	x->unfilled++;
+	/* No DMA sync: the device wrote through the UMEM's CPU mapping. */
 	xsk_buff_set_size(xdp, le16_to_cpu(d->len));
-	vmq_xsk_sync_for_cpu(xdp, x->pool);
 	if (prog)
 		act = vmq_xdp_run(q, prog, xdp, c);
 	switch (act) {

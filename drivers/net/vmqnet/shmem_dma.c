@@ -298,7 +298,12 @@ static void vmq_shmem_dma_free_scattered(struct device *dev,
 	struct sg_table *sgt = params->sgt;
 	struct sg_page_iter piter;
 
-	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
+	/* No sync: the device writes through the CPU mapping, so a bounce
+	 * buffer (swiotlb) holds what the pages held when they were mapped,
+	 * and copying it back would overwrite a page a socket still reads
+	 * (below).
+	 */
+	dma_unmap_sgtable(dev, sgt, DMA_BIDIRECTIONAL, DMA_ATTR_SKIP_CPU_SYNC);
 	if (is_vmalloc_addr(params->vaddr))
 		vunmap(params->vaddr);
 

@@ -28,7 +28,11 @@
 /* The block is the UMEM's pages, which the socket pinned, neither
  * allocated nor zeroed: described page by page with the DMA addresses the
  * pool mapped them at for the device (xsk_pool_dma_map(), before), since
- * a second mapping of the same pages would overlap the first.
+ * a second mapping of the same pages would overlap the first. The device
+ * writes through the CPU mapping, as into every queue's buffers, so the
+ * pool is mapped and unmapped without a CPU sync, and no frame is synced:
+ * where swiotlb bounces, a sync would copy the bounce buffer, which the
+ * device never wrote, over the frame.
  */
 static int vmq_xsk_umem_alloc(void *ctx, struct device *dma_dev,
 			      struct vmq_shmem_params *params, void **mem_ctx)
@@ -302,7 +306,7 @@ static int vmq_xsk_enable(struct vmq_rxq *q, struct xsk_buff_pool *pool)
 		return -ENOMEM;
 	x->pool = pool;
 	x->frame_size = xsk_pool_get_rx_frame_size(pool);
-	err = xsk_pool_dma_map(pool, dma_dev, 0);
+	err = xsk_pool_dma_map(pool, dma_dev, DMA_ATTR_SKIP_CPU_SYNC);
 	if (err)
 		goto err_free;
 	err = vmq_shmem_alloc_from(rx->shmem, &params, &prov,
@@ -330,7 +334,7 @@ static int vmq_xsk_enable(struct vmq_rxq *q, struct xsk_buff_pool *pool)
 	return 0;
 
 err_unmap:
-	xsk_pool_dma_unmap(pool, 0);
+	xsk_pool_dma_unmap(pool, DMA_ATTR_SKIP_CPU_SYNC);
 err_free:
 	kvfree(x);
 	return err;
@@ -356,7 +360,7 @@ static void vmq_xsk_disable(struct vmq_rxq *q)
 	WARN_ON(xdp_rxq_info_reg_mem_model(&q->xdp_rxq, MEM_TYPE_PAGE_SHARED,
 					   NULL));
 	vmq_rxq_blk_free(q, &x->umem);
-	xsk_pool_dma_unmap(x->pool, 0);
+	xsk_pool_dma_unmap(x->pool, DMA_ATTR_SKIP_CPU_SYNC);
 	kvfree(x);
 	if (was_on)
 		vmq_rxq_start(q);

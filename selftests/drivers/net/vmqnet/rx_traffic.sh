@@ -303,29 +303,19 @@ bq()
 # A UDP socket on B's port 9 that never reads (a flood, for
 # vmq_flood_stop): what it receives stays in its receive queue, and with
 # it the receive buffers lent to those skbs. Returns once it is bound.
-deaf_start()
-{
-	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
-		python3 -S -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-s.bind(("", 9))
-time.sleep(600)'
-	vmq_wait_more "B's deaf socket bound" 1 deaf_bound
-}
-
 deaf_bound() { in_nsb grep -c ' 00000000:0009 ' /proc/net/udp || :; }
 
-# deaf_check_start FILE FILL: a deaf socket with a small receive buffer
-# that, on SIGUSR1, reads all it holds and writes "GOOD BAD" to FILE:
-# datagrams whose every byte is FILL, and the others.
+# deaf_check_start FILE FILL [RCVBUF]: a socket on B's port 9 that does
+# not read, with a receive buffer of RCVBUF bytes (64 KiB); on SIGUSR1 it
+# reads all it holds and writes "GOOD BAD" to FILE: datagrams whose every
+# byte is FILL, and the others (deaf_drain).
 deaf_check_start()
 {
 	rm -f "$1"
 	vmq_flood_start "${VMQ_NSENTER[@]}" --net="/run/netns/$NSB" \
 		python3 -S -c 'import os, signal, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 16)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, int(sys.argv[3]))
 s.bind(("", 9))
 def drain(*_):
     good = bad = 0
@@ -343,9 +333,28 @@ def drain(*_):
     os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 signal.signal(signal.SIGUSR1, drain)
 while True:
-    time.sleep(600)' "$1" "$2"
+    time.sleep(600)' "$1" "$2" "${3:-65536}"
 	DEAF_PID=${vmq_flood_pids##* }
 	vmq_wait_more "B's checking socket bound" 1 deaf_bound
+}
+
+# deaf_start: deaf_check_start's socket, for datagrams of 0x5a bytes,
+# with 1 MiB of receive buffer; its file is $VMQ_TMPD/deaf.out.
+deaf_start() { deaf_check_start "$VMQ_TMPD/deaf.out" 90 $((1 << 20)); }
+
+# deaf_drain FILE: the socket of deaf_check_start FILE reads what it
+# holds; sets deaf_good and deaf_bad.
+deaf_drain()
+{
+	local i
+
+	kill -USR1 "$DEAF_PID" || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$1" ] && break
+		vmq_nap 0.1
+	done
+	read -r deaf_good deaf_bad < "$1" || return 1
+	ktap_diag "B's socket read $deaf_good datagrams intact, $deaf_bad changed"
 }
 
 # B's queues file up to its spares column: what each queue is, without
@@ -717,25 +726,28 @@ test_free_under_traffic()
 }
 
 # lend_to_deaf: queue 3 takes B's MAC and lends the buffers of 100
-# datagrams to a socket on B that never reads. Reads the caller's wait
-# (the device's rx_lend_wait_ms file) and sets its w0 (that file's value)
-# and o0 (queue 3's pages orphaned so far).
+# datagrams of 0x5a bytes to a socket on B that does not read
+# (deaf_start). Reads the caller's wait (the
+# device's rx_lend_wait_ms file) and sets its w0 (that file's value) and
+# o0 (queue 3's pages orphaned so far).
 lend_to_deaf()
 {
 	read -r w0 < "$wait" &&
 	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
 	o0=$(bq 3 orphaned)
 	deaf_start || return 1
-	vmq_send "$IPB" 100 "$LEND_SIZE" && settle &&
+	vmq_send "$IPB" 100 "$LEND_SIZE" 90 && settle &&
 	vmq_assert_ge "buffers lent to B's deaf socket" 50 "$(bq 3 lent)"
 }
 
 # Lent buffers a socket holds while their queue is freed: FREE_QUEUE
 # waits rx_lend_wait_ms for them, then hands the pages to the stack and
 # counts them orphaned; the queue's memory is gone from the accounts, its
-# lent count back to 0, and the socket's skbs stay readable until it
-# closes (KASAN, kmemleak and DMA-API debug watch that on the debug
-# kernel).
+# lent count back to 0, and the socket's skbs stay readable, every byte as
+# received, until it closes (KASAN, kmemleak and DMA-API debug watch that
+# on the debug kernel). Freeing the block must not write into an
+# orphaned page: unmapping it under swiotlb would copy the bounce buffer
+# over it if it synced (make stress runs this with swiotlb=force).
 test_lend_deaf_free()
 {
 	local wait=$VMQ_DEBUGFS/vmqnet$ID/rx_lend_wait_ms o0 rc=0 w0
@@ -750,6 +762,9 @@ test_lend_deaf_free()
 	vmq_cmd_expect 0 in_nsb ethtool -L "$PB" combined 4 || rc=1
 	vmq_assert_ge "pages orphaned" $((o0 + 1)) "$(bq 3 orphaned)" || rc=1
 	vmq_assert_eq "buffers lent after the free" 0 "$(bq 3 lent)" || rc=1
+	deaf_drain "$VMQ_TMPD/deaf.out" || rc=1
+	vmq_assert_ge "datagrams intact after the free" 50 "$deaf_good" &&
+	vmq_assert_eq "datagrams changed by the free" 0 "$deaf_bad" || rc=1
 	echo "$w0" > "$wait" || rc=1
 	vmq_flood_stop || rc=1
 	check_ledger || rc=1
@@ -795,22 +810,16 @@ test_lend_returned_free()
 # whatever the driver posted there would write zeros into them.
 test_lend_data_kept()
 {
-	local out=$VMQ_TMPD/deaf.out good bad rc=0 i
+	local out=$VMQ_TMPD/deaf.out rc=0
 
 	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
 	deaf_check_start "$out" 170 || return 1
 	vmq_send "$IPB" 100 "$LEND_SIZE" 170 && settle || rc=1
 	vmq_assert_ge "buffers lent to B's socket" 20 "$(bq 3 lent)" || rc=1
 	vmq_send "$IPB" 3000 "$LEND_SIZE" 0 && settle || rc=1
-	kill -USR1 "$DEAF_PID" || rc=1
-	for ((i = 0; i < 100; i++)); do
-		[ -e "$out" ] && break
-		vmq_nap 0.1
-	done
-	read -r good bad < "$out" || rc=1
-	ktap_diag "B's socket read $good datagrams intact, $bad changed"
-	vmq_assert_ge "datagrams intact" 20 "$good" || rc=1
-	vmq_assert_eq "datagrams changed under the socket" 0 "$bad" || rc=1
+	deaf_drain "$out" || rc=1
+	vmq_assert_ge "datagrams intact" 20 "$deaf_good" || rc=1
+	vmq_assert_eq "datagrams changed under the socket" 0 "$deaf_bad" || rc=1
 	vmq_flood_stop || rc=1
 	filter delete 1 || rc=1
 	check_ledger || rc=1
