@@ -70,21 +70,37 @@ static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
 	return (const u8 *)blk->vaddr + off;
 }
 
-/* The pieces of buffer @d describes, checked; false if one is bad. */
+/* The pieces of buffer @d describes, checked; false if one is bad. Each
+ * must lie in the buffer the descriptor's offset names, one of the
+ * queue's, as posted (the lookahead part in its own, the rest after its
+ * back-fill room): a piece that ran into the next buffer would hand the
+ * stack a page that is not the one lent, or the tail of another frame.
+ */
 static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
 			  const struct vmq_rx_desc *d, u16 flags,
 			  const u8 **p, u16 *len)
 {
+	u32 stride = vmq_rxq_mem_stride(m), off = le32_to_cpu(d->offset);
+	u32 b = off / stride;
+
 	len[0] = le16_to_cpu(d->len);
+	len[1] = 0;
+	p[0] = NULL;
+	p[1] = NULL;
+	if (WARN_ON_ONCE(off % stride || b >= vmq_rxq_mem_slots(m) ||
+			 len[0] > (m->la_size ?: m->buf_size)))
+		return false;
 	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, m->headroom,
 			    len[0]);
-	len[1] = 0;
-	p[1] = NULL;
 	if (!p[0])
 		return false;
 	if (!(flags & VMQ_RXD_F_SPLIT))
 		return true;
 	len[1] = le16_to_cpu(d->post_len);
+	if (WARN_ON_ONCE(le32_to_cpu(d->post_offset) !=
+			 b * m->buf_stride + m->la_size ||
+			 len[1] > m->buf_size - m->la_size))
+		return false;
 	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset, 0,
 			    len[1]);
 	return p[1];
@@ -360,7 +376,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 					 u32 n, struct vmq_rx_lend_poll *lp)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
-	u32 stride = vmq_rxq_mem_stride(m), i = q->cons, k, b, off;
+	u32 stride = vmq_rxq_mem_stride(m), i = q->cons, k, b;
 	struct vmq_rx_desc *ring = m->ring.vaddr, *dk;
 	struct sk_buff *skb, *tail, *cur;
 	struct vmq_rx_lend *l = m->lend;
@@ -391,10 +407,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 			if (!vmq_rx_pieces(m, dk, f, p, len))
 				goto err;
 		}
-		off = le32_to_cpu(dk->offset);
-		if (WARN_ON_ONCE(off % stride))
-			goto err;
-		b = off / stride;
+		b = le32_to_cpu(dk->offset) / stride;
 		if (m->la_size) {
 			/* The lookahead part stays a copy. */
 			if (!k)
@@ -553,8 +566,7 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	u32 b;
 	u8 *hard;
 
-	if (!vmq_rx_pieces(m, d, flags, p, len) ||
-	    WARN_ON_ONCE(le32_to_cpu(d->offset) % m->buf_stride))
+	if (!vmq_rx_pieces(m, d, flags, p, len))
 		return ERR_PTR(-EINVAL);
 	b = le32_to_cpu(d->offset) / m->buf_stride;
 	/* A lent buffer is freed through its page's linear address, and an
