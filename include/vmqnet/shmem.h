@@ -192,9 +192,14 @@ struct vmq_shmem_params {
  *
  * NDIS_SHARED_MEMORY_PROVIDER_CHARACTERISTICS' AllocateSharedMemoryHandler
  * and FreeSharedMemoryHandler. Both are called in the caller's (process)
- * context, serialised per device, and may sleep; they must not call back
- * into the vmq_shmem_*() API of the same device, except the
- * vmq_shmem_dma_*() helpers, which any provider may wrap.
+ * context, serialised per device, and may sleep. They run under the
+ * device's pool lock, and for vmqnet's own queues under RTNL (allocation
+ * complete, ethtool -G, FREE_QUEUE) or the devlink instance lock (reload,
+ * device removal): they must not take RTNL or a devlink lock, nor call
+ * the vmq_shmem_*() API of any vmqnet device (the pool locks share one
+ * lock class, and two devices' providers calling into each other would
+ * deadlock), except the vmq_shmem_dma_*() helpers, which any provider
+ * may wrap.
  */
 struct vmq_shmem_provider_ops {
 	int (*alloc)(void *ctx, struct device *dma_dev,
