@@ -515,13 +515,17 @@ vmq_flood_kill()
 # the loop, not left normal: from 6.12 a deadline server runs normal tasks
 # 50 ms a second whatever real-time task holds the CPU, and turning it off
 # (its debugfs runtime 0) trips a WARNING in 6.12's deadline bandwidth
-# accounting. The loop ends by itself after VMQ_STARVE_MAX_S, below the
-# 21 s after which RCU reports a stall on 6.1 (where CPU 1's normal tasks
-# starve too), so that a test that fails leaves no starved machine behind;
+# accounting. On 6.1 CPU 1's normal tasks starve too, and RCU reports a
+# stall after 21 s: the stall timeout is raised to 60 s while NAPI is
+# starved, and the loop ends by itself after VMQ_STARVE_MAX_S, below it,
+# so that a test that fails leaves no starved machine behind (the debug
+# kernel can take more than 15 s for what a test checks while starved);
 # vmq_starved and the exit trap stop it on every path.
-VMQ_STARVE_MAX_S=15
+VMQ_STARVE_MAX_S=40
 VMQ_RT_RUNTIME=/proc/sys/kernel/sched_rt_runtime_us
+VMQ_RCU_STALL=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
 vmq_rt_runtime=
+vmq_rcu_stall=
 vmq_napi_pids=()
 vmq_hog_pid=
 vmq_starve_start()
@@ -539,6 +543,8 @@ vmq_starve_start()
 	done
 	read -r vmq_rt_runtime < "$VMQ_RT_RUNTIME"
 	echo -1 > "$VMQ_RT_RUNTIME"
+	read -r vmq_rcu_stall < "$VMQ_RCU_STALL" &&
+	echo 60 > "$VMQ_RCU_STALL" || return 1
 	rm -f "$VMQ_TMPD/hog"
 	# shellcheck disable=SC2016 # the loop's own $((...)), in its bash
 	taskset -c 1 chrt -f 10 bash -c \
@@ -577,6 +583,8 @@ vmq_starve_stop()
 	fi
 	[ -z "$vmq_rt_runtime" ] || echo "$vmq_rt_runtime" > "$VMQ_RT_RUNTIME"
 	vmq_rt_runtime=
+	[ -z "$vmq_rcu_stall" ] || echo "$vmq_rcu_stall" > "$VMQ_RCU_STALL"
+	vmq_rcu_stall=
 	for pid in "${vmq_napi_pids[@]}"; do
 		chrt -o -p 0 "$pid" 2>/dev/null
 	done
