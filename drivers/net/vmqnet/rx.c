@@ -70,24 +70,25 @@ static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
 	return (const u8 *)blk->vaddr + off;
 }
 
-/* The pieces of buffer @d describes, checked; false if one is bad. Each
- * must lie in the buffer the descriptor's offset names, one of the
- * queue's, as posted (the lookahead part in its own, the rest after its
- * back-fill room): a piece that ran into the next buffer would hand the
- * stack a page that is not the one lent, or the tail of another frame.
+/* The pieces of buffer @d describes, checked, and in *@b the index of
+ * that buffer; false if one is bad. Each piece must lie in the buffer the
+ * descriptor's offset names, one of the queue's, as posted (the lookahead
+ * part in its own, the rest after its back-fill room): a piece that ran
+ * into the next buffer would hand the stack a page that is not the one
+ * lent, or the tail of another frame.
  */
 static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
 			  const struct vmq_rx_desc *d, u16 flags,
-			  const u8 **p, u16 *len)
+			  const u8 **p, u16 *len, u32 *b)
 {
 	u32 stride = vmq_rxq_mem_stride(m), off = le32_to_cpu(d->offset);
-	u32 b = off / stride;
 
+	*b = off / stride;
 	len[0] = le16_to_cpu(d->len);
 	len[1] = 0;
 	p[0] = NULL;
 	p[1] = NULL;
-	if (WARN_ON_ONCE(off % stride || b >= vmq_rxq_mem_slots(m) ||
+	if (WARN_ON_ONCE(off % stride || *b >= vmq_rxq_mem_slots(m) ||
 			 len[0] > (m->la_size ?: m->buf_size)))
 		return false;
 	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, m->headroom,
@@ -98,7 +99,7 @@ static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
 		return true;
 	len[1] = le16_to_cpu(d->post_len);
 	if (WARN_ON_ONCE(le32_to_cpu(d->post_offset) !=
-			 b * m->buf_stride + m->la_size ||
+			 *b * m->buf_stride + m->la_size ||
 			 len[1] > m->buf_size - m->la_size))
 		return false;
 	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset, 0,
@@ -198,12 +199,12 @@ static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	const struct vmq_rx_desc *ring = m->ring.vaddr;
-	u32 total, off, i = q->cons, k;
+	u32 total, off, i = q->cons, k, b;
 	struct sk_buff *skb;
 	const u8 *p[2];
 	u16 f, len[2];
 
-	if (!vmq_rx_pieces(m, d, flags, p, len))
+	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
 		return NULL;
 	total = len[0] + len[1];
 
@@ -231,7 +232,7 @@ static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
 		return NULL;
 	for (k = 0, i = q->cons, off = 0; k < n; k++, i = vmq_ring_next(m, i)) {
 		f = le16_to_cpu(READ_ONCE(ring[i].flags));
-		if (k && !vmq_rx_pieces(m, &ring[i], f, p, len))
+		if (k && !vmq_rx_pieces(m, &ring[i], f, p, len, &b))
 			goto err;
 		skb_store_bits(skb, off, p[0], len[0]);
 		off += len[0];
@@ -385,7 +386,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 	const u8 *p[2];
 	u16 f, len[2];
 
-	if (!vmq_rx_pieces(m, d, flags, p, len))
+	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
 		return NULL;
 	if (n == 1 && len[0] + len[1] <= VMQ_RX_COPYBREAK)
 		goto copy;
@@ -404,10 +405,9 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		dk = &ring[i];
 		if (k) {
 			f = le16_to_cpu(READ_ONCE(dk->flags));
-			if (!vmq_rx_pieces(m, dk, f, p, len))
+			if (!vmq_rx_pieces(m, dk, f, p, len, &b))
 				goto err;
 		}
-		b = le32_to_cpu(dk->offset) / stride;
 		if (m->la_size) {
 			/* The lookahead part stays a copy. */
 			if (!k)
@@ -566,9 +566,8 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	u32 b;
 	u8 *hard;
 
-	if (!vmq_rx_pieces(m, d, flags, p, len))
+	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
 		return ERR_PTR(-EINVAL);
-	b = le32_to_cpu(d->offset) / m->buf_stride;
 	/* A lent buffer is freed through its page's linear address, and an
 	 * skb built on it must have that one.
 	 */
@@ -729,7 +728,7 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_rxq_xsk *xsk = q->xsk;
 	struct vmq_rx_lend_poll lp = {};
 	struct vmq_rxq_counters xc = {};
-	bool broken, idle = true;
+	bool broken, stale, idle = true;
 	u64 other_bytes = 0;
 	struct sk_buff *skb;
 	int done = 0;
@@ -751,18 +750,16 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 		 * queue's last filter, each of which schedules this poll and
 		 * waits out a grace period.
 		 */
-		if (unlikely(FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch)) {
-			/* Written before the queue's last filter went. */
+		stale = FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch;
+		/* Written before the queue's last filter went, or broken (a
+		 * frame goes into a UMEM frame whole: a chain there is too).
+		 */
+		if (unlikely(stale || broken || (xsk && n > 1))) {
 			skb = NULL;
-			paused++;
-			if (xsk)
-				vmq_xsk_drop(q, xsk, n);
-		} else if (broken || (xsk && n > 1)) {
-			/* A frame goes into a UMEM frame whole: a chain there
-			 * is broken too.
-			 */
-			skb = NULL;
-			drops++;
+			if (stale)
+				paused++;
+			else
+				drops++;
 			if (xsk)
 				vmq_xsk_drop(q, xsk, n);
 		} else {
