@@ -271,10 +271,10 @@ static int vmq_shmem_dma_alloc_scattered(struct device *dev,
 	 * is a shortage like any other, and said so.
 	 */
 	err = dma_map_sgtable(dev, sgt, DMA_BIDIRECTIONAL, 0);
-	if (err) {
+	if (err == -EIO)
 		err = -ENOMEM;
+	if (err)
 		goto err_unmap;
-	}
 
 	params->vaddr = vaddr;
 	goto out_free_array;
