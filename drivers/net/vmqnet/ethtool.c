@@ -397,7 +397,7 @@ static const char * const vmq_rxq_stat_names[] = {
 	"packets", "bytes", "drops_no_buffer", "drops_not_running",
 	"drops_oversize", "drops_no_mem", "drops_paused", "shmem_bytes",
 	"xdp_pass", "xdp_drop", "xdp_tx", "xdp_tx_errors", "xdp_aborted",
-	"xdp_redirect", "xdp_redirect_errors", "irqs",
+	"xdp_redirect", "xdp_redirect_errors", "irqs", "drops_bad_completion",
 };
 
 static const char * const vmq_txq_stat_names[] = {
@@ -496,6 +496,7 @@ static void vmq_ethtool_get_stats(struct net_device *netdev,
 		*data++ = rc.xdp_redirect;
 		*data++ = rc.xdp_redirect_errors;
 		*data++ = rc.irqs;
+		*data++ = rc.drops_bad_completion;
 	}
 	*data++ = atomic64_read(&rx->drops_filtered);
 	for (q = 0; q < netdev->real_num_tx_queues; q++) {

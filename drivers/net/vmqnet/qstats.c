@@ -8,12 +8,14 @@
  *       alloc-fail            drops_no_mem: NAPI got no skb
  *       hw-drops              what the device took in but never indicated:
  *                             drops_no_buffer + drops_not_running +
- *                             drops_oversize + drops_paused
+ *                             drops_oversize + drops_paused +
+ *                             drops_bad_completion
  *       hw-drop-overruns      drops_no_buffer: no free receive buffer
  *   TX  packets, bytes        delivered to the peer
  *       hw-drops              drops, whatever the cause
  *
- * alloc-fail + hw-drops is stats64's rx_dropped. Frames not for the port
+ * alloc-fail + hw-drops is stats64's rx_dropped + rx_errors (bad
+ * completions). Frames not for the port
  * (rx_drops_filtered) are no queue's and no drop of the port's, as in
  * stats64. Nothing else is counted, so nothing else is filled in: the core
  * reports the rest as not collected.
@@ -43,7 +45,8 @@ static void vmq_qstats_rx_add(const struct vmq_rxq *q,
 	rx->bytes += c.bytes;
 	rx->alloc_fail += c.drops_no_mem;
 	rx->hw_drops += c.drops_no_buffer + c.drops_not_running +
-			c.drops_oversize + c.drops_paused;
+			c.drops_oversize + c.drops_paused +
+			c.drops_bad_completion;
 	rx->hw_drop_overruns += c.drops_no_buffer;
 }
 

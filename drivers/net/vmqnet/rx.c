@@ -56,55 +56,39 @@
 #include "compat.h"
 #include "rxq.h"
 
-/* A completion's piece of a block, checked against the block: the device
- * is ours, so a bad one is a bug, but one that must not become a wild read.
+/* The pieces of the frame in the buffer posted at descriptor @i, whose
+ * completion @d is (a copy, read once: the device could write the ring
+ * again), and in *@b that buffer's index; false if the completion is bad.
+ * Where the pieces are comes from the driver's record of what it posted
+ * there (vmq_rxq_posted()); the completion must say the same, and lengths
+ * that fit in that buffer: one naming another buffer would lend it twice,
+ * or hand the stack the tail of another frame.
  */
-static const u8 *vmq_rx_piece(const struct vmq_rxq_blk *blk, __le32 handle,
-			      __le32 offset, u32 skip, u16 len)
-{
-	u32 off = le32_to_cpu(offset) + skip;
-
-	if (WARN_ON_ONCE(le32_to_cpu(handle) != blk->shmem_handle ||
-			 off > blk->length || len > blk->length - off))
-		return NULL;
-	return (const u8 *)blk->vaddr + off;
-}
-
-/* The pieces of buffer @d describes, checked, and in *@b the index of
- * that buffer; false if one is bad. Each piece must lie in the buffer the
- * descriptor's offset names, one of the queue's, as posted (the lookahead
- * part in its own, the rest after its back-fill room): a piece that ran
- * into the next buffer would hand the stack a page that is not the one
- * lent, or the tail of another frame.
- */
-static bool vmq_rx_pieces(const struct vmq_rxq_mem *m,
+static bool vmq_rx_pieces(const struct vmq_rxq_mem *m, u32 i,
 			  const struct vmq_rx_desc *d, u16 flags,
 			  const u8 **p, u16 *len, u32 *b)
 {
-	u32 stride = vmq_rxq_mem_stride(m), off = le32_to_cpu(d->offset);
+	u32 stride = vmq_rxq_mem_stride(m);
 
-	*b = off / stride;
+	*b = vmq_rxq_posted(m, i);
 	len[0] = le16_to_cpu(d->len);
 	len[1] = 0;
-	p[0] = NULL;
+	if (le32_to_cpu(d->offset) != *b * stride ||
+	    le32_to_cpu(d->shmem_handle) != m->bufs.shmem_handle ||
+	    len[0] > (m->la_size ?: m->buf_size))
+		return false;
+	p[0] = (const u8 *)m->bufs.vaddr + *b * stride + m->headroom;
 	p[1] = NULL;
-	if (WARN_ON_ONCE(off % stride || *b >= vmq_rxq_mem_slots(m) ||
-			 len[0] > (m->la_size ?: m->buf_size)))
-		return false;
-	p[0] = vmq_rx_piece(&m->bufs, d->shmem_handle, d->offset, m->headroom,
-			    len[0]);
-	if (!p[0])
-		return false;
 	if (!(flags & VMQ_RXD_F_SPLIT))
 		return true;
+	/* The rest after that same buffer's back-fill room. */
 	len[1] = le16_to_cpu(d->post_len);
-	if (WARN_ON_ONCE(le32_to_cpu(d->post_offset) !=
-			 *b * m->buf_stride + m->la_size ||
-			 len[1] > m->buf_size - m->la_size))
+	if (le32_to_cpu(d->post_offset) != *b * m->buf_stride + m->la_size ||
+	    le32_to_cpu(d->post_shmem_handle) != m->post.shmem_handle ||
+	    len[1] > m->buf_size - m->la_size)
 		return false;
-	p[1] = vmq_rx_piece(&m->post, d->post_shmem_handle, d->post_offset, 0,
-			    len[1]);
-	return p[1];
+	p[1] = (const u8 *)m->post.vaddr + *b * m->buf_stride + m->la_size;
+	return true;
 }
 
 /* Linear part of a super-frame's skb: room for its headers, the rest of
@@ -141,38 +125,63 @@ static struct sk_buff *vmq_rx_alloc_frags(struct napi_struct *napi, u32 len)
 	return skb;
 }
 
-/* How many descriptors the completed frame at q->cons takes: 1, or its
- * whole chain with VMQ_RXD_F_MORE, all of which go back together whether
- * the frame is indicated or dropped. The first descriptor was completed
- * last (acquire), so the rest of the chain is there. A chain that is not
- * (a device bug) is still released whole, as far as it goes, and the frame
- * dropped (*@broken): a piece of it left in the ring would be parsed as a
- * frame of its own.
+/* The GSO types of a super-frame: what the ports' TSO makes (netdev.c),
+ * and DODGY, which a sender's packet socket or tap may have set.
  */
-static u32 vmq_rx_chain_len(const struct vmq_rxq *q, u16 flags, bool *broken)
-{
-	const struct vmq_rxq_mem *m = &q->mem;
-	const struct vmq_rx_desc *ring = m->ring.vaddr;
-	u32 n = 1, i = q->cons;
+#define VMQ_RX_GSO_TYPES	(SKB_GSO_TCPV4 | SKB_GSO_TCPV6 | \
+				 SKB_GSO_TCP_ECN | SKB_GSO_TCP_FIXEDID | \
+				 SKB_GSO_DODGY)
 
-	*broken = false;
-	while (flags & VMQ_RXD_F_MORE) {
-		i = vmq_ring_next(m, i);
-		if (WARN_ON_ONCE(i == q->cons)) {
-			*broken = true;
-			break;
-		}
-		flags = le16_to_cpu(READ_ONCE(ring[i].flags));
-		if (WARN_ON_ONCE(!(flags & VMQ_RXD_F_DONE))) {
-			*broken = true;
-			break;
-		}
-		n++;
-	}
-	return n;
+/* Bytes a completion says its buffer holds. */
+static u32 vmq_rx_desc_len(const struct vmq_rx_desc *d, u16 flags)
+{
+	return le16_to_cpu(d->len) +
+	       (flags & VMQ_RXD_F_SPLIT ? le16_to_cpu(d->post_len) : 0);
 }
 
-/* What the first descriptor of a frame says of it, beyond its bytes. */
+/* What the completions of the frame at q->cons, the first of which is @d
+ * (a copy), say of the frame, checked; how many descriptors it takes in
+ * *@n: 1, or its whole chain with VMQ_RXD_F_MORE, all of which go back
+ * together whether the frame is indicated or dropped. The first descriptor
+ * was completed last (acquire), so the rest of the chain is there, each
+ * but the last with a full buffer. A chain that is not, a frame too short
+ * for an Ethernet header, or GSO fields no TSO frame has, is bad (false),
+ * and *@n then stops where the frame does: a frame behind a false "more"
+ * is not taken for the rest of a chain, and a piece of a frame left in
+ * the ring would be parsed as a frame of its own.
+ */
+static bool vmq_rx_frame(const struct vmq_rxq *q, const struct vmq_rx_desc *d,
+			 u16 flags, u32 *n)
+{
+	u32 gso_type = le32_to_cpu(d->gso_type), size = le16_to_cpu(d->gso_size);
+	const struct vmq_rxq_mem *m = &q->mem;
+	const struct vmq_rx_desc *ring = m->ring.vaddr;
+	u32 len = vmq_rx_desc_len(d, flags), total = len, i = q->cons;
+
+	*n = 1;
+	while (flags & VMQ_RXD_F_MORE) {
+		if (len != m->buf_size)
+			return false;
+		i = vmq_ring_next(m, i);
+		if (i == q->cons)
+			return false;
+		flags = le16_to_cpu(READ_ONCE(ring[i].flags));
+		if (!(flags & VMQ_RXD_F_DONE))
+			return false;
+		len = vmq_rx_desc_len(&ring[i], flags);
+		total += len;
+		(*n)++;
+	}
+	if (total < ETH_HLEN)
+		return false;
+	return !size || (gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6) &&
+			 !(gso_type & ~VMQ_RX_GSO_TYPES) && size < total &&
+			 d->gso_segs);
+}
+
+/* What the first completion @d (a copy) of a frame says of it, beyond its
+ * bytes (vmq_rx_frame() checked it).
+ */
 static void vmq_rx_meta(struct sk_buff *skb, const struct vmq_rx_desc *d,
 			u16 flags)
 {
@@ -190,63 +199,79 @@ static void vmq_rx_meta(struct sk_buff *skb, const struct vmq_rx_desc *d,
 }
 
 /* Copy a completed frame out of shared memory into a new skb: the buffer
- * of descriptor q->cons, and the @n - 1 chained to it with VMQ_RXD_F_MORE.
- * NULL for a frame that is dropped.
+ * of descriptor q->cons, whose completion is @d (a copy) and whose pieces
+ * vmq_rx_pieces() gave as @p and @len, and the @n - 1 chained to it with
+ * VMQ_RXD_F_MORE. ERR_PTR(-EINVAL) for a bad completion, ERR_PTR(-ENOMEM)
+ * for no skb.
  */
-static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
-				    const struct vmq_rx_desc *d, u16 flags,
-				    u32 n)
+static struct sk_buff *vmq_rx_copy(struct vmq_rxq *q,
+				   const struct vmq_rx_desc *d, u16 flags,
+				   u32 n, const u8 **p, u16 *len)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
 	const struct vmq_rx_desc *ring = m->ring.vaddr;
-	u32 total, off, i = q->cons, k, b;
+	u32 total, off, i, k, b;
+	struct vmq_rx_desc dk;
 	struct sk_buff *skb;
-	const u8 *p[2];
-	u16 f, len[2];
-
-	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
-		return NULL;
-	total = len[0] + len[1];
 
 	if (likely(n == 1)) {
-		skb = napi_alloc_skb(&q->napi, total);
+		skb = napi_alloc_skb(&q->napi, len[0] + len[1]);
 		if (!skb)
-			return NULL;
+			return ERR_PTR(-ENOMEM);
 		skb_put_data(skb, p[0], len[0]);
 		if (len[1])
 			skb_put_data(skb, p[1], len[1]);
 		goto meta;
 	}
 
-	/* A super-frame. */
-	for (k = 1; k < n; k++) {
-		i = vmq_ring_next(m, i);
-		f = le16_to_cpu(READ_ONCE(ring[i].flags));
-		total += le16_to_cpu(ring[i].len);
-		if (f & VMQ_RXD_F_SPLIT)
-			total += le16_to_cpu(ring[i].post_len);
-	}
-
+	/* A super-frame: each buffer but its last is full (vmq_rx_frame()).
+	 * Each completion is read once, as it is checked and copied from;
+	 * one that changed since would not add up to the skb's length.
+	 */
+	dk = ring[vmq_ring_add(m, q->cons, n - 1)];
+	total = (n - 1) * m->buf_size +
+		vmq_rx_desc_len(&dk, le16_to_cpu(dk.flags));
 	skb = vmq_rx_alloc_frags(&q->napi, total);
 	if (!skb)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	for (k = 0, i = q->cons, off = 0; k < n; k++, i = vmq_ring_next(m, i)) {
-		f = le16_to_cpu(READ_ONCE(ring[i].flags));
-		if (k && !vmq_rx_pieces(m, &ring[i], f, p, len, &b))
-			goto err;
+		if (k) {
+			dk = ring[i];
+			if (!vmq_rx_pieces(m, i, &dk, le16_to_cpu(dk.flags), p,
+					   len, &b))
+				goto bad;
+		}
+		if (len[0] + len[1] > total - off)
+			goto bad;
 		skb_store_bits(skb, off, p[0], len[0]);
 		off += len[0];
 		if (len[1])
 			skb_store_bits(skb, off, p[1], len[1]);
 		off += len[1];
 	}
+	if (off != total)
+		goto bad;
 meta:
 	vmq_rx_meta(skb, d, flags);
 	return skb;
 
-err:
+bad:
 	kfree_skb(skb);
-	return NULL;
+	return ERR_PTR(-EINVAL);
+}
+
+/* vmq_rx_copy() of the frame at q->cons of a copying queue. */
+static struct sk_buff *vmq_rx_build(struct vmq_rxq *q,
+				    const struct vmq_rx_desc *d, u16 flags,
+				    u32 n)
+{
+	const u8 *p[2];
+	u16 len[2];
+	u32 b;
+
+	if (!vmq_rx_pieces(&q->mem, q->cons, d, flags, p, len, &b))
+		return ERR_PTR(-EINVAL);
+	return vmq_rx_copy(q, d, flags, n, p, len);
 }
 
 /* ---- Lending ------------------------------------------------------------ */
@@ -285,19 +310,17 @@ static bool vmq_rx_lend_spares(struct vmq_rx_lend *l, u32 n,
 	return l->nfree >= n;
 }
 
-/* Lend buffer @b of descriptor @d, and post a spare there in its place
- * (vmq_rx_lend_spares() said there is one). Returns the buffer's page.
+/* Lend buffer @b, posted at descriptor @i, and record a spare as posted
+ * there in its place (vmq_rx_lend_spares() said there is one), which the
+ * descriptor gets as NAPI releases it (vmq_rx_poll()). Returns the
+ * buffer's page.
  */
-static struct page *vmq_rx_lend_swap(struct vmq_rx_lend *l,
-				     struct vmq_rx_desc *d, u32 b, u32 stride,
+static struct page *vmq_rx_lend_swap(struct vmq_rx_lend *l, u32 i, u32 b,
 				     struct vmq_rx_lend_poll *lp)
 {
-	struct page *page = vmq_rx_lend_buf(l, b);
-
 	lp->lent++;
-	/* Not the device's until NAPI clears DONE (vmq_rx_poll()). */
-	d->offset = cpu_to_le32(l->free[--l->nfree] * stride);
-	return page;
+	l->posted[i] = l->free[--l->nfree];
+	return vmq_rx_lend_buf(l, b);
 }
 
 /* The skb that buffer @k of a frame goes into as a fragment: @head, then,
@@ -364,30 +387,32 @@ static void vmq_rx_lend_frag_list_done(struct sk_buff *head)
 	}
 }
 
-/* Build the skb of the frame at q->cons on a lending queue: its headers
- * copied, its buffers lent as page fragments and replaced in their
- * descriptors by spares (counted in @lp). Under lookahead split the
- * post-lookahead buffers are lent and the lookahead pieces copied. Frames
- * that are short, or that there are not spares enough for, are copied
- * instead, their buffers posted again as they were. NULL for a frame that
- * is dropped.
+/* Build the skb of the frame at q->cons, whose first completion is @d (a
+ * copy), on a lending queue: its headers copied, its buffers lent as page
+ * fragments and replaced in their descriptors by spares (counted in @lp).
+ * Under lookahead split the post-lookahead buffers are lent and the
+ * lookahead pieces copied. Frames that are short, or that there are not
+ * spares enough for, are copied instead, their buffers posted again as
+ * they were. Errors as vmq_rx_copy()'s.
  */
 static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
-					 struct vmq_rx_desc *d, u16 flags,
+					 const struct vmq_rx_desc *d, u16 flags,
 					 u32 n, struct vmq_rx_lend_poll *lp)
 {
 	const struct vmq_rxq_mem *m = &q->mem;
-	u32 stride = vmq_rxq_mem_stride(m), i = q->cons, k, b;
-	struct vmq_rx_desc *ring = m->ring.vaddr, *dk;
+	const struct vmq_rx_desc *ring = m->ring.vaddr;
 	struct sk_buff *skb, *tail, *cur;
 	struct vmq_rx_lend *l = m->lend;
+	u32 i = q->cons, k, b;
 	u32 hlen, foff, flen;
+	struct vmq_rx_desc dk;
 	struct page *page;
 	const u8 *p[2];
-	u16 f, len[2];
+	u16 len[2];
+	int err;
 
-	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
-		return NULL;
+	if (!vmq_rx_pieces(m, i, d, flags, p, len, &b))
+		return ERR_PTR(-EINVAL);
 	if (n == 1 && len[0] + len[1] <= VMQ_RX_COPYBREAK)
 		goto copy;
 	if (m->la_size && n == 1 && !len[1])
@@ -399,15 +424,18 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 
 	skb = napi_alloc_skb(&q->napi, m->la_size ? len[0] : VMQ_RX_HEAD_LEN);
 	if (!skb)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	tail = skb;
 	for (k = 0; k < n; k++, i = vmq_ring_next(m, i)) {
-		dk = &ring[i];
 		if (k) {
-			f = le16_to_cpu(READ_ONCE(dk->flags));
-			if (!vmq_rx_pieces(m, dk, f, p, len, &b))
+			/* Read once, as it is checked and lent. */
+			dk = ring[i];
+			err = -EINVAL;
+			if (!vmq_rx_pieces(m, i, &dk, le16_to_cpu(dk.flags), p,
+					   len, &b))
 				goto err;
 		}
+		err = -ENOMEM;
 		if (m->la_size) {
 			/* The lookahead part stays a copy. */
 			if (!k)
@@ -434,7 +462,7 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 		cur = vmq_rx_lend_frag_skb(&q->napi, skb, &tail);
 		if (!cur)
 			goto err;
-		page = vmq_rx_lend_swap(l, dk, b, stride, lp);
+		page = vmq_rx_lend_swap(l, i, b, lp);
 		skb_add_rx_frag(cur, skb_shinfo(cur)->nr_frags, page,
 				(b % l->bufs_per_page) * m->buf_stride +
 				m->headroom + foff, flen, m->buf_stride);
@@ -450,10 +478,10 @@ static struct sk_buff *vmq_rx_lend_build(struct vmq_rxq *q,
 err:
 	/* What was lent already comes back through the page references. */
 	kfree_skb(skb);
-	return NULL;
+	return ERR_PTR(err);
 
 copy:
-	return vmq_rx_build(q, d, flags, n);
+	return vmq_rx_copy(q, d, flags, n, p, len);
 }
 
 /* ---- XDP ---------------------------------------------------------------- */
@@ -486,7 +514,7 @@ static struct sk_buff *vmq_rx_xdp_copy(struct vmq_rxq *q,
  * skb.
  */
 static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
-				      struct vmq_rx_desc *d, u16 flags,
+				      const struct vmq_rx_desc *d, u16 flags,
 				      u32 b, const struct xdp_buff *xdp,
 				      struct vmq_rx_lend_poll *lp)
 {
@@ -506,7 +534,7 @@ static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
 		return ERR_PTR(-ENOMEM);
 	skb_reserve(skb, xdp->data - xdp->data_hard_start);
 	__skb_put(skb, len);
-	vmq_rx_lend_swap(l, d, b, m->buf_stride, lp);
+	vmq_rx_lend_swap(l, q->cons, b, lp);
 	lp->frames++;
 	if (meta)
 		skb_metadata_set(skb, meta);
@@ -523,8 +551,7 @@ static struct sk_buff *vmq_rx_xdp_skb(struct vmq_rxq *q,
  * way. The redirect is flushed at the end of the poll.
  */
 static void vmq_rx_xdp_redirect(struct vmq_rxq *q, struct bpf_prog *prog,
-				struct vmq_rx_desc *d, u32 b,
-				struct xdp_buff *xdp,
+				u32 b, struct xdp_buff *xdp,
 				struct vmq_rx_lend_poll *lp,
 				struct vmq_rxq_counters *c)
 {
@@ -534,7 +561,7 @@ static void vmq_rx_xdp_redirect(struct vmq_rxq *q, struct bpf_prog *prog,
 
 	if (!l || !vmq_rx_lend_spares(l, 1, lp))
 		goto err;
-	page = vmq_rx_lend_swap(l, d, b, m->buf_stride, lp);
+	page = vmq_rx_lend_swap(l, q->cons, b, lp);
 	if (xdp_do_redirect(q->napi.dev, xdp, prog)) {
 		put_page(page);
 		goto err;
@@ -551,10 +578,11 @@ err:
 /* Run the XDP program on the frame at q->cons, one buffer (vmq_hw_dma()
  * gives a queue with a program no chains). Return: the skb of a frame it
  * passed; NULL for one it took (dropped, sent back out: counted in @c);
- * ERR_PTR(-ENOMEM) for a frame passed with no skb to put it in.
+ * ERR_PTR(-ENOMEM) for a frame passed with no skb to put it in,
+ * ERR_PTR(-EINVAL) for a bad completion.
  */
 static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
-				  struct vmq_rx_desc *d, u16 flags,
+				  const struct vmq_rx_desc *d, u16 flags,
 				  struct vmq_rx_lend_poll *lp,
 				  struct vmq_rxq_counters *c)
 {
@@ -566,7 +594,7 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	u32 b;
 	u8 *hard;
 
-	if (!vmq_rx_pieces(m, d, flags, p, len, &b))
+	if (!vmq_rx_pieces(m, q->cons, d, flags, p, len, &b))
 		return ERR_PTR(-EINVAL);
 	/* A lent buffer is freed through its page's linear address, and an
 	 * skb built on it must have that one.
@@ -582,40 +610,42 @@ static struct sk_buff *vmq_rx_xdp(struct vmq_rxq *q, struct bpf_prog *prog,
 	case XDP_PASS:
 		return vmq_rx_xdp_skb(q, d, flags, b, &xdp, lp);
 	case XDP_REDIRECT:
-		vmq_rx_xdp_redirect(q, prog, d, b, &xdp, lp, c);
+		vmq_rx_xdp_redirect(q, prog, b, &xdp, lp, c);
 		return NULL;
 	default:
 		return NULL;
 	}
 }
 
-/* The frame at q->cons of a queue with an AF_XDP socket bound, in the
- * UMEM frame NAPI posted there (xsk.c): the program's, or, without one,
- * the stack's, as a copy. The UMEM frame goes whatever the frame's fate,
- * to the socket or back to the pool, and the descriptor waits for a new
- * one from the fill ring. Return: as vmq_rx_xdp().
+/* The frame at q->cons of a queue with an AF_XDP socket bound, whose
+ * completion is @d (a copy), in the UMEM frame NAPI posted there (xsk.c):
+ * the program's, or, without one, the stack's, as a copy. The UMEM frame
+ * goes whatever the frame's fate, to the socket or back to the pool, and
+ * the descriptor waits for a new one from the fill ring. Return: as
+ * vmq_rx_xdp(); a bad completion keeps its UMEM frame, for
+ * vmq_xsk_drop().
  */
 static struct sk_buff *vmq_rx_xsk(struct vmq_rxq *q, struct vmq_rxq_xsk *x,
-				  struct bpf_prog *prog, struct vmq_rx_desc *d,
-				  u16 flags, struct vmq_rx_lend_poll *lp,
+				  struct bpf_prog *prog,
+				  const struct vmq_rx_desc *d, u16 flags,
+				  struct vmq_rx_lend_poll *lp,
 				  struct vmq_rxq_counters *c)
 {
 	struct xdp_buff *xdp = x->bufs[q->cons];
+	u32 act = XDP_PASS, len = le16_to_cpu(d->len);
 	struct sk_buff *skb = NULL;
-	u32 act = XDP_PASS;
 
-	if (WARN_ON_ONCE(!xdp || le32_to_cpu(d->shmem_handle) !=
-			 x->umem.shmem_handle ||
-			 le32_to_cpu(d->offset) !=
-			 (u8 *)xdp->data - (u8 *)x->umem.vaddr)) {
-		vmq_xsk_drop(q, x, 1);
+	/* Checked as vmq_rx_pieces() checks a buffer: @x->bufs is the
+	 * driver's record of what it posted.
+	 */
+	if (!xdp || le32_to_cpu(d->shmem_handle) != x->umem.shmem_handle ||
+	    le32_to_cpu(d->offset) != (u8 *)xdp->data - (u8 *)x->umem.vaddr ||
+	    len > x->frame_size)
 		return ERR_PTR(-EINVAL);
-	}
 	x->bufs[q->cons] = NULL;
-	d->offset = cpu_to_le32(VMQ_RXD_NO_BUF);
 	x->unfilled++;
 	/* No DMA sync: the device wrote through the UMEM's CPU mapping. */
-	xsk_buff_set_size(xdp, le16_to_cpu(d->len));
+	xsk_buff_set_size(xdp, len);
 	if (prog)
 		act = vmq_xdp_run(q, prog, xdp, c);
 	switch (act) {
@@ -701,6 +731,38 @@ static void vmq_rx_deliver(struct vmq_rxq *q, struct napi_struct *napi,
 	napi_gro_receive(napi, skb);
 }
 
+/* A frame whose completion NAPI found bad (vmq_rx_frame(),
+ * vmq_rx_pieces()), dropped; its descriptors get their buffers back as
+ * they are released, as any.
+ */
+static void vmq_rx_bad(struct vmq_rxq *q)
+{
+	static DEFINE_RATELIMIT_STATE(rs, 5 * HZ, 10);
+
+	if (__ratelimit(&rs))
+		netdev_err(q->napi.dev,
+			   "queue %u: bad completion at descriptor %u, frame dropped\n",
+			   q->ring, q->cons);
+}
+
+/* Release descriptor @i, giving it the buffer the driver posts there,
+ * whatever the device wrote over its offset, as a NIC driver writes a
+ * descriptor from its own record: on an AF_XDP queue none (the refill
+ * posts the socket's, xsk.c), else the one vmq_rxq_posted() records.
+ */
+static void vmq_rx_release(const struct vmq_rxq *q, struct vmq_rx_desc *d,
+			   u32 i)
+{
+	if (q->xsk)
+		d->offset = cpu_to_le32(VMQ_RXD_NO_BUF);
+	else
+		vmq_rxq_repost(&q->mem, d, i);
+	/* Release: the buffer is back once the copy is made, or the
+	 * descriptor has its new one.
+	 */
+	smp_store_release(&d->flags, 0);
+}
+
 /**
  * vmq_rx_poll() - NAPI poll of one RX ring
  * @napi: the ring's NAPI instance
@@ -717,19 +779,19 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	struct vmq_rxq_counters *c = &q->stats.c;
 	const struct vmq_rxq_mem *m = &q->mem;
 	struct vmq_rx_desc *ring = m->ring.vaddr;
-	u64 bytes = 0, packets = 0, drops = 0, paused = 0;
+	u64 bytes = 0, packets = 0, drops = 0, paused = 0, bad = 0;
 	/* Once per poll: a poll is one RCU read-side section, which the
 	 * clear of a queue's last filter waits for after bumping it.
 	 */
 	u8 epoch = READ_ONCE(q->epoch);
-	struct vmq_rx_desc *d;
 	struct bpf_prog *prog = READ_ONCE(m->xdp_prog);
 	struct vmq_rx_lend *lend = m->lend;
 	struct vmq_rxq_xsk *xsk = q->xsk;
 	struct vmq_rx_lend_poll lp = {};
 	struct vmq_rxq_counters xc = {};
-	bool broken, stale, idle = true;
+	struct vmq_rx_desc d;
 	u64 other_bytes = 0;
+	bool ok, idle = true;
 	struct sk_buff *skb;
 	int done = 0;
 	u16 flags;
@@ -738,55 +800,59 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	if (lend && lend->pend_len)
 		lp.back = vmq_rx_lend_reclaim(lend, VMQ_RX_RECLAIM_PAGES);
 	while (done < budget) {
-		d = ring + q->cons;
 		/* Acquire: the device wrote the buffer before DONE. */
-		flags = le16_to_cpu(smp_load_acquire(&d->flags));
+		flags = le16_to_cpu(smp_load_acquire(&ring[q->cons].flags));
 		if (!(flags & VMQ_RXD_F_DONE))
 			break;
-		n = vmq_rx_chain_len(q, flags, &broken);
-		len = le16_to_cpu(d->len);
-		/* The epoch is 8 bits: a stale frame would pass for a current
-		 * one only if this ring kept it across 256 clears of the
-		 * queue's last filter, each of which schedules this poll and
-		 * waits out a grace period.
+		/* Read once: checked, then used, whatever the device does. */
+		d = ring[q->cons];
+		ok = vmq_rx_frame(q, &d, flags, &n);
+		len = le16_to_cpu(d.len);
+		/* Written before the queue's last filter went. The epoch is 8
+		 * bits: a stale frame would pass for a current one only if
+		 * this ring kept it across 256 clears of the queue's last
+		 * filter, each of which schedules this poll and waits out a
+		 * grace period.
 		 */
-		stale = FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch;
-		/* Written before the queue's last filter went, or broken (a
-		 * frame goes into a UMEM frame whole: a chain there is too).
+		if (unlikely(FIELD_GET(VMQ_RXD_F_EPOCH, flags) != epoch))
+			skb = ERR_PTR(-ESTALE);
+		/* A frame goes into a UMEM frame whole: a chain there is bad
+		 * too.
 		 */
-		if (unlikely(stale || broken || (xsk && n > 1))) {
-			skb = NULL;
-			if (stale)
+		else if (unlikely(!ok || (xsk && n > 1)))
+			skb = ERR_PTR(-EINVAL);
+		else if (xsk)
+			skb = vmq_rx_xsk(q, xsk, prog, &d, flags, &lp, &xc);
+		/* A chain can only be one the device wrote as the program
+		 * went (vmq_xdp_setup()): it goes up as such.
+		 */
+		else if (prog && n == 1)
+			skb = vmq_rx_xdp(q, prog, &d, flags, &lp, &xc);
+		else if (lend)
+			skb = vmq_rx_lend_build(q, &d, flags, n, &lp);
+		else
+			skb = vmq_rx_build(q, &d, flags, n);
+		if (IS_ERR(skb)) {
+			switch (PTR_ERR(skb)) {
+			case -ENOMEM:
+				drops++;
+				break;
+			case -ESTALE:
 				paused++;
-			else
-				drops++;
-			if (xsk)
-				vmq_xsk_drop(q, xsk, n);
-		} else {
-			/* A chain can only be one the device wrote as the
-			 * program went (vmq_xdp_setup()): it goes up as such.
-			 */
-			if (xsk)
-				skb = vmq_rx_xsk(q, xsk, prog, d, flags, &lp,
-						 &xc);
-			else if (prog && n == 1)
-				skb = vmq_rx_xdp(q, prog, d, flags, &lp, &xc);
-			else if (lend)
-				skb = vmq_rx_lend_build(q, d, flags, n, &lp) ?:
-				      ERR_PTR(-ENOMEM);
-			else
-				skb = vmq_rx_build(q, d, flags, n) ?:
-				      ERR_PTR(-ENOMEM);
-			if (IS_ERR(skb)) {
-				skb = NULL;
-				drops++;
+				break;
+			default:
+				bad++;
+				/* Not a length DIM should count. */
+				len = 0;
+				vmq_rx_bad(q);
 			}
+			/* Its UMEM frames, unless an skb was what failed. */
+			if (xsk && PTR_ERR(skb) != -ENOMEM)
+				vmq_xsk_drop(q, xsk, n);
+			skb = NULL;
 		}
 		do {
-			/* Release: the buffer is back once the copy is made,
-			 * or the descriptor has its new one.
-			 */
-			smp_store_release(&ring[q->cons].flags, 0);
+			vmq_rx_release(q, &ring[q->cons], q->cons);
 			q->cons = vmq_ring_next(m, q->cons);
 		} while (--n);
 		done++;
@@ -819,6 +885,7 @@ int vmq_rx_poll(struct napi_struct *napi, int budget)
 	c->packets += packets;
 	c->bytes += bytes;
 	c->drops_no_mem += drops;
+	c->drops_bad_completion += bad;
 	if (prog) {
 		c->xdp_redirect += xc.xdp_redirect;
 		c->xdp_redirect_errors += xc.xdp_redirect_errors;

@@ -106,6 +106,7 @@ EXPORT_SYMBOL_IF_KUNIT(vmq_rx_lend_buf);
 
 static void vmq_rx_lend_free(struct vmq_rx_lend *l)
 {
+	kvfree(l->posted);
 	kvfree(l->pend);
 	kvfree(l->free);
 	kvfree(l->pages);
@@ -138,7 +139,8 @@ int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data)
 	l->pages = kvcalloc(npages, sizeof(*l->pages), GFP_KERNEL);
 	l->free = kvcalloc(m->spares, sizeof(*l->free), GFP_KERNEL);
 	l->pend = kvcalloc(npages, sizeof(*l->pend), GFP_KERNEL);
-	if (!l->pages || !l->free || !l->pend)
+	l->posted = kvcalloc(m->nbufs, sizeof(*l->posted), GFP_KERNEL);
+	if (!l->pages || !l->free || !l->pend || !l->posted)
 		goto err;
 	for_each_sgtable_page(data->sgt, &piter, 0) {
 		if (i == npages)
@@ -147,6 +149,8 @@ int vmq_rx_lend_init(struct vmq_rxq_mem *m, const struct vmq_rxq_blk *data)
 	}
 	if (WARN_ON_ONCE(i != npages))
 		goto err;
+	for (b = 0; b < m->nbufs; b++)
+		l->posted[b] = b;
 	for (b = m->nbufs; b < vmq_rxq_mem_slots(m); b++)
 		l->free[l->nfree++] = b;
 	m->lend = l;

@@ -170,6 +170,7 @@ struct vmq_rx_page {
  * @pend: FIFO of pages with lent buffers (indexes in @pages)
  * @pend_head: its first entry
  * @pend_len: its length
+ * @posted: the buffer posted at each descriptor (vmq_rxq_posted())
  */
 struct vmq_rx_lend {
 	struct vmq_rx_page *pages;
@@ -180,6 +181,7 @@ struct vmq_rx_lend {
 	u32 *pend;
 	u32 pend_head;
 	u32 pend_len;
+	u32 *posted;
 };
 
 /**
@@ -238,8 +240,6 @@ struct vmq_rxq_mem {
  * @unfilled: descriptors without a buffer, from @fill_next on
  * @tx_frames: frames sent from the socket's TX ring
  * @bufs: the buffer posted at each descriptor, or NULL
- * @own: the offsets of the queue's own buffers its descriptors held
- *	when the socket's took their place, given back at the next stop
  *
  * While bound, the device writes the queue's frames into @bufs, not into
  * the queue's own buffers, which wait for the unbind. NAPI's, and
@@ -253,7 +253,6 @@ struct vmq_rxq_xsk {
 	u32 unfilled;
 	u64 tx_frames;
 	struct xdp_buff *bufs[VMQ_RX_BUFS_MAX];
-	__le32 own[VMQ_RX_BUFS_MAX];
 };
 
 /**
@@ -261,6 +260,9 @@ struct vmq_rxq_xsk {
  * @packets: frames NAPI indicated
  * @bytes: their bytes
  * @drops_no_mem: frames NAPI dropped for want of an skb
+ * @drops_bad_completion: frames NAPI dropped because their completion
+ *	named a buffer, handle or length the driver had not posted there,
+ *	fields no frame has, or a chain not completed (a device bug)
  * @drops_no_buffer: frames the device dropped: no free receive buffer
  * @drops_not_running: frames the device dropped: the queue's DMA was
  *	stopped
@@ -284,6 +286,7 @@ struct vmq_rxq_counters {
 	u64 packets;
 	u64 bytes;
 	u64 drops_no_mem;
+	u64 drops_bad_completion;
 	u64 drops_no_buffer;
 	u64 drops_not_running;
 	u64 drops_oversize;
@@ -301,8 +304,8 @@ struct vmq_rxq_counters {
 /**
  * struct vmq_rxq_stats - a VM queue's counters, by who writes them
  * @c: the counters; read them with vmq_rxq_stats_read()
- * @napi_syncp: NAPI writes @c.packets, @c.bytes, @c.drops_no_mem and the
- *	XDP counters
+ * @napi_syncp: NAPI writes @c.packets, @c.bytes, @c.drops_no_mem,
+ *	@c.drops_bad_completion and the XDP counters
  * @dev_syncp: the device writes the other drops under the queue's
  *	producer lock, which NAPI takes for @c.drops_paused
  *
@@ -490,6 +493,22 @@ static inline u32 vmq_rxq_mem_slots(const struct vmq_rxq_mem *m)
 static inline u32 vmq_rxq_mem_stride(const struct vmq_rxq_mem *m)
 {
 	return m->la_size ?: m->buf_stride;
+}
+
+/* The buffer the driver posted at descriptor @i, from its own record: a
+ * completion's offset is the device's word, checked against this (rx.c).
+ * A copying queue's descriptors keep the buffers they started with.
+ */
+static inline u32 vmq_rxq_posted(const struct vmq_rxq_mem *m, u32 i)
+{
+	return m->lend ? m->lend->posted[i] : i;
+}
+
+/* Post at descriptor @i again the buffer the record says is there. */
+static inline void vmq_rxq_repost(const struct vmq_rxq_mem *m,
+				  struct vmq_rx_desc *d, u32 i)
+{
+	d->offset = cpu_to_le32(vmq_rxq_posted(m, i) * vmq_rxq_mem_stride(m));
 }
 
 /* queue_mem.c: a queue's memory, for queue.c */

@@ -28,6 +28,7 @@ void vmq_rxq_stats_read(const struct vmq_rxq *q, struct vmq_rxq_counters *c)
 		c->packets = s->c.packets;
 		c->bytes = s->c.bytes;
 		c->drops_no_mem = s->c.drops_no_mem;
+		c->drops_bad_completion = s->c.drops_bad_completion;
 		c->xdp_pass = s->c.xdp_pass;
 		c->xdp_drop = s->c.xdp_drop;
 		c->xdp_tx = s->c.xdp_tx;
@@ -93,5 +94,6 @@ void vmq_get_stats64(struct net_device *netdev,
 		tot->rx_dropped += rc.drops_no_mem + rc.drops_no_buffer +
 				   rc.drops_not_running + rc.drops_oversize +
 				   rc.drops_paused;
+		tot->rx_errors += rc.drops_bad_completion;
 	}
 }

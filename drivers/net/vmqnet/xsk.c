@@ -86,26 +86,25 @@ static const struct vmq_shmem_provider_ops vmq_xsk_umem_ops = {
  * @x: its socket
  * @n: the frame's descriptors, from @q->cons
  *
- * A frame from before the queue's last filter went, or a broken chain,
- * is released as one the program dropped: its UMEM frames go back to the
- * pool and its descriptors join the run that vmq_xsk_refill() posts to.
- * A descriptor released with its buffer would break that run: the refill
+ * A frame from before the queue's last filter went, or one whose
+ * completion was bad, is released as one the program dropped: its UMEM
+ * frames go back to the pool, and its descriptors, which NAPI releases
+ * with no buffer, join the run that vmq_xsk_refill() posts to. A
+ * descriptor released with its buffer would break that run: the refill
  * would post over it, and the descriptor after the run would wait for a
- * buffer nothing counts.
+ * buffer nothing counts. One that had none (a device that completed it
+ * anyway) is in the run already.
  */
 void vmq_xsk_drop(struct vmq_rxq *q, struct vmq_rxq_xsk *x, u32 n)
 {
-	struct vmq_rx_desc *ring = q->mem.ring.vaddr;
 	u32 i = q->cons;
 
-	while (n--) {
-		if (x->bufs[i]) {
-			xsk_buff_free(x->bufs[i]);
-			x->bufs[i] = NULL;
-		}
-		ring[i].offset = cpu_to_le32(VMQ_RXD_NO_BUF);
+	for (; n; n--, i = vmq_ring_next(&q->mem, i)) {
+		if (!x->bufs[i])
+			continue;
+		xsk_buff_free(x->bufs[i]);
+		x->bufs[i] = NULL;
 		x->unfilled++;
-		i = vmq_ring_next(&q->mem, i);
 	}
 }
 
@@ -156,8 +155,8 @@ bool vmq_xsk_refill(struct vmq_rxq *q, struct vmq_rxq_xsk *x)
  * vmq_xsk_start() - post buffers before a queue's NAPI and DMA start
  * @q: the queue, quiesced with its memory in place
  *
- * The queue's own buffers that its descriptors held are set aside, as
- * they were posted: a lending queue's are not all in order.
+ * The queue's own buffers that its descriptors held wait for the stop,
+ * which posts them again from the driver's record (vmq_rxq_posted()).
  */
 void vmq_xsk_start(struct vmq_rxq *q)
 {
@@ -167,10 +166,8 @@ void vmq_xsk_start(struct vmq_rxq *q)
 
 	if (!x)
 		return;
-	for (i = 0; i < q->mem.nbufs; i++) {
-		x->own[i] = ring[i].offset;
+	for (i = 0; i < q->mem.nbufs; i++)
 		ring[i].offset = cpu_to_le32(VMQ_RXD_NO_BUF);
-	}
 	x->fill_next = q->cons;
 	x->unfilled = q->mem.nbufs;
 	vmq_xsk_refill(q, x);
@@ -212,7 +209,7 @@ void vmq_xsk_stop(struct vmq_rxq *q)
 	if (!x)
 		return;
 	for (i = 0; i < q->mem.nbufs; i++)
-		ring[i].offset = x->own[i];
+		vmq_rxq_repost(&q->mem, &ring[i], i);
 	for (i = 0; i < ARRAY_SIZE(x->bufs); i++) {
 		if (!x->bufs[i])
 			continue;
