@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/seq_file.h>
+#include <linux/string.h>
 
 #include "rxq.h"
 
@@ -74,6 +75,59 @@ static int vmq_lend_wait_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(vmq_lend_wait_fops, vmq_lend_wait_get,
 			 vmq_lend_wait_set, "%llu\n");
 
+static const char * const vmq_hw_fault_names[VMQ_HW_FAULT_MAX] = {
+	[VMQ_HW_FAULT_NONE] = "none",
+	[VMQ_HW_FAULT_OFFSET] = "offset",
+	[VMQ_HW_FAULT_HANDLE] = "handle",
+	[VMQ_HW_FAULT_LEN] = "len",
+	[VMQ_HW_FAULT_POST] = "post",
+	[VMQ_HW_FAULT_CHAIN] = "chain",
+	[VMQ_HW_FAULT_SHORT] = "short",
+	[VMQ_HW_FAULT_GSO] = "gso",
+};
+
+static ssize_t vmq_hw_fault_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct vmq_hw_fault *f = file->private_data;
+	char buf[16];
+	int len;
+
+	len = scnprintf(buf, sizeof(buf), "%s\n",
+			vmq_hw_fault_names[READ_ONCE(f->kind)]);
+	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+}
+
+static ssize_t vmq_hw_fault_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	struct vmq_hw_fault *f = file->private_data;
+	char buf[16];
+	int kind;
+
+	if (*ppos || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	kind = match_string(vmq_hw_fault_names, VMQ_HW_FAULT_MAX, strim(buf));
+	if (kind < 0)
+		return kind;
+	WRITE_ONCE(f->kind, kind);
+	if (kind == VMQ_HW_FAULT_NONE)
+		atomic_set(&f->count, 0);
+	*ppos = count;
+	return count;
+}
+
+static const struct file_operations vmq_hw_fault_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = vmq_hw_fault_read,
+	.write = vmq_hw_fault_write,
+	.llseek = default_llseek,
+};
+
 /**
  * vmq_debugfs_init() - create the debugfs root directory vmqnet/
  */
@@ -106,6 +160,12 @@ void vmq_debugfs_dev_init(struct vmq_dev *vdev)
 	debugfs_create_bool("rx_lend", 0600, vdev->ddir, &vdev->rx_lend);
 	debugfs_create_file_unsafe("rx_lend_wait_ms", 0600, vdev->ddir, vdev,
 				   &vmq_lend_wait_fops);
+	debugfs_create_file("hw_fault", 0600, vdev->ddir, &vdev->hw_fault,
+			    &vmq_hw_fault_fops);
+	debugfs_create_atomic_t("hw_fault_count", 0600, vdev->ddir,
+				&vdev->hw_fault.count);
+	debugfs_create_atomic_t("hw_fault_injected", 0400, vdev->ddir,
+				&vdev->hw_fault.injected);
 	vdev->ports_ddir = debugfs_create_dir("ports", vdev->ddir);
 }
 

@@ -425,6 +425,54 @@ static u16 vmq_hw_put_gso(const struct sk_buff *skb, struct vmq_rx_desc *d)
 	return 0;
 }
 
+/* debugfs hw_fault: get the completion of @d wrong, as asked. Only what
+ * the driver must not trust is got wrong, never the frame's bytes or
+ * where they went: the receive path must catch each one (rx.c
+ * vmq_rx_frame(), vmq_rx_pieces()).
+ */
+static void vmq_hw_fault(struct vmq_rxq *q, struct vmq_rx_desc *d,
+			 u16 *flags)
+{
+	struct vmq_hw_fault *f = &q->port->vdev->hw_fault;
+	u32 kind = READ_ONCE(f->kind), stride = vmq_rxq_mem_stride(&q->mem);
+
+	if (kind == VMQ_HW_FAULT_NONE ||
+	    (kind == VMQ_HW_FAULT_POST && !(*flags & VMQ_RXD_F_SPLIT)) ||
+	    ((kind == VMQ_HW_FAULT_CHAIN || kind == VMQ_HW_FAULT_SHORT) &&
+	     (*flags & VMQ_RXD_F_MORE)))
+		return;
+	if (atomic_dec_if_positive(&f->count) < 0)
+		return;
+	switch (kind) {
+	case VMQ_HW_FAULT_OFFSET:
+		d->offset = cpu_to_le32(le32_to_cpu(d->offset) ^ stride);
+		break;
+	case VMQ_HW_FAULT_HANDLE:
+		d->shmem_handle = cpu_to_le32(le32_to_cpu(d->shmem_handle) ^ 1);
+		break;
+	case VMQ_HW_FAULT_LEN:
+		d->len = cpu_to_le16(U16_MAX);
+		break;
+	case VMQ_HW_FAULT_POST:
+		d->post_offset = cpu_to_le32(le32_to_cpu(d->post_offset) ^
+					     q->mem.buf_stride);
+		break;
+	case VMQ_HW_FAULT_CHAIN:
+		*flags |= VMQ_RXD_F_MORE;
+		break;
+	case VMQ_HW_FAULT_SHORT:
+		d->len = cpu_to_le16(ETH_HLEN - 1);
+		*flags &= ~VMQ_RXD_F_SPLIT;
+		break;
+	case VMQ_HW_FAULT_GSO:
+		d->gso_type = cpu_to_le32(SKB_GSO_FRAGLIST);
+		d->gso_size = cpu_to_le16(1);
+		d->gso_segs = cpu_to_le16(1);
+		break;
+	}
+	atomic_inc(&f->injected);
+}
+
 /* Complete the first (or only) descriptor @d of a frame of @n buffers,
  * whose first piece is @s: its checksum and VLAN reports, then DONE, after
  * every byte of the frame.
@@ -441,6 +489,8 @@ static void vmq_hw_complete(struct vmq_rxq *q, struct sk_buff *skb,
 		d->vlan_tci = cpu_to_le16(skb_vlan_tag_get(skb));
 		flags |= VMQ_RXD_F_VLAN;
 	}
+	if (unlikely(atomic_read(&q->port->vdev->hw_fault.count)))
+		vmq_hw_fault(q, d, &flags);
 	/* The buffers' non-temporal stores are not ordered by a release;
 	 * the fence orders them before the descriptor.
 	 */

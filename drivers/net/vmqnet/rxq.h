@@ -262,7 +262,8 @@ struct vmq_rxq_xsk {
  * @drops_no_mem: frames NAPI dropped for want of an skb
  * @drops_bad_completion: frames NAPI dropped because their completion
  *	named a buffer, handle or length the driver had not posted there,
- *	fields no frame has, or a chain not completed (a device bug)
+ *	fields no frame has, or a chain not completed (a device bug, or
+ *	debugfs hw_fault)
  * @drops_no_buffer: frames the device dropped: no free receive buffer
  * @drops_not_running: frames the device dropped: the queue's DMA was
  *	stopped

@@ -99,6 +99,35 @@ struct device *vmq_bus_dev_get(u32 id);
 
 /* ---- dev.c: probe/remove, ports --------------------------------------- */
 
+/* What the device gets wrong in a completion under debugfs hw_fault. */
+enum vmq_hw_fault_kind {
+	VMQ_HW_FAULT_NONE,
+	VMQ_HW_FAULT_OFFSET,	/* names the neighbouring buffer */
+	VMQ_HW_FAULT_HANDLE,	/* names another block */
+	VMQ_HW_FAULT_LEN,	/* a length longer than any buffer */
+	VMQ_HW_FAULT_POST,	/* a split frame's post-lookahead piece
+				 * in the neighbouring buffer
+				 */
+	VMQ_HW_FAULT_CHAIN,	/* a one-buffer frame says more follow */
+	VMQ_HW_FAULT_SHORT,	/* a frame shorter than its Ethernet header */
+	VMQ_HW_FAULT_GSO,	/* GSO fields of a type TSO never makes */
+	VMQ_HW_FAULT_MAX,
+};
+
+/**
+ * struct vmq_hw_fault - debugfs fault injection into the device's
+ *	completions (hw.c), as a buggy or hostile device would write them
+ * @kind: enum vmq_hw_fault_kind; VMQ_HW_FAULT_NONE also sets @count to 0
+ * @count: completions still to get wrong, from the next one on, on any
+ *	queue of the device; each takes one
+ * @injected: completions got wrong so far
+ */
+struct vmq_hw_fault {
+	u32 kind;
+	atomic_t count;
+	atomic_t injected;
+};
+
 /**
  * struct vmq_dev - driver state of a bound vmqnet device (devlink priv)
  * @bdev: the bus device it is bound to
@@ -126,6 +155,7 @@ struct device *vmq_bus_dev_get(u32 id);
  *	(devlink resource vm_queues, devlink_params.c)
  * @vm_queues_next: @vm_queues_max from the next reload on
  * @health: the devlink health reporter "vmq" (health.c)
+ * @hw_fault: debugfs hw_fault, hw_fault_count, hw_fault_injected
  */
 struct vmq_dev {
 	struct vmq_bus_dev *bdev;
@@ -150,6 +180,7 @@ struct vmq_dev {
 	u32 vm_queues_max;
 	u32 vm_queues_next;
 	struct devlink_health_reporter *health;
+	struct vmq_hw_fault hw_fault;
 };
 
 /**
