@@ -471,6 +471,35 @@ test_tcp_split_short_tail()
 		"$(rx_errors "$NSB")"
 }
 
+# Under lookahead split, the device gets the first completion of a stream
+# of datagrams from A wrong (debugfs hw_fault): the post-lookahead piece
+# in the neighbouring buffer, then the lookahead piece. B drops that
+# frame, and only it, as bad (stats64 rx_errors), and posts the buffer of
+# its record there again: the transfer after, which goes round the ring
+# many times, must take every frame, none of them bad.
+test_tcp_split_bad_completions()
+{
+	local f=$VMQ_DEBUGFS/vmqnet$ID/hw_fault kind p0 e0 rc=0
+
+	for kind in post offset; do
+		p0=$(rx_packets "$NSB" "$PB") e0=$(b_bad)
+		echo "$kind" > "$f" && echo 1 > "${f}_count" &&
+		udp_send "$NSA" "$IPB" 20 1400 &&
+		vmq_wait_more "B's rx_packets after $kind" $((p0 + 19)) \
+			rx_packets "$NSB" "$PB" || rc=1
+		vmq_assert_eq "frames B dropped as bad ($kind)" $((e0 + 1)) \
+			"$(b_bad)" || rc=1
+	done
+	echo none > "$f" || rc=1
+	e0=$(b_bad)
+	lent_transfer "split buffers, after bad completions" || rc=1
+	vmq_assert_eq "frames B dropped as bad in the transfer" "$e0" \
+		"$(b_bad)" || rc=1
+	return "$rc"
+}
+
+b_bad() { ns_read "$NSB" "$PB" statistics/rx_errors; }
+
 # threaded NS DEV [0|1]: DEV's NAPI mode (/sys/class/net/DEV/threaded),
 # read, or set first.
 threaded()
@@ -635,7 +664,7 @@ test_rmmod_under_traffic()
 }
 
 vmq_setup "a device's two ports in two namespaces" setup_pair
-ktap_plan 17
+ktap_plan 18
 vmq_test "bad input" test_bad_input
 vmq_test "already linked" test_link_busy
 vmq_test "carrier" test_carrier
@@ -648,6 +677,7 @@ vmq_test "tcp forwarded, frag_list through software GSO" test_tcp_forwarded
 vmq_test "tcp checksum, 1536-byte buffers lent" test_tcp_checksum_1536
 vmq_test "tcp checksum, lookahead split" test_tcp_checksum_split
 vmq_test "tcp checksum, split, lookahead-only last buffers" test_tcp_split_short_tail
+vmq_test "tcp checksum, split, after bad completions" test_tcp_split_bad_completions
 vmq_test "tcp checksum, threaded NAPI" test_tcp_checksum_threaded
 vmq_test "udp checksum filled in by the device" test_udp_checksum
 vmq_test "tx stats" test_tx_stats

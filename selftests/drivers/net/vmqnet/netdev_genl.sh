@@ -84,7 +84,7 @@ expect_qs()
 		p=rx_queue_${q}_
 		out+="rx$q rx-packets ${c[${p}packets]} rx-bytes ${c[${p}bytes]}"
 		out+=" rx-alloc-fail ${c[${p}drops_no_mem]}"
-		out+=" rx-hw-drops $((c[${p}drops_no_buffer] + c[${p}drops_not_running] + c[${p}drops_oversize] + c[${p}drops_paused]))"
+		out+=" rx-hw-drops $((c[${p}drops_no_buffer] + c[${p}drops_not_running] + c[${p}drops_oversize] + c[${p}drops_paused] + c[${p}drops_bad_completion]))"
 		out+=" rx-hw-drop-overruns ${c[${p}drops_no_buffer]}"$'\n'
 	done
 	for ((q = 0; ${#c[tx_queue_${q}_packets]}; q++)); do
@@ -107,13 +107,16 @@ got_qs()
 }
 
 # st64 SYSFS DEV: the stats64 counters qstats stand for, in the order
-# dev64 prints them.
+# dev64 prints them: rx_errors (bad completions) are among qstats'
+# hw-drops.
 st64()
 {
-	local d=$1/class/net/$2/statistics n v out=
+	local d=$1/class/net/$2/statistics n v err out=
 
+	read -r err < "$d/rx_errors" || return 1
 	for n in rx_packets rx_bytes rx_dropped tx_packets tx_bytes tx_dropped; do
 		read -r v < "$d/$n" || return 1
+		[ "$n" = rx_dropped ] && v=$((v + err))
 		out+=" $v"
 	done
 	echo "${out# }"
@@ -251,17 +254,27 @@ test_queue_get_reconfig()
 	check_queues "$NSB" "$PB" 4 4
 }
 
-# Traffic to B's queue 1 and default queue, and datagrams A drops as too
-# long for B's MTU; then every queue of both ports, and both devices.
+# Traffic to B's queue 1, the first 2 frames of which the device gets
+# wrong (bad completions: among hw-drops, and stats64's rx_errors), and
+# to B's default queue, and datagrams A drops as too long for B's MTU;
+# then every queue of both ports, and both devices.
 test_qstats_queues()
 {
-	rule 1 && vmq_send "$IPB" "$N" && unrule &&
+	local f=$VMQ_DEBUGFS/vmqnet$ID/hw_fault b0
+
+	b0=$(bad1) || return 1
+	echo offset > "$f" && echo 2 > "${f}_count" &&
+	rule 1 && vmq_send "$IPB" "$N" && unrule && echo none > "$f" &&
 	vmq_send 192.0.2.255 7 || return 1
 	ip -n "$NSB" link set "$PB" mtu 1000 || return 1
 	vmq_send "$IPB" 3 1200 || return 1
 	ip -n "$NSB" link set "$PB" mtu 1500 || return 1
-	settle && check_qs "$NSB" "$PB" "$SYSB" && check_qs "$NSA" "$PA" "$SYSA"
+	settle && vmq_assert_eq "B's queue 1 bad completions" $((b0 + 2)) \
+		"$(bad1)" &&
+	check_qs "$NSB" "$PB" "$SYSB" && check_qs "$NSA" "$PA" "$SYSA"
 }
+
+bad1() { vmq_counter rx_queue_1_drops_bad_completion "$(vmq_estats "$NSB" "$PB")"; }
 
 # Traffic to B's queue 3 and out of A's TX queue 3 (XPS), which ethtool -L
 # then removes: the devices' totals stay what they were, and stats64.

@@ -13,7 +13,9 @@
 # freed, and ethtool -L / -G changes made, under a flood lose nothing
 # unaccounted: what A sent equals what B received plus what it dropped,
 # by cause, and the shared memory goes back to what the queues hold, and
-# to what it was before. The same holds after RECONF reconfigurations
+# to what it was before. A device that writes bad completions (debugfs
+# hw_fault) costs the frames it got wrong and nothing else, lending or
+# copying. The same holds after RECONF reconfigurations
 # (ethtool -L, -G, -N, -K, a macvlan with offload up, down and across
 # namespaces, unlink and link, a reload of another device, an outside
 # client's allocations) made by three loops side by side under two
@@ -37,7 +39,7 @@
 # shellcheck source=lib.sh
 . "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-vmq_require_tools ethtool ip devlink nsenter python3
+vmq_require_tools ethtool ip devlink nsenter python3 taskset chrt
 vmq_require_module
 
 ID=73
@@ -197,7 +199,7 @@ ab64()
 
 	# a64 and b64 in one read each, with no subshell: settle polls this.
 	for f in "$SYSA/class/net/$PA/statistics/"{tx_packets,tx_dropped} \
-		 "$SYSB/class/net/$PB/statistics/"{rx_packets,rx_dropped}; do
+		 "$SYSB/class/net/$PB/statistics/"{rx_packets,rx_dropped,rx_errors}; do
 		read -r v < "$f" || return 1
 		out="$out $v"
 	done
@@ -213,8 +215,9 @@ core_counts_noop_drops() { vmq_kernel_ge 6 12; }
 
 # ledger: everything A sent, accounted for by B by cause: one line with
 # the counts, then one line per way it does not add up. What A delivered (tx packets)
-# is what B's NAPI received, failed to build an skb for, or dropped as
-# written before its queue lost its last filter; what A dropped
+# is what B's NAPI received, failed to build an skb for, dropped as
+# written before its queue lost its last filter, or dropped as its
+# completion was bad (B's stats64 rx_errors); what A dropped
 # (tx dropped) is what B's device dropped (no buffer, DMA stopped,
 # oversize) or did not take (not for B), or what A could not hand to B at
 # all (no peer running: in flight while the link watch took A's carrier
@@ -222,7 +225,7 @@ core_counts_noop_drops() { vmq_kernel_ge 6 12; }
 # counters and its stats64 agree, and so do A's (core_counts_noop_drops).
 ledger()
 {
-	local s tx rx recv napi dev filt own a
+	local s tx rx recv napi dev filt own a bad berr
 
 	s=$(bstats)
 	tx=$(atx)
@@ -232,9 +235,13 @@ ledger()
 	napi=$(vmq_counter_sum "$NAPI_DROPS" "$s")
 	dev=$(vmq_counter_sum "$DEV_DROPS" "$s")
 	filt=$(vmq_counter rx_drops_filtered "$s")
-	echo "A delivered ${tx% *}, dropped ${tx#* } ($own with no peer or over its MTU); B received $recv, dropped $dev in the device, $napi in NAPI, $filt not for B"
-	[ "${tx% *}" = $((recv + napi)) ] ||
-		echo "A delivered != B received + NAPI drops"
+	bad=$(vmq_counter_sum '^rx_queue_[0-9]+_drops_bad_completion$' "$s")
+	berr=$(st64 "$SYSB" "$PB" rx_errors)
+	echo "A delivered ${tx% *}, dropped ${tx#* } ($own with no peer or over its MTU); B received $recv, dropped $dev in the device, $napi in NAPI, $bad as bad completions, $filt not for B"
+	[ "${tx% *}" = $((recv + napi + bad)) ] ||
+		echo "A delivered != B received + NAPI drops + bad completions"
+	[ "$berr" = "$bad" ] ||
+		echo "B stats64 rx_errors $berr != ethtool -S bad completions $bad"
 	[ "${tx#* }" = $((dev + filt + own)) ] ||
 		echo "A dropped != B device drops + not for B + A's own drops"
 	a=$(a64)
@@ -373,6 +380,9 @@ b_queues_layout()
 
 # b_queue_packets Q: the packets B's queue Q received.
 b_queue_packets() { vmq_counter "rx_queue_$1_packets" "$(bstats)"; }
+
+# b_queue_bad Q: the frames of B's queue Q dropped as bad completions.
+b_queue_bad() { vmq_counter "rx_queue_$1_drops_bad_completion" "$(bstats)"; }
 
 # The shared memory of the device, three ways: what the queues of both
 # ports say they hold (debugfs ports/*/queues), the allocator's blocks of
@@ -826,6 +836,136 @@ test_lend_data_kept()
 	return "$rc"
 }
 
+# hw_fault KIND COUNT: the device gets its next COUNT completions wrong
+# in the way KIND says (debugfs hw_fault); HW_FAULTS are the kinds that
+# a frame of one buffer can have.
+HW_FAULTS="offset handle len chain short gso"
+hw_fault()
+{
+	echo "$1" > "$VMQ_DEBUGFS/vmqnet$ID/hw_fault" &&
+	echo "$2" > "$VMQ_DEBUGFS/vmqnet$ID/hw_fault_count"
+}
+
+# pin CPUS: this shell and the bounded sender on CPUS (taskset).
+pin()
+{
+	taskset -pc "$1" $$ > /dev/null &&
+	taskset -pc "$1" "$vmq_sender_pid" > /dev/null
+}
+
+# chain_behind: the device says "more" of a frame of one buffer of queue
+# 3, and 10 frames are complete behind it when NAPI first looks (it is
+# starved while they come): NAPI must drop that frame alone, not take the
+# next one for the rest of a chain. Only sysfs is read while NAPI starves
+# (the counter server could be on its CPU).
+chain_behind()
+{
+	local thr=$SYSB/class/net/$PB/threaded b0 a0 rc=0
+
+	b0=$(b_queue_bad 3)
+	pin 0 && echo 1 > "$thr" || return 1
+	if vmq_starve_start "$PB"; then
+		a0=$(st64 "$SYSA" "$PA" tx_packets)
+		hw_fault chain 1 && vmq_send "$IPB" 1 "$LEND_SIZE" 170 &&
+		vmq_send "$IPB" 10 "$LEND_SIZE" 170 &&
+		vmq_wait_more "A's frames in B's ring" $((a0 + 11)) \
+			st64 "$SYSA" "$PA" tx_packets || rc=1
+		vmq_starve_alive ||
+			{ ktap_diag "NAPI was starved too short a time"; rc=1; }
+	else
+		rc=1
+	fi
+	vmq_starve_stop
+	echo 0 > "$thr" && pin "0-$(($(getconf _NPROCESSORS_ONLN) - 1))" ||
+		rc=1
+	vmq_wait_more "bad completions of queue 3, frames behind" \
+		$((b0 + 1)) b_queue_bad 3 || rc=1
+	return "$rc"
+}
+
+# bad_completions MODE: the device gets a completion of B's queue 3 (in
+# rx_mode MODE) wrong in each way it can, one frame at a time (a frame
+# behind a false "more" would be taken for the rest of a chain), each
+# followed by 10 good ones, then a false "more" with frames behind it
+# (chain_behind): NAPI drops each bad frame and only it, counts it
+# (drops_bad_completion, rx_errors) and says so, and posts the buffer its
+# record says is at the descriptor again, whatever the device wrote
+# there. Then frames enough to take every descriptor once more, so that
+# the device reads back what was posted where it got the offset wrong.
+# The good frames must all arrive intact in B's socket, which holds them
+# (lent, on a lending queue) until the end: a buffer lent or posted twice
+# would have one overwritten. The ledger balances.
+bad_completions()
+{
+	local out=$VMQ_TMPD/deaf.out kind s0 s1 e0 rc=0 d p bufs b
+
+	vmq_dmesg_mark
+	filter flow-type ether dst "$MACB" action 3 loc 1 || return 1
+	vmq_assert_eq "queue 3's mode" "$1" "$(bq 3 rx_mode)" || rc=1
+	deaf_check_start "$out" 170 $((1 << 20)) || rc=1
+	s0=$(bstats) e0=$(st64 "$SYSB" "$PB" rx_errors)
+	b=$(vmq_counter rx_queue_3_drops_bad_completion "$s0")
+	for kind in $HW_FAULTS; do
+		if ! hw_fault "$kind" 1 ||
+		   ! vmq_send "$IPB" 1 "$LEND_SIZE" 170 ||
+		   ! vmq_wait_more "bad completions of queue 3 after $kind" \
+			$((++b)) b_queue_bad 3 ||
+		   ! vmq_send "$IPB" 10 "$LEND_SIZE" 170; then
+			rc=1
+			break
+		fi
+	done
+	hw_fault none 0 || rc=1
+	[ "$rc" != 0 ] || chain_behind || rc=1
+	bufs=$(vmq_ethtool_current RX: in_nsb ethtool -g "$PB")
+	for ((p = 70; rc == 0 && p < 70 + bufs + 8; )); do
+		vmq_send "$IPB" 32 "$LEND_SIZE" 170 && settle || rc=1
+		p=$(vmq_counter rx_queue_3_packets "$(delta "$s0" "$(bstats)")")
+	done
+	s1=$(bstats)
+	d=$(delta "$s0" "$s1")
+	p=$(vmq_counter rx_queue_3_packets "$d")
+	vmq_assert_eq "bad completions of queue 3" 7 \
+		"$(vmq_counter rx_queue_3_drops_bad_completion "$d")" &&
+	vmq_assert_ge "frames queue 3 indicated" $((70 + bufs)) "$p" &&
+	vmq_assert_eq "B's rx_errors" $((e0 + 7)) \
+		"$(st64 "$SYSB" "$PB" rx_errors)" || rc=1
+	deaf_drain "$out" || rc=1
+	vmq_assert_eq "datagrams intact" "$p" "$deaf_good" &&
+	vmq_assert_eq "datagrams changed under the socket" 0 "$deaf_bad" ||
+		rc=1
+	vmq_flood_stop || rc=1
+	filter delete 1 || rc=1
+	vmq_dmesg_new | grep -q "queue 3: bad completion at descriptor" ||
+		{ ktap_diag "no bad completion in the kernel log"; rc=1; }
+	check_ledger || rc=1
+	vmq_dmesg_clean "bad completions" || rc=1
+	return "$rc"
+}
+
+# Bad completions on a lending queue, then on a copying one (debugfs
+# rx_lend off, laid out again by -G), whose buffers never move. Short
+# rings, so that B's socket can hold all the frames it takes to go round.
+test_bad_completions()
+{
+	local lend=$VMQ_DEBUGFS/vmqnet$ID/rx_lend bufs rc=0
+
+	if [ "$(getconf _NPROCESSORS_ONLN)" -lt 2 ]; then
+		VMQ_SKIP_REASON="starving NAPI needs two CPUs"
+		return "$KSFT_SKIP"
+	fi
+	bufs=$(vmq_ethtool_current RX: in_nsb ethtool -g "$PB")
+	vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx 32 || return 1
+	bad_completions lend || rc=1
+	echo N > "$lend" &&
+	vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx 48 || return 1
+	bad_completions copy:off || rc=1
+	echo Y > "$lend" &&
+	vmq_cmd_expect 0 in_nsb ethtool -G "$PB" rx "$bufs" || rc=1
+	vmq_assert_eq "queue 3's mode" lend "$(bq 3 rx_mode)" || rc=1
+	return "$rc"
+}
+
 # B's receive buffers per queue (ethtool -g) and its RX and combined
 # channels (ethtool -l): "BUFFERS RX COMBINED".
 ring_cfg()
@@ -1244,7 +1384,7 @@ test_dma_api()
 }
 
 vmq_setup "two linked ports in two namespaces" setup_namespaces_pair
-ktap_plan 17
+ktap_plan 18
 vmq_test "rx: unicast to a filtered MAC in its queue, broadcast and ARP in the default queue" test_steer_unicast
 vmq_test "rx: another MAC only when filtered or promiscuous" test_steer_other_mac
 vmq_test "rx: a VLAN filter steers only tagged frames" test_vlan
@@ -1256,6 +1396,7 @@ vmq_test "rx: a queue freed under traffic, counters add up" test_free_under_traf
 vmq_test "rx: a queue freed while a socket holds lent buffers, pages orphaned" test_lend_deaf_free
 vmq_test "rx: a queue freed waits for lent buffers that come back" test_lend_returned_free
 vmq_test "rx: lent buffers keep their data while the queue takes more" test_lend_data_kept
+vmq_test "rx: bad completions dropped, counted, buffers posted again" test_bad_completions
 vmq_test "rx: NAPI runs on the CPU of the queue's interrupt" test_irq_cpu
 vmq_test "rx: -G and -L under traffic, threaded NAPI, counters add up, memory back" test_resize_under_traffic
 vmq_test "rx: reconfiguration loops under two floods, ledger and memory back" test_reconfig_under_traffic

@@ -212,6 +212,37 @@ test_tcp_pass()
 	vmq_assert_ge "super-frames B lent chained" $((c0 + 1)) "$c1"
 }
 
+# With a program, the device gets a completion wrong (debugfs hw_fault):
+# the buffer next to the one posted, then a length past it. The program
+# never sees such a frame: B drops it as bad and posts the buffer of its
+# record there again, and a transfer through the program after, which
+# lends buffers and goes round the ring, takes every frame.
+test_bad_completions()
+{
+	local f=$VMQ_DEBUGFS/vmqnet$ID/hw_fault kind b p0 rc=0
+
+	xdp "$NSB" "$PB" pass || return 1
+	b=$(b_stat drops_bad_completion)
+	for kind in offset len; do
+		p0=$(b_xdp pass)
+		if ! echo "$kind" > "$f" || ! echo 1 > "${f}_count" ||
+		   ! udp_ab 20 ||
+		   ! vmq_wait_more "xdp_pass after $kind" $((p0 + 19)) \
+			b_xdp pass ||
+		   ! vmq_assert_eq "bad completions after $kind" $((++b)) \
+			"$(b_stat drops_bad_completion)"; then
+			rc=1
+			break
+		fi
+	done
+	echo none > "$f" || rc=1
+	tcp_ab || rc=1
+	vmq_assert_eq "bad completions in the transfer" "$b" \
+		"$(b_stat drops_bad_completion)" || rc=1
+	xdp "$NSB" "$PB" off || rc=1
+	return "$rc"
+}
+
 # A program on a port whose frames would not fit one buffer of a page is
 # refused, and the port keeps its layout: lookahead split, then buffers
 # too large. Both parameters apply at reload.
@@ -486,13 +517,14 @@ test_rmmod()
 }
 
 vmq_setup "two linked ports, the XDP programs built" setup
-ktap_plan 15
+ktap_plan 16
 vmq_test "xdp: pass, the layout a program takes" test_pass
 vmq_test "xdp: drop" test_drop
 vmq_test "xdp: aborted" test_aborted
 vmq_test "xdp: an unknown action" test_unknown
 vmq_test "xdp: tx back to the sender" test_tx
 vmq_test "xdp: tcp through pass, super-frames segmented" test_tcp_pass
+vmq_test "xdp: bad completions dropped before the program" test_bad_completions
 vmq_test "xdp: redirect to another port, its ndo_xdp_xmit" test_redirect
 vmq_test "xdp: redirect through a devmap and a CPU map" test_redirect_maps
 vmq_test "xdp: refused for lookahead split and large buffers" test_refused

@@ -431,6 +431,37 @@ test_stale_frames()
 	return "$rc"
 }
 
+# The device gets a completion of the bound queue wrong in each way it
+# can (debugfs hw_fault), one frame at a time: NAPI drops each such frame
+# and counts it, gives its UMEM frame back to the pool rather than to the
+# socket, and goes on. A length past the UMEM frame would hand the socket
+# (or the program) bytes beyond it. The VM then gets the 16 good frames
+# that follow, byte by byte, and nothing else.
+test_bad_completions()
+{
+	local f=$VMQ_DEBUGFS/vmqnet$ID/hw_fault kind b rc=0
+
+	vmq_dmesg_mark
+	b=$(q1_stat drops_bad_completion) || return 1
+	vm_start -q 1 -m "$MACV" -n 16 -t 60 || return 1
+	for kind in offset handle len chain short gso; do
+		if ! echo "$kind" > "$f" || ! echo 1 > "${f}_count" ||
+		   ! udp_to "$IPV" 1 > /dev/null ||
+		   ! vmq_wait_more "bad completions of queue 1 after $kind" \
+			$((++b)) q1_stat drops_bad_completion; then
+			rc=1
+			break
+		fi
+	done
+	echo none > "$f" && echo 0 > "${f}_count" || rc=1
+	udp_to "$IPV" 16 > /dev/null || rc=1
+	wait "$VM_PID" || rc=1
+	grep -q '^frames 16 good 16 bad 0 foreign 0$' "$VM_OUT" ||
+		{ vm_diag; rc=1; }
+	vmq_dmesg_clean "bad completions on a bound queue" || rc=1
+	return "$rc"
+}
+
 # A macvlan (l2-fwd-offload) never takes a queue a socket is bound to,
 # idle as it looks (no filter): freeing it for the macvlan would free the
 # UMEM, a block of the queue, under the socket. The VM binds queue 2, the
@@ -496,7 +527,7 @@ test_rmmod()
 
 vmq_setup "two linked ports, a filter for the VM's MAC" setup
 
-ktap_plan 14
+ktap_plan 15
 vmq_test "xsk: zero-copy receive on a filtered queue" test_zc_receive
 vmq_test "xsk: copy mode" test_copy_mode
 vmq_test "xsk: a short fill ring, need_wakeup" test_refill
@@ -511,6 +542,8 @@ vmq_test "xsk: kill -9 of the receiver under traffic" test_kill9
 vmq_test "xsk: FREE_QUEUE of a bound queue refused, -G under it" test_free_queue_refused
 vmq_test "xsk: frames left by the last filter give their UMEM back" \
 	test_stale_frames
+vmq_test "xsk: bad completions dropped, UMEM frames back to the pool" \
+	test_bad_completions
 vmq_test "xsk: a macvlan does not take a bound queue" \
 	test_macvlan_skips_bound
 vmq_test "xsk: zero-copy transmit from the UMEM" test_tx
