@@ -7,7 +7,9 @@
 #      (l2-fwd-offload), listed with their shared memory; traffic split
 #      into them by MAC, with the per-queue counters; the macvlan's filter
 #      following its MAC; interrupt moderation (ethtool -C: adaptive by
-#      default, or fixed) and the interrupts it saves; a "VM" process receiving its MAC's frames in
+#      default, or fixed) and the interrupts it saves; a device that writes
+#      bad completions (debugfs hw_fault), which NAPI drops and counts; a
+#      "VM" process receiving its MAC's frames in
 #      zero-copy mode on a queue of its own, its UMEM among the queue's
 #      shared memory (AF_XDP); then freed;
 #   3. the receive buffer layout: devlink params applied at reload.
@@ -154,6 +156,26 @@ done
 # DIM's choice for each queue now, in microseconds: the irq_usecs column.
 shown "awk 'NR == 1 { for (i = 1; i <= NF; i++) if (\$i == \"irq_usecs\") c = i }
 	{ print \$1, \$c }' $QB | column -t"
+
+section "a device gone wrong: NAPI checks each completion (debugfs hw_fault)"
+# The device names the neighbouring buffer in its next 3 completions.
+# NAPI goes by its own record of the buffer it posted at each descriptor,
+# not by what the device wrote: it drops those 3 frames, counts them, and
+# gives each descriptor its buffer back.
+bad_b1() {
+	ip netns exec demo_b ethtool -S "$B" |
+		awk '$1 == "rx_queue_1_drops_bad_completion:" { print $2 }'
+}
+bad0=$(bad_b1)
+shown "echo offset > $DBG/hw_fault; echo 3 > $DBG/hw_fault_count"
+shown "ip netns exec demo_a python3 -S $TOP/selftests/drivers/net/vmqnet/send.py udp 10.8.0.2 20 1000 5"
+sleep 1
+shown "ip netns exec demo_b ethtool -S $B |
+	grep -E 'rx_queue_1_(packets|drops_bad_completion):'"
+shown "ip -n demo_b -s link show $B | grep -A1 'RX:'"
+[ $(($(bad_b1) - bad0)) -eq 3 ] ||
+	{ echo "demo: expected 3 bad completions on B's queue 1" >&2; exit 1; }
+show cat "$DBG/hw_fault_injected"
 
 section "a VM process on VM queue 3: AF_XDP zero copy into its own memory"
 # xsk_rx (selftests, libxdp) binds queue 3 in zero-copy mode: its UMEM
